@@ -1,0 +1,161 @@
+// The `authsome` command. Only `migrate` for now:
+//   authsome migrate [--database-url URL] [--plugins password,mfa,passkey,social|all] [--status]
+import { parseArgs } from "node:util";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
+import pg from "pg";
+import { isAuthsomeError } from "./errors.js";
+import { findPgError, isConnectionFailure } from "./migrate/driver-errors.js";
+import { builtInMigrationGroup, migrationGroupNames, type BuiltInGroupName } from "./migrate/groups.js";
+import { type AnyPgDatabase, migrate, migrationStatus } from "./migrate/runner.js";
+import { defaultEmbeddedDataDir, openEmbeddedDatabase } from "./store/embedded.js";
+
+export interface CliIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  env: NodeJS.ProcessEnv;
+}
+
+const usage = `Usage: authsome migrate [--database-url URL] [--plugins password,mfa,passkey,social|all] [--status]
+
+  --database-url URL  PostgreSQL connection string (default: $DATABASE_URL, else the embedded
+                      database in ${defaultEmbeddedDataDir})
+  --plugins LIST      plugin migration groups to include besides core (comma-separated, or "all")
+  --status            list applied and pending migrations instead of applying them`;
+
+class UsageError extends Error {}
+
+const pluginNames = migrationGroupNames.filter((name) => name !== "core");
+
+function parsePlugins(value: string | undefined): BuiltInGroupName[] {
+  if (!value) return [];
+  const names = value.split(",").map((name) => name.trim()).filter(Boolean);
+  if (names.includes("all")) return [...pluginNames];
+  for (const name of names) {
+    if (!(pluginNames as readonly string[]).includes(name)) {
+      throw new UsageError(`Unknown plugin "${name}"; expected one of: ${pluginNames.join(", ")}, all`);
+    }
+  }
+  return names as BuiltInGroupName[];
+}
+
+/** The URL without its password, for messages. */
+function describeUrl(url: URL): string {
+  return `${url.hostname || "localhost"}:${url.port || "5432"}${url.pathname}`;
+}
+
+function parseDatabaseUrl(value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError("Invalid database URL: expected postgres://user:password@host:5432/database");
+  }
+  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
+    throw new UsageError(`Invalid database URL: the scheme must be postgres:// or postgresql://, not ${url.protocol}//`);
+  }
+  return url;
+}
+
+interface Connection {
+  db: AnyPgDatabase;
+  label: string;
+  close: () => Promise<void>;
+}
+
+async function connect(databaseUrl: string | undefined): Promise<Connection> {
+  if (!databaseUrl) {
+    const embedded = await openEmbeddedDatabase();
+    return { db: drizzlePglite(embedded.client), label: `embedded database ${embedded.dataDir}`, close: embedded.close };
+  }
+  const url = parseDatabaseUrl(databaseUrl);
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 2, connectionTimeoutMillis: 10_000 });
+  pool.on("error", () => {}); // an idle client's error must not crash the command; the next query reports it
+  return { db: drizzleNodePg(pool), label: `PostgreSQL at ${describeUrl(url)}`, close: () => pool.end() };
+}
+
+function connectionMessage(err: unknown, label: string): string | undefined {
+  const pgError = findPgError(err);
+  if (pgError?.code === "28P01" || pgError?.code === "28000") return `Cannot connect to ${label}: authentication failed`;
+  if (pgError?.code === "3D000") return `Cannot connect to ${label}: the database does not exist`;
+  if (isConnectionFailure(err)) {
+    const code = (err as { code?: string }).code;
+    return `Cannot connect to ${label}: ${code === "ECONNREFUSED" ? "connection refused" : code === "ENOTFOUND" ? "host not found" : "connection failed"}`;
+  }
+  return undefined;
+}
+
+async function runMigrate(connection: Connection, plugins: BuiltInGroupName[], status: boolean, io: CliIo) {
+  const groups = plugins.map(builtInMigrationGroup);
+  if (status) {
+    const report = await migrationStatus(connection.db, groups);
+    io.out(`Migrations in ${connection.label}:`);
+    let pending = 0;
+    for (const group of report) {
+      for (const { name, appliedAt } of group.applied) {
+        const flag = group.changed.includes(name) ? "  CHANGED since applied" : "";
+        io.out(`  ${group.group.padEnd(9)} applied  ${name}  ${appliedAt.toISOString()}${flag}`);
+      }
+      for (const name of group.pending) io.out(`  ${group.group.padEnd(9)} pending  ${name}`);
+      for (const name of group.unknown) io.out(`  ${group.group.padEnd(9)} unknown  ${name}  (not in this package)`);
+      pending += group.pending.length;
+    }
+    const applied = report.reduce((n, g) => n + g.applied.length, 0);
+    io.out(`${applied} applied, ${pending} pending`);
+    return;
+  }
+  const started = performance.now();
+  const result = await migrate(connection.db, groups);
+  const ms = Math.round(performance.now() - started);
+  for (const { group, name } of result.applied) io.out(`applied ${group}/${name}`);
+  io.out(
+    result.applied.length === 0
+      ? `${connection.label} is up to date (${result.alreadyApplied} migrations applied earlier)`
+      : `Applied ${result.applied.length} migrations to ${connection.label} in ${ms} ms (${result.alreadyApplied} were already applied)`,
+  );
+}
+
+/** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 usage). */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let command: string | undefined;
+  let options: { "database-url"?: string | undefined; plugins?: string | undefined; status?: boolean | undefined; help?: boolean | undefined };
+  let plugins: BuiltInGroupName[];
+  try {
+    const parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        "database-url": { type: "string" },
+        plugins: { type: "string" },
+        status: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+    options = parsed.values;
+    command = parsed.positionals[0];
+    if (options.help) {
+      io.out(usage);
+      return 0;
+    }
+    if (command !== "migrate" || parsed.positionals.length > 1) throw new UsageError(command ? `Unknown command "${parsed.positionals.join(" ")}"` : "Missing command");
+    plugins = parsePlugins(options.plugins);
+  } catch (err) {
+    io.err(`authsome: ${(err as Error).message}`);
+    io.err(usage);
+    return 2;
+  }
+
+  const databaseUrl = options["database-url"] ?? io.env.DATABASE_URL;
+  let connection: Connection | undefined;
+  try {
+    connection = await connect(databaseUrl || undefined);
+    await runMigrate(connection, plugins, options.status ?? false, io);
+    return 0;
+  } catch (err) {
+    const label = connection?.label ?? (databaseUrl ? "PostgreSQL" : "the embedded database");
+    io.err(`authsome: ${err instanceof UsageError ? err.message : connectionMessage(err, label) ?? (isAuthsomeError(err) ? err.message : `unexpected failure: ${(err as Error).message ?? String(err)}`)}`);
+    return 1;
+  } finally {
+    await connection?.close().catch(() => {});
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * Tables of the `passkey` plugin (migration group `passkey`). Core tables are imported for foreign keys only.
+ * @module
+ */
+import { relations } from "drizzle-orm";
+import { bigint, boolean, index, jsonb, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { bytea, createdAt, timestamptz, typeIdPrimaryKey, updatedAt } from "../../schema/columns.js";
+import { appIdColumn } from "../../schema/tenant.js";
+import { users } from "../../schema/users.js";
+
+/** WebAuthn credentials (passkeys). `credential_id` is base64url; `public_key` the COSE key bytes. */
+export const passkeys = pgTable(
+  "authsome_passkeys",
+  {
+    id: typeIdPrimaryKey("apsk"),
+    appId: appIdColumn(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    credentialId: text("credential_id").notNull(),
+    publicKey: bytea("public_key").notNull(),
+    counter: bigint("counter", { mode: "number" }).notNull().default(0),
+    transports: jsonb("transports").$type<string[]>().notNull().default([]),
+    deviceType: text("device_type").notNull().default(""),
+    backedUp: boolean("backed_up").notNull().default(false),
+    aaguid: text("aaguid").notNull().default(""),
+    name: text("name").notNull().default(""),
+    lastUsedAt: timestamptz("last_used_at"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("authsome_passkeys_credential_id_uq").on(t.credentialId),
+    index("authsome_passkeys_user_id_idx").on(t.userId),
+    index("authsome_passkeys_app_id_idx").on(t.appId),
+  ],
+);
+
+export const passkeysRelations = relations(passkeys, ({ one }) => ({
+  user: one(users, { fields: [passkeys.userId], references: [users.id] }),
+}));

@@ -1,0 +1,113 @@
+// Each test file gets its own database: on PostgreSQL a fresh CREATE DATABASE (dropped afterwards), on PGlite a
+// fresh in-memory instance. So files run in parallel and never see each other's rows.
+import { randomBytes } from "node:crypto";
+import { PGlite } from "@electric-sql/pglite";
+import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import pg from "pg";
+import type { AnyPgDatabase } from "../../src/migrate/runner.js";
+import { countPglite, countPool, type QueryCounter } from "./query-counter.js";
+
+export type TestDriver = "pglite" | "postgres";
+
+export const driver: TestDriver = process.env.AUTHSOME_TEST_DRIVER === "postgres" ? "postgres" : "pglite";
+export const isPostgres = driver === "postgres";
+/** Printed by tests that prove races and locks, which PGlite (one transaction at a time) cannot. */
+export const pgliteSkipReason = "PGlite runs one transaction at a time: races and locks are proven on PostgreSQL only";
+
+export interface TestDatabase {
+  driver: TestDriver;
+  db: AnyPgDatabase;
+  /** Statements sent through `db` (BEGIN/COMMIT/ROLLBACK excluded). */
+  counter: QueryCounter;
+  /** The connection string of this database (PostgreSQL only). */
+  url?: string;
+  /** Another independent connection pool (PostgreSQL) — for concurrency tests. */
+  newPool(max?: number): { db: AnyPgDatabase; pool: pg.Pool };
+  /** Runs raw SQL and returns rows. */
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  drop(): Promise<void>;
+}
+
+function adminUrl(): string {
+  const url = process.env.TEST_DATABASE_URL;
+  if (!url) throw new Error("TEST_DATABASE_URL is required for the postgres test project");
+  return url;
+}
+
+export function databaseUrlFor(name: string): string {
+  const url = new URL(adminUrl());
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function createPostgresDatabase(): Promise<TestDatabase> {
+  const name = `authsome_test_${process.pid}_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: adminUrl() });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = databaseUrlFor(name);
+  const pools: pg.Pool[] = [];
+  const newPool = (max = 4) => {
+    const pool = new pg.Pool({ connectionString: url, max });
+    pool.on("error", () => {});
+    pools.push(pool);
+    return { db: drizzleNodePg(pool) as AnyPgDatabase, pool };
+  };
+  const main = newPool();
+  const counter = countPool(main.pool);
+  return {
+    driver: "postgres",
+    db: main.db,
+    counter,
+    url,
+    newPool,
+    async query(text, params) {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        return (await client.query(text, params as unknown[])).rows;
+      } finally {
+        await client.end();
+      }
+    },
+    async drop() {
+      await Promise.all(pools.map((pool) => pool.end().catch(() => {})));
+      const dropper = new pg.Client({ connectionString: adminUrl() });
+      await dropper.connect();
+      try {
+        await dropper.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      } finally {
+        await dropper.end();
+      }
+    },
+  };
+}
+
+async function createPgliteDatabase(): Promise<TestDatabase> {
+  const client = await PGlite.create();
+  const counter = countPglite(client);
+  return {
+    driver: "pglite",
+    db: drizzlePglite(client) as AnyPgDatabase,
+    counter,
+    newPool() {
+      throw new Error("PGlite has a single connection; concurrency tests run on PostgreSQL only");
+    },
+    async query(text, params) {
+      return (await client.query(text, params)).rows as never[];
+    },
+    async drop() {
+      await client.close();
+    },
+  };
+}
+
+/** A fresh, empty database for the current driver. */
+export function createTestDatabase(): Promise<TestDatabase> {
+  return isPostgres ? createPostgresDatabase() : createPgliteDatabase();
+}
