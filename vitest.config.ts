@@ -27,7 +27,11 @@ async function postgresProject(): Promise<TestProjectInlineConfiguration | undef
 
 const pglite: TestProjectInlineConfiguration = {
   extends: true,
-  test: { name: "pglite", env: { AUTHSOME_TEST_DRIVER: "pglite" } },
+  test: {
+    name: "pglite",
+    env: { AUTHSOME_TEST_DRIVER: "pglite" },
+    globalSetup: ["test/support/pglite-template.ts"],
+  },
 };
 const postgres = await postgresProject();
 

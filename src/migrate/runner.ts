@@ -35,7 +35,7 @@ interface AppliedRow {
 const MIGRATIONS_TABLE = "authsome_migrations";
 // First key of the two-key advisory lock: "authsome" in a 32-bit integer. The second key is derived from the
 // database name, so migrations of different databases (parallel test databases) never queue behind each other.
-const LOCK_NAMESPACE = 0x61757468;
+export const LOCK_NAMESPACE = 0x61757468;
 
 const createMigrationsTable = `CREATE TABLE IF NOT EXISTS "${MIGRATIONS_TABLE}" (
   "group" text NOT NULL,

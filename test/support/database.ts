@@ -1,10 +1,13 @@
 // Each test file gets its own database: on PostgreSQL a fresh CREATE DATABASE (dropped afterwards), on PGlite a
-// fresh in-memory instance. So files run in parallel and never see each other's rows.
+// fresh in-memory instance loaded from a dump of a freshly initialised cluster (see pglite-template.ts). So files
+// run in parallel and never see each other's rows.
 import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { PGlite } from "@electric-sql/pglite";
 import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import pg from "pg";
+import { inject } from "vitest";
 import type { AnyPgDatabase } from "../../src/migrate/runner.js";
 import { countPglite, countPool, type QueryCounter } from "./query-counter.js";
 
@@ -89,7 +92,8 @@ async function createPostgresDatabase(): Promise<TestDatabase> {
 }
 
 async function createPgliteDatabase(): Promise<TestDatabase> {
-  const client = await PGlite.create();
+  const template = new Blob([await readFile(inject("pgliteTemplate"))]);
+  const client = await PGlite.create({ loadDataDir: template });
   const counter = countPglite(client);
   return {
     driver: "pglite",

@@ -32,14 +32,12 @@ function createCounter() {
   };
 }
 
-/** Counts every statement sent through the pool: `pool.query` and each checked-out client's `query`. */
+/**
+ * Counts every statement sent through the pool's connections. `pool.query` checks a client out and calls its
+ * `query`, so wrapping each client as it connects counts both paths once. Call it before the pool connects.
+ */
 export function countPool(pool: pg.Pool): QueryCounter {
   const { record, counter } = createCounter();
-  const poolQuery = pool.query.bind(pool) as (...args: unknown[]) => unknown;
-  (pool as { query: unknown }).query = (...args: unknown[]) => {
-    record(args[0]);
-    return poolQuery(...args);
-  };
   pool.on("connect", (client) => {
     const clientQuery = client.query.bind(client) as (...args: unknown[]) => unknown;
     (client as { query: unknown }).query = (...args: unknown[]) => {
