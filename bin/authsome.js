@@ -1,10 +1,3 @@
 #!/usr/bin/env node
-// Built by `npm install` (the `prepare` script compiles src/ to dist/).
-import { runCli } from "../dist/cli.js";
-
-const code = await runCli(process.argv.slice(2), {
-  out: (line) => console.log(line),
-  err: (line) => console.error(line),
-  env: process.env,
-});
-process.exitCode = code;
+// `npm install` builds dist/ (the `prepare` script), so this works right after installing.
+import "../dist/bin.js";

@@ -5,7 +5,7 @@ import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import { isAuthsomeError } from "./errors.js";
-import { findPgError, isConnectionFailure } from "./migrate/driver-errors.js";
+import { findErrno, findPgError, isConnectionFailure } from "./migrate/driver-errors.js";
 import { builtInMigrationGroup, migrationGroupNames, type BuiltInGroupName } from "./migrate/groups.js";
 import { type AnyPgDatabase, migrate, migrationStatus } from "./migrate/runner.js";
 import { defaultEmbeddedDataDir, openEmbeddedDatabase } from "./store/embedded.js";
@@ -79,8 +79,9 @@ function connectionMessage(err: unknown, label: string): string | undefined {
   if (pgError?.code === "28P01" || pgError?.code === "28000") return `Cannot connect to ${label}: authentication failed`;
   if (pgError?.code === "3D000") return `Cannot connect to ${label}: the database does not exist`;
   if (isConnectionFailure(err)) {
-    const code = (err as { code?: string }).code;
-    return `Cannot connect to ${label}: ${code === "ECONNREFUSED" ? "connection refused" : code === "ENOTFOUND" ? "host not found" : "connection failed"}`;
+    const errno = findErrno(err);
+    const reason = errno === "ECONNREFUSED" ? "connection refused" : errno === "ENOTFOUND" ? "host not found" : "connection failed";
+    return `Cannot connect to ${label}: ${reason}`;
   }
   return undefined;
 }

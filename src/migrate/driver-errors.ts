@@ -19,17 +19,30 @@ export function findPgError(err: unknown): PgErrorLike | undefined {
 
 const connectionErrnos = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "ETIMEDOUT", "EHOSTUNREACH", "EPIPE", "EAI_AGAIN"]);
 
+/** The socket error code (ECONNREFUSED, ENOTFOUND, …) anywhere in the `cause` chain, if any. */
+export function findErrno(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e && typeof e === "object" && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && connectionErrnos.has(code)) return code;
+    const inner = (e as { errors?: unknown }).errors; // AggregateError from a dual-stack connect
+    if (Array.isArray(inner)) for (const item of inner) {
+      const found = findErrno(item);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
 /**
  * True when the database could not be reached or dropped the connection: socket errors, SQLSTATE class 08
  * (connection exception), 57P01–57P03 (shutdown, cannot connect now), and node-postgres' own timeout and
  * terminated-connection errors.
  */
 export function isConnectionFailure(err: unknown): boolean {
+  if (findErrno(err)) return true;
   for (let e = err, depth = 0; e && typeof e === "object" && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
     const { code, message } = e as { code?: unknown; message?: unknown };
-    if (typeof code === "string" && (connectionErrnos.has(code) || code.startsWith("08") || /^57P0[123]$/.test(code))) {
-      return true;
-    }
+    if (typeof code === "string" && (code.startsWith("08") || /^57P0[123]$/.test(code))) return true;
     if (
       typeof message === "string" &&
       /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
