@@ -6,7 +6,7 @@ import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import { isAuthsomeError } from "./errors.js";
 import { findErrno, findPgError, isConnectionFailure } from "./migrate/driver-errors.js";
-import { builtInMigrationGroup, migrationGroupNames, type BuiltInGroupName } from "./migrate/groups.js";
+import { builtInMigrationGroup, migrationGroupNames, type BuiltInGroupName, type MigrationGroup } from "./migrate/groups.js";
 import { type AnyPgDatabase, migrate, migrationStatus } from "./migrate/runner.js";
 import { defaultEmbeddedDataDir, openEmbeddedDatabase } from "./store/embedded.js";
 
@@ -86,25 +86,29 @@ function connectionMessage(err: unknown, label: string): string | undefined {
   return undefined;
 }
 
-async function runMigrate(connection: Connection, plugins: BuiltInGroupName[], status: boolean, io: CliIo) {
-  const groups = plugins.map(builtInMigrationGroup);
-  if (status) {
-    const report = await migrationStatus(connection.db, groups);
-    io.out(`Migrations in ${connection.label}:`);
-    let pending = 0;
-    for (const group of report) {
-      for (const { name, appliedAt } of group.applied) {
-        const flag = group.changed.includes(name) ? "  CHANGED since applied" : "";
-        io.out(`  ${group.group.padEnd(9)} applied  ${name}  ${appliedAt.toISOString()}${flag}`);
-      }
-      for (const name of group.pending) io.out(`  ${group.group.padEnd(9)} pending  ${name}`);
-      for (const name of group.unknown) io.out(`  ${group.group.padEnd(9)} unknown  ${name}  (not in this package)`);
-      pending += group.pending.length;
+/** One line for any failure: ours carry a clear message; a driver's is reduced to what went wrong. */
+function failureMessage(err: unknown, label: string): string {
+  if (err instanceof UsageError || isAuthsomeError(err)) return err.message;
+  return connectionMessage(err, label) ?? `unexpected failure: ${err instanceof Error ? err.message : String(err)}`;
+}
+
+async function printStatus(connection: Connection, groups: MigrationGroup[], io: CliIo) {
+  const report = await migrationStatus(connection.db, groups);
+  io.out(`Migrations in ${connection.label}:`);
+  for (const group of report) {
+    const column = group.group.padEnd(9);
+    for (const { name, appliedAt } of group.applied) {
+      const flag = group.changed.includes(name) ? "  CHANGED since applied" : "";
+      io.out(`  ${column} applied  ${name}  ${appliedAt.toISOString()}${flag}`);
     }
-    const applied = report.reduce((n, g) => n + g.applied.length, 0);
-    io.out(`${applied} applied, ${pending} pending`);
-    return;
+    for (const name of group.pending) io.out(`  ${column} pending  ${name}`);
+    for (const name of group.unknown) io.out(`  ${column} unknown  ${name}  (not in this package)`);
   }
+  const count = (key: "applied" | "pending") => report.reduce((n, group) => n + group[key].length, 0);
+  io.out(`${count("applied")} applied, ${count("pending")} pending`);
+}
+
+async function applyMigrations(connection: Connection, groups: MigrationGroup[], io: CliIo) {
   const started = performance.now();
   const result = await migrate(connection.db, groups);
   const ms = Math.round(performance.now() - started);
@@ -119,7 +123,7 @@ async function runMigrate(connection: Connection, plugins: BuiltInGroupName[], s
 /** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 usage). */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let command: string | undefined;
-  let options: { "database-url"?: string | undefined; plugins?: string | undefined; status?: boolean | undefined; help?: boolean | undefined };
+  let options: { "database-url"?: string; plugins?: string; status?: boolean; help?: boolean };
   let plugins: BuiltInGroupName[];
   try {
     const parsed = parseArgs({
@@ -138,7 +142,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.out(usage);
       return 0;
     }
-    if (command !== "migrate" || parsed.positionals.length > 1) throw new UsageError(command ? `Unknown command "${parsed.positionals.join(" ")}"` : "Missing command");
+    if (command !== "migrate" || parsed.positionals.length > 1) {
+      throw new UsageError(command ? `Unknown command "${parsed.positionals.join(" ")}"` : "Missing command");
+    }
     plugins = parsePlugins(options.plugins);
   } catch (err) {
     io.err(`authsome: ${(err as Error).message}`);
@@ -150,11 +156,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   let connection: Connection | undefined;
   try {
     connection = await connect(databaseUrl || undefined);
-    await runMigrate(connection, plugins, options.status ?? false, io);
+    const groups = plugins.map(builtInMigrationGroup);
+    await (options.status ? printStatus : applyMigrations)(connection, groups, io);
     return 0;
   } catch (err) {
-    const label = connection?.label ?? (databaseUrl ? "PostgreSQL" : "the embedded database");
-    io.err(`authsome: ${err instanceof UsageError ? err.message : connectionMessage(err, label) ?? (isAuthsomeError(err) ? err.message : `unexpected failure: ${(err as Error).message ?? String(err)}`)}`);
+    io.err(`authsome: ${failureMessage(err, connection?.label ?? (databaseUrl ? "PostgreSQL" : "the embedded database"))}`);
     return 1;
   } finally {
     await connection?.close().catch(() => {});

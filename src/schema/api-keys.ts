@@ -1,7 +1,7 @@
 import { index, jsonb, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { createdAt, type Metadata, timestamptz, typeIdPrimaryKey, updatedAt } from "./columns.js";
 import { appIdColumn, envIdColumn } from "./tenant.js";
-import { users } from "./users.js";
+import { userIdColumn } from "./users.js";
 
 /** API keys (`sk_…`): only the SHA-256 of the full key is stored; `key_prefix` is the part shown to people. */
 export const apiKeys = pgTable(
@@ -10,9 +10,7 @@ export const apiKeys = pgTable(
     id: typeIdPrimaryKey("akey"),
     appId: appIdColumn(),
     envId: envIdColumn(),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: userIdColumn(),
     name: text("name").notNull(),
     keyHash: text("key_hash").notNull(),
     keyPrefix: text("key_prefix").notNull(),

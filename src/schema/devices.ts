@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { boolean, index, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { createdAt, timestamptz, typeIdPrimaryKey, updatedAt } from "./columns.js";
 import { appIdColumn, envIdColumn } from "./tenant.js";
-import { users } from "./users.js";
+import { userIdColumn } from "./users.js";
 
 /** Devices a user signed in from; the fingerprint is unique per user when known. */
 export const devices = pgTable(
@@ -11,9 +11,7 @@ export const devices = pgTable(
     id: typeIdPrimaryKey("adev"),
     appId: appIdColumn(),
     envId: envIdColumn(),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: userIdColumn(),
     name: text("name").notNull().default(""),
     type: text("type").notNull().default(""),
     browser: text("browser").notNull().default(""),

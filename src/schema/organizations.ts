@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { check, index, jsonb, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { createdAt, type Metadata, timestamptz, typeIdPrimaryKey, updatedAt } from "./columns.js";
 import { appIdColumn, envIdColumn } from "./tenant.js";
-import { users } from "./users.js";
+import { userIdColumn, users } from "./users.js";
 
 /** Organizations (tenants inside an app); the slug is unique per app and environment. */
 export const organizations = pgTable(
@@ -26,18 +26,21 @@ export const organizations = pgTable(
   ],
 );
 
+/** `org_id` of a row owned by an organization: deleting the organization deletes the row. */
+export function orgIdColumn() {
+  return text("org_id")
+    .notNull()
+    .references(() => organizations.id, { onDelete: "cascade" });
+}
+
 export const memberRoles = ["owner", "admin", "member"] as const;
 
 export const members = pgTable(
   "authsome_members",
   {
     id: typeIdPrimaryKey("amem"),
-    orgId: text("org_id")
-      .notNull()
-      .references(() => organizations.id, { onDelete: "cascade" }),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    orgId: orgIdColumn(),
+    userId: userIdColumn(),
     role: text("role").notNull().default("member"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -56,9 +59,7 @@ export const invitations = pgTable(
   "authsome_invitations",
   {
     id: typeIdPrimaryKey("ainv"),
-    orgId: text("org_id")
-      .notNull()
-      .references(() => organizations.id, { onDelete: "cascade" }),
+    orgId: orgIdColumn(),
     email: text("email").notNull(),
     role: text("role").notNull().default("member"),
     inviterId: text("inviter_id")
@@ -85,9 +86,7 @@ export const teams = pgTable(
   "authsome_teams",
   {
     id: typeIdPrimaryKey("atm"),
-    orgId: text("org_id")
-      .notNull()
-      .references(() => organizations.id, { onDelete: "cascade" }),
+    orgId: orgIdColumn(),
     name: text("name").notNull(),
     slug: text("slug").notNull(),
     createdAt: createdAt(),
@@ -102,9 +101,7 @@ export const brandingConfigs = pgTable(
   {
     id: typeIdPrimaryKey("abrd"),
     appId: appIdColumn(),
-    orgId: text("org_id")
-      .notNull()
-      .references(() => organizations.id, { onDelete: "cascade" }),
+    orgId: orgIdColumn(),
     logoUrl: text("logo_url").notNull().default(""),
     primaryColor: text("primary_color").notNull().default(""),
     backgroundColor: text("background_color").notNull().default(""),

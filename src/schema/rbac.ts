@@ -3,7 +3,7 @@ import { type AnyPgColumn, index, pgTable, text, uniqueIndex } from "drizzle-orm
 import { createdAt, timestamptz, typeIdPrimaryKey, updatedAt } from "./columns.js";
 import { organizations } from "./organizations.js";
 import { appIdColumn, envIdColumn } from "./tenant.js";
-import { users } from "./users.js";
+import { userIdColumn } from "./users.js";
 
 /** Hierarchical roles: a role inherits every permission of its ancestors through `parent_id`. */
 export const roles = pgTable(
@@ -46,9 +46,7 @@ export const userRoles = pgTable(
   "authsome_user_roles",
   {
     id: typeIdPrimaryKey("aurl"),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: userIdColumn(),
     roleId: text("role_id")
       .notNull()
       .references(() => roles.id, { onDelete: "cascade" }),

@@ -3,7 +3,7 @@ import { createdAt, timestamptz, typeIdPrimaryKey, updatedAt } from "./columns.j
 import { devices } from "./devices.js";
 import { organizations } from "./organizations.js";
 import { appIdColumn, envIdColumn } from "./tenant.js";
-import { users } from "./users.js";
+import { userIdColumn, users } from "./users.js";
 
 /**
  * Signed-in sessions. Access and refresh tokens are stored only as SHA-256 hex and looked up by hash; the session
@@ -15,9 +15,7 @@ export const sessions = pgTable(
     id: typeIdPrimaryKey("ases"),
     appId: appIdColumn(),
     envId: envIdColumn(),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: userIdColumn(),
     /** The active organization (`switch-org`); NULL = none. */
     orgId: text("org_id").references(() => organizations.id, { onDelete: "set null" }),
     tokenHash: text("token_hash").notNull(),

@@ -45,3 +45,10 @@ export const users = pgTable(
     index("authsome_users_env_id_idx").on(t.envId),
   ],
 );
+
+/** `user_id` of a row owned by a user: deleting the user deletes the row. */
+export function userIdColumn() {
+  return text("user_id")
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" });
+}

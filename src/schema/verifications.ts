@@ -2,7 +2,7 @@ import { check, index, integer, pgTable, text, uniqueIndex } from "drizzle-orm/p
 import { sql } from "drizzle-orm";
 import { createdAt, timestamptz, typeIdPrimaryKey } from "./columns.js";
 import { appIdColumn, envIdColumn } from "./tenant.js";
-import { users } from "./users.js";
+import { userIdColumn } from "./users.js";
 
 export const verificationTypes = ["email", "phone", "magic_link"] as const;
 export type VerificationType = (typeof verificationTypes)[number];
@@ -17,9 +17,7 @@ export const verifications = pgTable(
     id: typeIdPrimaryKey("avrf"),
     appId: appIdColumn(),
     envId: envIdColumn(),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: userIdColumn(),
     type: text("type").$type<VerificationType>().notNull(),
     tokenHash: text("token_hash").notNull(),
     codeHash: text("code_hash"),
@@ -44,9 +42,7 @@ export const passwordResets = pgTable(
     id: typeIdPrimaryKey("apwr"),
     appId: appIdColumn(),
     envId: envIdColumn(),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: userIdColumn(),
     tokenHash: text("token_hash").notNull(),
     expiresAt: timestamptz("expires_at").notNull(),
     consumedAt: timestamptz("consumed_at"),

@@ -5,7 +5,7 @@
 import { relations, sql } from "drizzle-orm";
 import { bigint, check, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { createdAt, timestamptz, typeIdPrimaryKey, updatedAt } from "../../schema/columns.js";
-import { users } from "../../schema/users.js";
+import { userIdColumn, users } from "../../schema/users.js";
 
 export const mfaMethods = ["totp"] as const;
 export type MfaMethod = (typeof mfaMethods)[number];
@@ -18,9 +18,7 @@ export const mfaEnrollments = pgTable(
   "authsome_mfa_enrollments",
   {
     id: typeIdPrimaryKey("amfa"),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: userIdColumn(),
     method: text("method").$type<MfaMethod>().notNull(),
     secretSealed: text("secret_sealed").notNull(),
     verifiedAt: timestamptz("verified_at"),
@@ -39,9 +37,7 @@ export const mfaRecoveryCodes = pgTable(
   "authsome_mfa_recovery_codes",
   {
     id: typeIdPrimaryKey("arec"),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: userIdColumn(),
     codeHash: text("code_hash").notNull(),
     usedAt: timestamptz("used_at"),
     createdAt: createdAt(),

@@ -6,7 +6,7 @@ import { relations } from "drizzle-orm";
 import { bigint, boolean, index, jsonb, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { bytea, createdAt, timestamptz, typeIdPrimaryKey, updatedAt } from "../../schema/columns.js";
 import { appIdColumn } from "../../schema/tenant.js";
-import { users } from "../../schema/users.js";
+import { userIdColumn, users } from "../../schema/users.js";
 
 /** WebAuthn credentials (passkeys). `credential_id` is base64url; `public_key` the COSE key bytes. */
 export const passkeys = pgTable(
@@ -14,9 +14,7 @@ export const passkeys = pgTable(
   {
     id: typeIdPrimaryKey("apsk"),
     appId: appIdColumn(),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: userIdColumn(),
     credentialId: text("credential_id").notNull(),
     publicKey: bytea("public_key").notNull(),
     counter: bigint("counter", { mode: "number" }).notNull().default(0),

@@ -6,7 +6,7 @@
 import { relations, sql } from "drizzle-orm";
 import { index, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { createdAt, timestamptz, typeIdPrimaryKey } from "../../schema/columns.js";
-import { users } from "../../schema/users.js";
+import { userIdColumn, users } from "../../schema/users.js";
 
 /**
  * Password hashes as PHC strings (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`), one current row per user
@@ -16,9 +16,7 @@ export const passwordHashes = pgTable(
   "authsome_password_hashes",
   {
     id: typeIdPrimaryKey("apwh"),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: userIdColumn(),
     hash: text("hash").notNull(),
     createdAt: createdAt(),
     replacedAt: timestamptz("replaced_at"),

@@ -6,7 +6,7 @@ import { relations } from "drizzle-orm";
 import { index, jsonb, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { createdAt, type Metadata, timestamptz, typeIdPrimaryKey, updatedAt } from "../../schema/columns.js";
 import { appIdColumn } from "../../schema/tenant.js";
-import { users } from "../../schema/users.js";
+import { userIdColumn, users } from "../../schema/users.js";
 
 /**
  * Accounts at OAuth / OpenID Connect providers linked to users; one provider account links to at most one user per
@@ -17,9 +17,7 @@ export const oauthAccounts = pgTable(
   {
     id: typeIdPrimaryKey("aoau"),
     appId: appIdColumn(),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: userIdColumn(),
     provider: text("provider").notNull(),
     providerAccountId: text("provider_account_id").notNull(),
     email: text("email").notNull().default(""),
