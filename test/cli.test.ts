@@ -21,17 +21,10 @@ interface Run {
   stderr: string;
 }
 
-/** Runs the CLI from source (tsx) in `cwd`, without DATABASE_URL from the environment unless given. */
-function runCli(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<Run> {
+/** Runs `node <args>` and collects its output and exit code. */
+function runNode(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
   return new Promise((resolvePromise, reject) => {
-    const env = { ...process.env, ...options.env };
-    if (!options.env?.DATABASE_URL) delete env.DATABASE_URL;
-    const child = spawn(process.execPath, ["--import", tsxLoader, source, ...args], {
-      cwd: options.cwd,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: 120_000,
-    });
+    const child = spawn(process.execPath, args, { ...options, stdio: ["ignore", "pipe", "pipe"], timeout: 120_000 });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));
@@ -39,6 +32,13 @@ function runCli(args: string[], options: { cwd: string; env?: Record<string, str
     child.on("error", reject);
     child.on("close", (code) => resolvePromise({ code, stdout, stderr }));
   });
+}
+
+/** Runs the CLI from source (tsx) in `cwd`, without DATABASE_URL from the environment unless given. */
+function runCli(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<Run> {
+  const env = { ...process.env, ...options.env };
+  if (!options.env?.DATABASE_URL) delete env.DATABASE_URL;
+  return runNode(["--import", tsxLoader, source, ...args], { cwd: options.cwd, env });
 }
 
 let cwd: string;
@@ -123,6 +123,14 @@ describe("authsome migrate", () => {
     const command = await runCli(["migrat"], { cwd });
     expect(command.code).toBe(2);
     expect(command.stderr).toContain("Usage: authsome migrate");
+  });
+});
+
+describe("the authsome bin", () => {
+  it("runs the compiled CLI from dist/ (built by npm install and before npm test)", async () => {
+    const run = await runNode([join(root, "bin", "authsome.js"), "--help"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain("Usage: authsome migrate");
   });
 });
 
