@@ -3,19 +3,16 @@
 // Baselines from the same run: the same SQL executed bare in one transaction (no lock, no bookkeeping, no checks)
 // on another fresh database, and a bare `SELECT 1` round trip for the up-to-date case.
 //   npm run bench:migrate            (PostgreSQL at BENCH_DATABASE_URL, default the local server, and PGlite)
-import { randomBytes } from "node:crypto";
 import { PGlite } from "@electric-sql/pglite";
-import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
-import pg from "pg";
 import { sql } from "drizzle-orm";
 import type { AnyPgDatabase } from "../src/migrate/runner.js";
 import { builtInMigrationGroup, loadMigrations, migrationGroupNames } from "../src/migrate/groups.js";
 import { migrate } from "../src/migrate/runner.js";
-import { countPglite, countPool, type QueryCounter } from "../test/support/query-counter.js";
+import { countPglite } from "../src/store/query-counter.js";
+import { median, withBenchDatabase } from "./database.js";
 
 const repetitions = Number(process.env.BENCH_REPETITIONS ?? 5);
-const adminUrl = process.env.BENCH_DATABASE_URL ?? "postgres://postgres:postgres@127.0.0.1:5432/postgres";
 const groups = migrationGroupNames.map(builtInMigrationGroup);
 
 interface Sample {
@@ -37,7 +34,6 @@ async function bareDdl(db: AnyPgDatabase): Promise<number> {
   );
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const fmt = (xs: number[]) => `${median(xs).toFixed(1)} ms (min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)})`;
 
 async function timed<T>(fn: () => Promise<T>): Promise<number> {
@@ -46,32 +42,12 @@ async function timed<T>(fn: () => Promise<T>): Promise<number> {
   return performance.now() - start;
 }
 
-async function withPostgresDatabase<T>(fn: (db: AnyPgDatabase, counter: QueryCounter) => Promise<T>): Promise<T> {
-  const name = `authsome_bench_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 4 });
-  pool.on("error", () => {}); // DROP ... WITH (FORCE) may reach a closing client first
-  const counter = countPool(pool);
-  try {
-    await pool.query("SELECT 1"); // connect outside the timing: a booting app has a warm pool
-    return await fn(drizzleNodePg(pool), counter);
-  } finally {
-    await pool.end();
-    await admin.query(`DROP DATABASE "${name}" WITH (FORCE)`);
-    await admin.end();
-  }
-}
-
 async function postgresSample(): Promise<Sample> {
-  const bare = await withPostgresDatabase(async (db) => ({
+  const bare = await withBenchDatabase(async ({ db }) => ({
     ddl: await bareDdl(db),
     roundTrip: await timed(() => db.execute(sql`SELECT 1`)),
   }));
-  return withPostgresDatabase(async (db, counter) => {
+  return withBenchDatabase(async ({ db, counter }) => {
     const fresh = await timed(() => migrate(db, groups));
     counter.reset();
     const upToDate = await timed(() => migrate(db, groups));

@@ -9,7 +9,7 @@ import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import pg from "pg";
 import { inject } from "vitest";
 import type { AnyPgDatabase } from "../../src/migrate/runner.js";
-import { countPglite, countPool, type QueryCounter } from "./query-counter.js";
+import { countPglite, countPool, type QueryCounter } from "../../src/store/query-counter.js";
 
 export type TestDriver = "pglite" | "postgres";
 

@@ -72,3 +72,11 @@ export function countPglite(client: PGlite): QueryCounter {
     })) as PGlite["transaction"];
   return counter;
 }
+
+/**
+ * Counts the statements sent through a store's connection: pass the driver client the Drizzle database was built
+ * on (a `pg.Pool`, before it connects, or a `PGlite` instance) — `countQueries(store.db.$client)`.
+ */
+export function countQueries(client: pg.Pool | PGlite): QueryCounter {
+  return "exec" in client && "transaction" in client ? countPglite(client as PGlite) : countPool(client as pg.Pool);
+}

@@ -1,0 +1,57 @@
+import { eq } from "drizzle-orm";
+import { NotFoundError } from "../../errors.js";
+import type { AnyPgDatabase } from "../../migrate/runner.js";
+import { apps } from "../../schema/apps.js";
+import type { App, AppPatch, AppsStore, NewApp, Page, PageRequest } from "../contract.js";
+import { keyset, toPage } from "./pagination.js";
+
+export class PgAppsStore implements AppsStore {
+  constructor(private readonly db: AnyPgDatabase) {}
+
+  async create(input: NewApp): Promise<App> {
+    const [row] = await this.db.insert(apps).values(input).returning();
+    return row as App;
+  }
+
+  async findById(id: string): Promise<App | null> {
+    const [row] = await this.db.select().from(apps).where(eq(apps.id, id)).limit(1);
+    return row ?? null;
+  }
+
+  async findBySlug(slug: string): Promise<App | null> {
+    const [row] = await this.db.select().from(apps).where(eq(apps.slug, slug)).limit(1);
+    return row ?? null;
+  }
+
+  async findByPublishableKey(publishableKey: string): Promise<App | null> {
+    const [row] = await this.db.select().from(apps).where(eq(apps.publishableKey, publishableKey)).limit(1);
+    return row ?? null;
+  }
+
+  async update(id: string, patch: AppPatch): Promise<App> {
+    const [row] = await this.db
+      .update(apps)
+      .set({ ...patch, updatedAt: new Date() })
+      .where(eq(apps.id, id))
+      .returning();
+    if (!row) throw new NotFoundError("not_found", "App not found");
+    return row;
+  }
+
+  async delete(id: string): Promise<void> {
+    // Every row of the app (environments, users, sessions, roles, …) goes with it through ON DELETE CASCADE.
+    const rows = await this.db.delete(apps).where(eq(apps.id, id)).returning({ id: apps.id });
+    if (rows.length === 0) throw new NotFoundError("not_found", "App not found");
+  }
+
+  async list(page?: PageRequest): Promise<Page<App>> {
+    const set = keyset(apps.id, page);
+    const rows = await this.db
+      .select()
+      .from(apps)
+      .where(set.after)
+      .orderBy(set.orderBy)
+      .limit(set.limit + 1);
+    return toPage(rows, set.limit);
+  }
+}

@@ -1,0 +1,86 @@
+import {
+  AuthsomeError,
+  ConflictError,
+  isAuthsomeError,
+  UnavailableError,
+  ValidationError,
+} from "../../errors.js";
+import { findPgError, isConnectionFailure } from "../../migrate/driver-errors.js";
+
+// Unique indexes whose violation means "this field is taken"; any other unique violation is `conflict`.
+const conflictCodes: Record<string, string> = {
+  authsome_users_email_live_uq: "email_taken",
+  authsome_users_username_live_uq: "username_taken",
+  authsome_apps_slug_uq: "slug_taken",
+  authsome_environments_app_id_slug_uq: "slug_taken",
+  authsome_organizations_slug_uq: "slug_taken",
+  authsome_teams_org_id_slug_uq: "slug_taken",
+  authsome_roles_app_id_env_id_slug_uq: "slug_taken",
+};
+
+const conflictMessages: Record<string, string> = {
+  email_taken: "This email address is already registered",
+  username_taken: "This username is already taken",
+  slug_taken: "This slug is already taken",
+  conflict: "A record with these values already exists",
+};
+
+/** True for errors that came from the database driver (or Drizzle wrapping one). */
+export function isDriverError(err: unknown): boolean {
+  return findPgError(err) !== undefined || isConnectionFailure(err) || (err as Error)?.name === "DrizzleQueryError";
+}
+
+/**
+ * The only place that reads SQLSTATEs. Drizzle wraps the driver error (SQLSTATE on `cause`) and puts the SQL and
+ * its bound parameters (emails, token hashes) in its message, so the original is kept only as `cause` and its text
+ * is never copied into ours. Our own errors pass through unchanged.
+ */
+export function toStoreError(err: unknown): AuthsomeError {
+  if (isAuthsomeError(err)) return err;
+  const options = { cause: err };
+  if (isConnectionFailure(err)) return new UnavailableError("unavailable", "Database unavailable", options);
+  const pg = findPgError(err);
+  switch (pg?.code) {
+    case "23505": {
+      const code = conflictCodes[pg.constraint ?? ""] ?? "conflict";
+      return new ConflictError(code, conflictMessages[code] as string, options);
+    }
+    case "23503":
+      return new ValidationError("invalid_reference", "A referenced record does not exist", {
+        ...options,
+        details: { constraint: pg.constraint },
+      });
+    case "23514":
+    case "22P02":
+    case "22001":
+    case "22003":
+    case "22007":
+    case "22008":
+      return new ValidationError("invalid_value", "A value is not valid for its field", options);
+    case "57014":
+      return new UnavailableError("timeout", "The database did not answer in time", options);
+    default:
+      return new AuthsomeError("internal_error", "Database operation failed", options);
+  }
+}
+
+/**
+ * Wraps every method of a sub-store so that whatever it throws reaches the caller as an AuthsomeError.
+ */
+export function guardMethods<T extends object>(target: T): T {
+  const proto = Object.getPrototypeOf(target) as Record<string, unknown>;
+  for (const name of Object.getOwnPropertyNames(proto)) {
+    const method = proto[name];
+    if (name === "constructor" || typeof method !== "function") continue;
+    Object.defineProperty(target, name, {
+      value: async function guarded(...args: unknown[]) {
+        try {
+          return await (method as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        } catch (err) {
+          throw toStoreError(err);
+        }
+      },
+    });
+  }
+  return target;
+}

@@ -1,0 +1,33 @@
+import { eq } from "drizzle-orm";
+import { NotFoundError } from "../../errors.js";
+import type { AnyPgDatabase } from "../../migrate/runner.js";
+import { notifications } from "../../schema/notifications.js";
+import type { NewNotification, Notification, NotificationsStore, Page, PageRequest } from "../contract.js";
+import { allOf, keyset, toPage } from "./pagination.js";
+
+/** Outbox metadata only: the table has no body column, so message bodies (with their tokens) are never stored. */
+export class PgNotificationsStore implements NotificationsStore {
+  constructor(private readonly db: AnyPgDatabase) {}
+
+  async create(input: NewNotification): Promise<Notification> {
+    const [row] = await this.db.insert(notifications).values(input).returning();
+    return row as Notification;
+  }
+
+  async markSent(id: string, now: Date): Promise<Notification> {
+    const [row] = await this.db.update(notifications).set({ sentAt: now }).where(eq(notifications.id, id)).returning();
+    if (!row) throw new NotFoundError("not_found", "Notification not found");
+    return row;
+  }
+
+  async listByUser(userId: string, page?: PageRequest): Promise<Page<Notification>> {
+    const keys = keyset(notifications.id, page);
+    const rows = await this.db
+      .select()
+      .from(notifications)
+      .where(allOf(eq(notifications.userId, userId), keys.after))
+      .orderBy(keys.orderBy)
+      .limit(keys.limit + 1);
+    return toPage(rows, keys.limit);
+  }
+}

@@ -1,0 +1,110 @@
+import { and, eq, gt, isNull, lte, sql, type SQL } from "drizzle-orm";
+import type { AnyPgDatabase } from "../../migrate/runner.js";
+import { sessions, type RefreshRevocationReason } from "../../schema/sessions.js";
+import { users } from "../../schema/users.js";
+import type { NewSession, Page, PageRequest, Session, SessionRotation, SessionsStore, SessionWithUser } from "../contract.js";
+import { allOf, keyset, toPage } from "./pagination.js";
+import { mapRow, rowsOf } from "./rows.js";
+
+export class PgSessionsStore implements SessionsStore {
+  constructor(private readonly db: AnyPgDatabase) {}
+
+  async create(input: NewSession): Promise<Session> {
+    const [row] = await this.db.insert(sessions).values(input).returning();
+    return row as Session;
+  }
+
+  async findByTokenHash(tokenHash: string, now: Date): Promise<SessionWithUser | null> {
+    // The hot path: one indexed lookup on token_hash joined to the live user, and no write.
+    const [row] = await this.db
+      .select({ session: sessions, user: users })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(and(eq(sessions.tokenHash, tokenHash), gt(sessions.expiresAt, now), isNull(users.deletedAt)))
+      .limit(1);
+    return row ?? null;
+  }
+
+  async findByRefreshTokenHash(refreshTokenHash: string, now: Date): Promise<Session | null> {
+    const [row] = await this.db
+      .select()
+      .from(sessions)
+      .where(and(eq(sessions.refreshTokenHash, refreshTokenHash), gt(sessions.refreshExpiresAt, now)))
+      .limit(1);
+    return row ?? null;
+  }
+
+  async findById(id: string): Promise<Session | null> {
+    const [row] = await this.db.select().from(sessions).where(eq(sessions.id, id)).limit(1);
+    return row ?? null;
+  }
+
+  async listByUser(userId: string, now: Date, request: PageRequest = {}): Promise<Page<Session>> {
+    const page = keyset(sessions.id, request);
+    const rows = await this.db
+      .select()
+      .from(sessions)
+      .where(allOf(eq(sessions.userId, userId), gt(sessions.refreshExpiresAt, now), page.after))
+      .orderBy(page.orderBy)
+      .limit(page.limit + 1);
+    return toPage(rows, page.limit);
+  }
+
+  async rotate(r: SessionRotation): Promise<Session | null> {
+    // One statement, so the swap and the record of the retired token are atomic. Concurrent rotations of one
+    // token queue on the row lock; once the winner commits, the others re-check `refresh_token_hash` against the
+    // new row version and match nothing. The retired hash is kept until the family's (new) refresh expiry.
+    const onlySession = r.sessionId === undefined ? sql`` : sql` AND id = ${r.sessionId}`;
+    const result = await this.db.execute(sql`
+      WITH rotated AS (
+        UPDATE authsome_sessions
+        SET token_hash = ${r.newTokenHash}, refresh_token_hash = ${r.newRefreshTokenHash},
+            expires_at = ${r.expiresAt}, refresh_expires_at = ${r.refreshExpiresAt}, updated_at = ${r.now}
+        WHERE refresh_token_hash = ${r.refreshTokenHash} AND refresh_expires_at > ${r.now}${onlySession}
+        RETURNING *
+      ), retired AS (
+        INSERT INTO authsome_revoked_refresh_tokens (token_hash, app_id, family_id, reason, revoked_at, expires_at)
+        SELECT ${r.refreshTokenHash}, app_id, family_id, 'rotated', ${r.now}, refresh_expires_at FROM rotated
+        ON CONFLICT (token_hash) DO NOTHING
+      )
+      SELECT * FROM rotated`);
+    const [row] = rowsOf(result);
+    return row ? mapRow(sessions, row) : null;
+  }
+
+  revoke(id: string, reason: RefreshRevocationReason, now: Date): Promise<boolean> {
+    return this.revokeWhere(sql`id = ${id}`, reason, now).then((count) => count > 0);
+  }
+
+  revokeByUser(userId: string, reason: RefreshRevocationReason, now: Date, exceptId?: string): Promise<number> {
+    const except = exceptId === undefined ? sql`` : sql` AND id <> ${exceptId}`;
+    return this.revokeWhere(sql`user_id = ${userId}${except}`, reason, now);
+  }
+
+  revokeFamily(familyId: string, reason: RefreshRevocationReason, now: Date): Promise<number> {
+    return this.revokeWhere(sql`family_id = ${familyId}`, reason, now);
+  }
+
+  /** Deletes the matching sessions and records their refresh hashes as revoked, in one statement. */
+  private async revokeWhere(condition: SQL, reason: RefreshRevocationReason, now: Date): Promise<number> {
+    const result = await this.db.execute(sql`
+      WITH gone AS (
+        DELETE FROM authsome_sessions WHERE ${condition}
+        RETURNING refresh_token_hash, app_id, family_id, refresh_expires_at
+      ), recorded AS (
+        INSERT INTO authsome_revoked_refresh_tokens (token_hash, app_id, family_id, reason, revoked_at, expires_at)
+        SELECT refresh_token_hash, app_id, family_id, ${reason}, ${now}, refresh_expires_at FROM gone
+        ON CONFLICT (token_hash) DO NOTHING
+      )
+      SELECT count(*)::int AS n FROM gone`);
+    return Number(rowsOf(result)[0]?.n ?? 0);
+  }
+
+  async purgeExpired(now: Date): Promise<number> {
+    const rows = await this.db
+      .delete(sessions)
+      .where(lte(sessions.refreshExpiresAt, now))
+      .returning({ id: sessions.id });
+    return rows.length;
+  }
+}

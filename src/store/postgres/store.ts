@@ -1,0 +1,99 @@
+import { sql } from "drizzle-orm";
+import { UnavailableError } from "../../errors.js";
+import type { MigrationGroup } from "../../migrate/groups.js";
+import { type AnyPgDatabase, migrate, type MigrateOptions, type MigrateResult } from "../../migrate/runner.js";
+import type { Store, StoreRepositories } from "../contract.js";
+import { PgAppSessionConfigsStore } from "./app-session-configs.js";
+import { PgAppsStore } from "./apps.js";
+import { PgAuditEventsStore } from "./audit-events.js";
+import { PgCeremoniesStore } from "./ceremonies.js";
+import { PgEnvironmentsStore } from "./environments.js";
+import { guardMethods, isDriverError, toStoreError } from "./errors.js";
+import { PgNotificationsStore } from "./notifications.js";
+import { PgPasswordResetsStore } from "./password-resets.js";
+import { PgRateLimitsStore } from "./rate-limits.js";
+import { PgRevokedRefreshTokensStore } from "./revoked-refresh-tokens.js";
+import { PgRolesStore } from "./roles.js";
+import { PgSessionsStore } from "./sessions.js";
+import { PgUsersStore } from "./users.js";
+import { PgVerificationsStore } from "./verifications.js";
+
+export interface PostgresStoreOptions {
+  /** Passed to the migrator (e.g. `lockTimeoutMs`). */
+  migrate?: MigrateOptions;
+  /** Overrides what `close()` does; by default it ends the Drizzle database's own client (pool or PGlite). */
+  close?: () => Promise<void>;
+}
+
+/** The sub-stores over one connection or transaction. */
+function repositories(db: AnyPgDatabase): StoreRepositories {
+  const repos: StoreRepositories = {
+    users: guardMethods(new PgUsersStore(db)),
+    sessions: guardMethods(new PgSessionsStore(db)),
+    revokedRefreshTokens: guardMethods(new PgRevokedRefreshTokensStore(db)),
+    verifications: guardMethods(new PgVerificationsStore(db)),
+    passwordResets: guardMethods(new PgPasswordResetsStore(db)),
+    apps: guardMethods(new PgAppsStore(db)),
+    environments: guardMethods(new PgEnvironmentsStore(db)),
+    appSessionConfigs: guardMethods(new PgAppSessionConfigsStore(db)),
+    notifications: guardMethods(new PgNotificationsStore(db)),
+    roles: guardMethods(new PgRolesStore(db)),
+    ceremonies: guardMethods(new PgCeremoniesStore(db)),
+    rateLimits: guardMethods(new PgRateLimitsStore(db)),
+    auditEvents: guardMethods(new PgAuditEventsStore(db)),
+    transaction: (fn) => runTransaction(db, fn),
+  };
+  return repos;
+}
+
+async function runTransaction<T>(db: AnyPgDatabase, fn: (tx: StoreRepositories) => Promise<T>): Promise<T> {
+  try {
+    return await db.transaction((tx) => fn(repositories(tx as unknown as AnyPgDatabase)));
+  } catch (err) {
+    // The caller's own errors pass through untouched; a failing BEGIN/COMMIT is mapped like any store call.
+    throw isDriverError(err) ? toStoreError(err) : err;
+  }
+}
+
+/** The PostgreSQL implementation of the `Store` contract, over node-postgres or PGlite. */
+export interface PostgresStore extends Store {
+  /** The Drizzle database, for advanced use (your own queries on the same connection). */
+  readonly db: AnyPgDatabase;
+}
+
+/**
+ * Creates the store over a Drizzle database (`drizzle-orm/node-postgres` or `drizzle-orm/pglite`).
+ *
+ * @example
+ * ```ts
+ * import { drizzle } from "drizzle-orm/node-postgres";
+ * import { postgresStore } from "authsome/store/postgres";
+ * const store = postgresStore(drizzle(pool));
+ * await store.migrate();
+ * ```
+ */
+export function postgresStore(db: AnyPgDatabase, options: PostgresStoreOptions = {}): PostgresStore {
+  const repos = repositories(db);
+  return {
+    ...repos,
+    db,
+    migrate(...groups: MigrationGroup[]): Promise<MigrateResult> {
+      return migrate(db, groups, options.migrate).catch((err: unknown) => {
+        throw isDriverError(err) ? toStoreError(err) : err;
+      });
+    },
+    async ping() {
+      try {
+        await db.execute(sql`SELECT 1`);
+      } catch (err) {
+        throw new UnavailableError("unavailable", "Database unavailable", { cause: err });
+      }
+    },
+    async close() {
+      if (options.close) return options.close();
+      const client = (db as unknown as { $client?: { end?: () => Promise<void>; close?: () => Promise<void> } }).$client;
+      if (client?.end) await client.end();
+      else if (client?.close) await client.close();
+    },
+  };
+}

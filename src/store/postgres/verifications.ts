@@ -1,0 +1,76 @@
+import { and, desc, eq, gt, isNull, lte, sql } from "drizzle-orm";
+import type { AnyPgDatabase } from "../../migrate/runner.js";
+import { verifications } from "../../schema/verifications.js";
+import type { NewVerification, Verification, VerificationsStore } from "../contract.js";
+
+/** Unconsumed and unexpired at `now` (the caller's clock, never the database's). */
+function isOpen(now: Date) {
+  return and(isNull(verifications.consumedAt), gt(verifications.expiresAt, now));
+}
+
+export class PgVerificationsStore implements VerificationsStore {
+  constructor(private readonly db: AnyPgDatabase) {}
+
+  async create(input: NewVerification): Promise<Verification> {
+    const [row] = await this.db.insert(verifications).values(input).returning();
+    return row as Verification;
+  }
+
+  async findActiveByTokenHash(tokenHash: string, now: Date): Promise<Verification | null> {
+    const [row] = await this.db
+      .select()
+      .from(verifications)
+      .where(and(eq(verifications.tokenHash, tokenHash), isOpen(now)))
+      .limit(1);
+    return row ?? null;
+  }
+
+  async findActiveForUser(userId: string, type: Verification["type"], now: Date): Promise<Verification | null> {
+    const [row] = await this.db
+      .select()
+      .from(verifications)
+      .where(and(eq(verifications.userId, userId), eq(verifications.type, type), isOpen(now)))
+      .orderBy(desc(verifications.id)) // TypeIDs sort by creation time
+      .limit(1);
+    return row ?? null;
+  }
+
+  async recordFailedAttempt(id: string): Promise<number | null> {
+    // One statement, so concurrent wrong guesses are each counted (no read-modify-write race).
+    const [row] = await this.db
+      .update(verifications)
+      .set({ attempts: sql`${verifications.attempts} + 1` })
+      .where(eq(verifications.id, id))
+      .returning({ attempts: verifications.attempts });
+    return row?.attempts ?? null;
+  }
+
+  async consume(id: string, now: Date): Promise<boolean> {
+    // The WHERE clause is the single-use guarantee: a concurrent second UPDATE re-checks consumed_at after the
+    // first commits and matches nothing.
+    const rows = await this.db
+      .update(verifications)
+      .set({ consumedAt: now })
+      .where(and(eq(verifications.id, id), isOpen(now)))
+      .returning({ id: verifications.id });
+    return rows.length > 0;
+  }
+
+  async consumeAllForUser(userId: string, type: Verification["type"], now: Date): Promise<number> {
+    const rows = await this.db
+      .update(verifications)
+      .set({ consumedAt: now })
+      .where(and(eq(verifications.userId, userId), eq(verifications.type, type), isOpen(now)))
+      .returning({ id: verifications.id });
+    return rows.length;
+  }
+
+  async purgeExpired(now: Date): Promise<number> {
+    // `returning` rather than rowCount: the two drivers report affected rows differently.
+    const rows = await this.db
+      .delete(verifications)
+      .where(lte(verifications.expiresAt, now))
+      .returning({ id: verifications.id });
+    return rows.length;
+  }
+}

@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { NewNotification, Notification, Page } from "../../../src/store/contract.js";
+import type { PostgresStore } from "../../../src/store/postgres/store.js";
+import type { TestDatabase } from "../../support/database.js";
+import { createTestStore, rejectionOf, seedTenant, seedUser, type Tenant } from "../../support/store.js";
+
+const now = new Date("2030-01-01T00:00:00.000Z");
+
+let t: TestDatabase;
+let store: PostgresStore;
+let tenant: Tenant;
+
+beforeAll(async () => {
+  ({ t, store } = await createTestStore());
+  tenant = await seedTenant(store);
+});
+afterAll(() => t.drop());
+
+function newNotification(overrides: Partial<NewNotification> = {}) {
+  return store.notifications.create({
+    appId: tenant.app.id,
+    envId: tenant.env.id,
+    type: "verification_email",
+    channel: "email",
+    ...overrides,
+  });
+}
+
+describe("notifications.create", () => {
+  it("records outbox metadata with defaults, unsent, and no message body", async () => {
+    const user = await seedUser(store, tenant);
+    const created = await newNotification({ userId: user.id, recipient: user.email, subject: "Verify your email" });
+    expect(created.id).toMatch(/^antf_/);
+    expect(created).toMatchObject({
+      userId: user.id,
+      type: "verification_email",
+      channel: "email",
+      recipient: user.email,
+      subject: "Verify your email",
+      metadata: {},
+      sentAt: null,
+    });
+    expect(Object.keys(created)).not.toContain("body");
+  });
+
+  it("records a notification that belongs to no user", async () => {
+    const created = await newNotification({ channel: "sms", recipient: "+15550100", metadata: { template: "otp" } });
+    expect(created).toMatchObject({ userId: null, channel: "sms", metadata: { template: "otp" } });
+  });
+
+  it("refuses an unknown channel with invalid_value", async () => {
+    const err = await rejectionOf(newNotification({ channel: "pigeon" as never }));
+    expect(err).toMatchObject({ name: "ValidationError", code: "invalid_value" });
+  });
+});
+
+describe("notifications.markSent", () => {
+  it("sets sent_at to the given now and returns the notification", async () => {
+    const created = await newNotification();
+    expect(await store.notifications.markSent(created.id, now)).toEqual({ ...created, sentAt: now });
+  });
+
+  it("throws NotFoundError not_found for an unknown id", async () => {
+    const err = await rejectionOf(store.notifications.markSent("antf_01h455vb4pex5vsknk084sn02q", now));
+    expect(err).toMatchObject({ name: "NotFoundError", code: "not_found" });
+  });
+});
+
+describe("notifications.listByUser", () => {
+  it("walks a user's notifications newest first, every one exactly once, across pages", async () => {
+    const user = await seedUser(store, tenant);
+    const other = await seedUser(store, tenant);
+    const created: Notification[] = [];
+    for (let i = 0; i < 25; i++) created.push(await newNotification({ userId: user.id, subject: `n${i}` }));
+    await newNotification({ userId: other.id });
+
+    const pages: Page<Notification>[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Page<Notification> = await store.notifications.listByUser(user.id, { limit: 10, cursor });
+      pages.push(page);
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+
+    expect(pages.map((p) => p.items.length)).toEqual([10, 10, 5]);
+    const ids = pages.flatMap((p) => p.items.map((n) => n.id));
+    expect(ids).toEqual(created.map((n) => n.id).reverse());
+  });
+
+  it("returns an empty page without a cursor for a user with no notifications", async () => {
+    const user = await seedUser(store, tenant);
+    expect(await store.notifications.listByUser(user.id)).toEqual({ items: [], nextCursor: null });
+  });
+
+  it("rejects a limit outside 1–100 with invalid_request", async () => {
+    const user = await seedUser(store, tenant);
+    const err = await rejectionOf(store.notifications.listByUser(user.id, { limit: 101 }));
+    expect(err).toMatchObject({ name: "ValidationError", code: "invalid_request" });
+  });
+});

@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { NewPasswordReset } from "../../../src/store/contract.js";
+import { postgresStore, type PostgresStore } from "../../../src/store/postgres/store.js";
+import { isPostgres, pgliteSkipReason, type TestDatabase } from "../../support/database.js";
+import { createTestStore, fakeHash, rejectionOf, seedTenant, seedUser, type Tenant } from "../../support/store.js";
+
+// Every expiry is decided against the `now` passed in; these tests run on a fixed clock far from the real one.
+const now = new Date("2030-01-01T00:00:00.000Z");
+const at = (seconds: number) => new Date(now.getTime() + seconds * 1000);
+
+let t: TestDatabase;
+let store: PostgresStore;
+let tenant: Tenant;
+
+beforeAll(async () => {
+  ({ t, store } = await createTestStore());
+  tenant = await seedTenant(store);
+});
+afterAll(() => t.drop());
+
+async function newReset(overrides: Partial<NewPasswordReset> = {}) {
+  const userId = overrides.userId ?? (await seedUser(store, tenant)).id;
+  return store.passwordResets.create({
+    appId: tenant.app.id,
+    envId: tenant.env.id,
+    userId,
+    tokenHash: fakeHash(),
+    expiresAt: at(3600),
+    ...overrides,
+  });
+}
+
+describe("passwordResets.create", () => {
+  it("stores an unconsumed reset with a generated id", async () => {
+    const tokenHash = fakeHash();
+    const created = await newReset({ tokenHash });
+    expect(created.id).toMatch(/^apwr_/);
+    expect(created).toMatchObject({ tokenHash, consumedAt: null, expiresAt: at(3600) });
+  });
+
+  it("refuses a second reset with the same token hash", async () => {
+    const created = await newReset();
+    const err = await rejectionOf(newReset({ tokenHash: created.tokenHash }));
+    expect(err).toMatchObject({ name: "ConflictError", code: "conflict" });
+  });
+});
+
+describe("passwordResets.consume", () => {
+  it("returns the reset, marked consumed at now, to the first caller and null to the second", async () => {
+    const created = await newReset();
+    const consumed = await store.passwordResets.consume(created.tokenHash, now);
+    expect(consumed).toEqual({ ...created, consumedAt: now });
+    expect(await store.passwordResets.consume(created.tokenHash, now)).toBeNull();
+  });
+
+  it("refuses a now at or after expires_at without consuming, and succeeds with a now before it", async () => {
+    const created = await newReset({ expiresAt: at(60) });
+    expect(await store.passwordResets.consume(created.tokenHash, at(120))).toBeNull();
+    expect(await store.passwordResets.consume(created.tokenHash, at(60))).toBeNull();
+    expect((await store.passwordResets.consume(created.tokenHash, at(59)))?.id).toBe(created.id);
+  });
+
+  it("returns null for an unknown token hash", async () => {
+    expect(await store.passwordResets.consume(fakeHash(), now)).toBeNull();
+  });
+});
+
+describe("passwordResets.consumeAllForUser", () => {
+  it("invalidates every open reset of the user, returns how many, and leaves other users' resets open", async () => {
+    const user = await seedUser(store, tenant);
+    const other = await seedUser(store, tenant);
+    const a = await newReset({ userId: user.id });
+    const b = await newReset({ userId: user.id });
+    const used = await newReset({ userId: user.id });
+    await store.passwordResets.consume(used.tokenHash, now);
+    await newReset({ userId: user.id, expiresAt: at(-1) });
+    const othersOwn = await newReset({ userId: other.id });
+
+    expect(await store.passwordResets.consumeAllForUser(user.id, now)).toBe(2);
+    expect(await store.passwordResets.consume(a.tokenHash, now)).toBeNull();
+    expect(await store.passwordResets.consume(b.tokenHash, now)).toBeNull();
+    expect(await store.passwordResets.consumeAllForUser(user.id, now)).toBe(0);
+    expect((await store.passwordResets.consume(othersOwn.tokenHash, now))?.id).toBe(othersOwn.id);
+  });
+});
+
+describe("passwordResets.purgeExpired", () => {
+  it("deletes the resets expired at now, returns how many, and keeps the unexpired ones", async () => {
+    // A clock of its own (1990s), so rows of the other tests (2030) are not expired at this now.
+    const purgeNow = new Date("1990-06-01T00:00:00.000Z");
+    const user = await seedUser(store, tenant);
+    await newReset({ userId: user.id, expiresAt: new Date("1990-01-01T00:00:00.000Z") });
+    await newReset({ userId: user.id, expiresAt: purgeNow });
+    const live = await newReset({ userId: user.id, expiresAt: new Date("1990-06-01T00:00:01.000Z") });
+
+    expect(await store.passwordResets.purgeExpired(purgeNow)).toBe(2);
+    expect(await store.passwordResets.purgeExpired(purgeNow)).toBe(0);
+    const rows = await t.query<{ id: string }>("SELECT id FROM authsome_password_resets WHERE user_id = $1", [user.id]);
+    expect(rows.map((r) => r.id)).toEqual([live.id]);
+  });
+});
+
+describe.skipIf(!isPostgres)(`passwordResets.consume under concurrency (${pgliteSkipReason})`, () => {
+  it("hands the reset to exactly one of 20 concurrent callers on separate connections", async () => {
+    const created = await newReset();
+    const callers = Array.from({ length: 20 }, () => t.newPool(1));
+    try {
+      // Open every connection first, so the consumes race each other rather than the connection handshakes.
+      await Promise.all(callers.map(({ pool }) => pool.query("SELECT 1")));
+      const results = await Promise.all(
+        callers.map(({ db }) => postgresStore(db).passwordResets.consume(created.tokenHash, now)),
+      );
+      const winners = results.filter((r) => r !== null);
+      expect(winners).toHaveLength(1);
+      expect(winners[0]?.id).toBe(created.id);
+    } finally {
+      await Promise.all(callers.map(({ pool }) => pool.end()));
+    }
+  });
+});

@@ -1,0 +1,204 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { NewSession, Session } from "../../../src/store/contract.js";
+import { postgresStore } from "../../../src/store/postgres/store.js";
+import { isPostgres, pgliteSkipReason } from "../../support/database.js";
+import { createTestStore, fakeHash, seedTenant, seedUser, type Tenant, type TestStore } from "../../support/store.js";
+
+let s: TestStore;
+let tenant: Tenant;
+const hour = 3_600_000;
+const now = new Date("2026-06-01T12:00:00Z");
+const later = (ms: number) => new Date(now.getTime() + ms);
+
+beforeAll(async () => {
+  s = await createTestStore();
+  tenant = await seedTenant(s.store);
+});
+afterAll(() => s.t.drop());
+
+async function seedSession(userId: string, overrides: Partial<NewSession> = {}): Promise<Session> {
+  return s.store.sessions.create({
+    appId: tenant.app.id,
+    envId: tenant.env.id,
+    userId,
+    tokenHash: fakeHash(),
+    refreshTokenHash: fakeHash(),
+    familyId: `fam_${fakeHash().slice(0, 16)}`,
+    expiresAt: later(hour),
+    refreshExpiresAt: later(24 * hour),
+    ...overrides,
+  });
+}
+
+function rotation(session: Session, at = now) {
+  return {
+    refreshTokenHash: session.refreshTokenHash,
+    newTokenHash: fakeHash(),
+    newRefreshTokenHash: fakeHash(),
+    expiresAt: new Date(at.getTime() + hour),
+    refreshExpiresAt: new Date(at.getTime() + 48 * hour),
+    now: at,
+  };
+}
+
+describe("sessions store", () => {
+  it("creates a session and resolves it by access-token hash together with its user", async () => {
+    const user = await seedUser(s.store, tenant);
+    const session = await seedSession(user.id, { ipAddress: "203.0.113.9", userAgent: "test" });
+    expect(session.id).toMatch(/^ases_/);
+    const found = await s.store.sessions.findByTokenHash(session.tokenHash, now);
+    expect(found?.session).toEqual(session);
+    expect(found?.user).toEqual(user);
+    expect(await s.store.sessions.findById(session.id)).toEqual(session);
+  });
+
+  it("does not resolve an unknown, expired or deleted user's session", async () => {
+    const user = await seedUser(s.store, tenant);
+    const session = await seedSession(user.id);
+    expect(await s.store.sessions.findByTokenHash(fakeHash(), now)).toBeNull();
+    expect(await s.store.sessions.findByTokenHash(session.tokenHash, session.expiresAt)).toBeNull(); // expiry is exclusive
+    expect(await s.store.sessions.findByTokenHash(session.tokenHash, later(2 * hour))).toBeNull();
+    await s.store.users.softDelete(user.id, now);
+    expect(await s.store.sessions.findByTokenHash(session.tokenHash, now)).toBeNull();
+  });
+
+  it("checks a session in exactly one SQL statement", async () => {
+    const user = await seedUser(s.store, tenant);
+    const session = await seedSession(user.id);
+    s.t.counter.reset(); // counts every statement on the store's connection (tests in a file run one at a time)
+    expect((await s.store.sessions.findByTokenHash(session.tokenHash, now))?.user.id).toBe(user.id);
+    expect(s.t.counter.statements).toHaveLength(1);
+  });
+
+  it("resolves a refresh token only while its refresh window is open", async () => {
+    const user = await seedUser(s.store, tenant);
+    const session = await seedSession(user.id);
+    expect((await s.store.sessions.findByRefreshTokenHash(session.refreshTokenHash, now))?.id).toBe(session.id);
+    expect(await s.store.sessions.findByRefreshTokenHash(session.refreshTokenHash, session.refreshExpiresAt)).toBeNull();
+  });
+
+  it("lists only the user's sessions with an open refresh window, newest first, page by page", async () => {
+    const user = await seedUser(s.store, tenant);
+    const other = await seedUser(s.store, tenant);
+    const mine = [];
+    for (let i = 0; i < 5; i++) mine.push(await seedSession(user.id));
+    await seedSession(user.id, { refreshExpiresAt: later(-1) });
+    await seedSession(other.id);
+    const first = await s.store.sessions.listByUser(user.id, now, { limit: 3 });
+    const second = await s.store.sessions.listByUser(user.id, now, { limit: 3, cursor: first.nextCursor });
+    expect(first.items).toHaveLength(3);
+    expect(second.nextCursor).toBeNull();
+    expect([...first.items, ...second.items].map((x) => x.id)).toEqual(mine.map((x) => x.id).sort().reverse());
+  });
+
+  it("rotates by compare-and-swap: a wrong refresh token changes nothing, the right one replaces both tokens", async () => {
+    const user = await seedUser(s.store, tenant);
+    const session = await seedSession(user.id);
+    expect(await s.store.sessions.rotate({ ...rotation(session), refreshTokenHash: fakeHash() })).toBeNull();
+    expect((await s.store.sessions.findByTokenHash(session.tokenHash, now))?.session.id).toBe(session.id);
+
+    const next = rotation(session);
+    const rotated = await s.store.sessions.rotate(next);
+    expect(rotated).toMatchObject({ id: session.id, tokenHash: next.newTokenHash, refreshTokenHash: next.newRefreshTokenHash, familyId: session.familyId });
+    expect(rotated?.refreshExpiresAt).toEqual(next.refreshExpiresAt);
+    expect(rotated?.createdAt).toBeInstanceOf(Date);
+    expect(await s.store.sessions.findByTokenHash(session.tokenHash, now)).toBeNull();
+    expect((await s.store.sessions.findByTokenHash(next.newTokenHash, now))?.session.id).toBe(session.id);
+    expect(await s.store.sessions.findByRefreshTokenHash(session.refreshTokenHash, now)).toBeNull();
+
+    const retired = await s.store.revokedRefreshTokens.find(session.refreshTokenHash);
+    expect(retired).toMatchObject({ familyId: session.familyId, reason: "rotated", appId: tenant.app.id });
+    expect(retired?.expiresAt).toEqual(next.refreshExpiresAt);
+    expect(await s.store.sessions.rotate(rotation(session))).toBeNull(); // the old token cannot rotate again
+  });
+
+  it("does not rotate an expired refresh token, nor a token of another session when the id is given", async () => {
+    const user = await seedUser(s.store, tenant);
+    const session = await seedSession(user.id);
+    const other = await seedSession(user.id);
+    expect(await s.store.sessions.rotate(rotation(session, session.refreshExpiresAt))).toBeNull();
+    expect(await s.store.sessions.rotate({ ...rotation(session), sessionId: other.id })).toBeNull();
+    expect(await s.store.sessions.rotate({ ...rotation(session), sessionId: session.id })).not.toBeNull();
+  });
+
+  it("revokes one session and records its refresh token as revoked", async () => {
+    const user = await seedUser(s.store, tenant);
+    const session = await seedSession(user.id);
+    expect(await s.store.sessions.revoke(session.id, "logout", now)).toBe(true);
+    expect(await s.store.sessions.findById(session.id)).toBeNull();
+    expect(await s.store.sessions.findByTokenHash(session.tokenHash, now)).toBeNull();
+    expect((await s.store.revokedRefreshTokens.find(session.refreshTokenHash))?.reason).toBe("logout");
+    expect(await s.store.sessions.revoke(session.id, "logout", now)).toBe(false);
+  });
+
+  it("revokes all of a user's sessions except the current one", async () => {
+    const user = await seedUser(s.store, tenant);
+    const current = await seedSession(user.id);
+    await seedSession(user.id);
+    await seedSession(user.id);
+    const bystander = await seedSession((await seedUser(s.store, tenant)).id);
+    expect(await s.store.sessions.revokeByUser(user.id, "logout", now, current.id)).toBe(2);
+    expect((await s.store.sessions.listByUser(user.id, now)).items.map((x) => x.id)).toEqual([current.id]);
+    expect(await s.store.sessions.findById(bystander.id)).not.toBeNull();
+    expect(await s.store.sessions.revokeByUser(user.id, "logout", now)).toBe(1);
+  });
+
+  it("revokes a whole token family and records every refresh hash, leaving other families alone", async () => {
+    const user = await seedUser(s.store, tenant);
+    const a = await seedSession(user.id, { familyId: "fam_shared" });
+    const b = await seedSession(user.id, { familyId: "fam_shared" });
+    const unrelated = await seedSession(user.id);
+    expect(await s.store.sessions.revokeFamily("fam_shared", "family_revocation", now)).toBe(2);
+    expect(await s.store.sessions.findById(a.id)).toBeNull();
+    expect(await s.store.sessions.findById(b.id)).toBeNull();
+    expect(await s.store.sessions.findById(unrelated.id)).not.toBeNull();
+    for (const x of [a, b]) expect((await s.store.revokedRefreshTokens.find(x.refreshTokenHash))?.familyId).toBe("fam_shared");
+    expect(await s.store.revokedRefreshTokens.find(unrelated.refreshTokenHash)).toBeNull();
+  });
+
+  it("purges sessions whose refresh window has closed, and revoked hashes past their family's expiry", async () => {
+    const user = await seedUser(s.store, tenant);
+    const stale = await seedSession(user.id, { expiresAt: later(-2 * hour), refreshExpiresAt: later(-hour) });
+    const fresh = await seedSession(user.id);
+    await s.store.sessions.revoke(fresh.id, "logout", now);
+    expect(await s.store.sessions.purgeExpired(now)).toBeGreaterThanOrEqual(1);
+    expect(await s.store.sessions.findById(stale.id)).toBeNull();
+    expect(await s.store.revokedRefreshTokens.purgeExpired(now)).toBe(0); // fresh's family is still alive
+    expect(await s.store.revokedRefreshTokens.find(fresh.refreshTokenHash)).not.toBeNull();
+    expect(await s.store.revokedRefreshTokens.purgeExpired(fresh.refreshExpiresAt)).toBeGreaterThanOrEqual(1);
+    expect(await s.store.revokedRefreshTokens.find(fresh.refreshTokenHash)).toBeNull();
+  });
+
+  it("reports a replayed refresh token as the first replay exactly once", async () => {
+    const user = await seedUser(s.store, tenant);
+    const session = await seedSession(user.id);
+    await s.store.sessions.rotate(rotation(session));
+    expect(await s.store.revokedRefreshTokens.markReplayed(session.refreshTokenHash)).toBe(true);
+    expect(await s.store.revokedRefreshTokens.markReplayed(session.refreshTokenHash)).toBe(false);
+    expect(await s.store.revokedRefreshTokens.markReplayed(fakeHash())).toBe(false);
+    expect(await s.store.revokedRefreshTokens.find(fakeHash())).toBeNull();
+  });
+
+  it("refuses a session for a user that does not exist with invalid_reference", async () => {
+    const err = await seedSession("ausr_01h2xcejqtf2nbrexx3vqjhp41").then(
+      () => undefined,
+      (e: unknown) => e as Error & { code?: string },
+    );
+    expect(err?.code).toBe("invalid_reference");
+    expect(err?.message).not.toMatch(/[0-9a-f]{64}/); // no token hash (bound parameter) in the text
+  });
+});
+
+describe.skipIf(!isPostgres)(`sessions store under concurrency (PostgreSQL; ${isPostgres ? "running" : pgliteSkipReason})`, () => {
+  it("lets exactly one of 20 concurrent rotations of one refresh token win", async () => {
+    const user = await seedUser(s.store, tenant);
+    const session = await seedSession(user.id);
+    const stores = Array.from({ length: 20 }, () => postgresStore(s.t.newPool(1).db));
+    const results = await Promise.all(stores.map((store) => store.sessions.rotate(rotation(session))));
+    const winners = results.filter((r) => r !== null);
+    expect(winners).toHaveLength(1);
+    const current = await s.store.sessions.findById(session.id);
+    expect(current?.refreshTokenHash).toBe(winners[0]?.refreshTokenHash);
+    expect((await s.store.revokedRefreshTokens.find(session.refreshTokenHash))?.reason).toBe("rotated");
+  });
+});

@@ -1,0 +1,57 @@
+// A migrated test database with a PostgresStore over it, and fixtures for the conformance suite.
+import { randomBytes } from "node:crypto";
+import type { App, Environment, NewUser, StoreRepositories, User } from "../../src/store/contract.js";
+import { postgresStore, type PostgresStore } from "../../src/store/postgres/store.js";
+import { createTestDatabase, type TestDatabase } from "./database.js";
+
+export interface TestStore {
+  t: TestDatabase;
+  store: PostgresStore;
+}
+
+/** A fresh database (see database.ts) with the core migrations applied, and a store over it. */
+export async function createTestStore(): Promise<TestStore> {
+  const t = await createTestDatabase();
+  const store = postgresStore(t.db);
+  await store.migrate();
+  return { t, store };
+}
+
+export interface Tenant {
+  app: App;
+  env: Environment;
+}
+
+const unique = () => randomBytes(4).toString("hex");
+
+/** An app with its default production environment. */
+export async function seedTenant(store: StoreRepositories, slug = `app-${unique()}`): Promise<Tenant> {
+  const app = await store.apps.create({ name: `App ${slug}`, slug });
+  const env = await store.environments.create({ appId: app.id, name: "Production", slug: "production", type: "production" });
+  return { app, env };
+}
+
+export async function seedUser(store: StoreRepositories, tenant: Tenant, overrides: Partial<NewUser> = {}): Promise<User> {
+  return store.users.create({
+    appId: tenant.app.id,
+    envId: tenant.env.id,
+    email: `user-${unique()}@example.com`,
+    ...overrides,
+  });
+}
+
+/** A random 64-hex string standing in for a SHA-256 token hash. */
+export function fakeHash(): string {
+  return randomBytes(32).toString("hex");
+}
+
+/** Rejection of `promise`, asserted to be an error, for checking `code` and class. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<Error & { code?: string; details?: Record<string, unknown> }> {
+  const outcome = await promise.then(
+    () => ({ rejected: false as const }),
+    (error: unknown) => ({ rejected: true as const, error }),
+  );
+  if (!outcome.rejected) throw new Error("expected the promise to reject, but it resolved");
+  if (!(outcome.error instanceof Error)) throw new Error(`expected an Error, got ${String(outcome.error)}`);
+  return outcome.error as Error & { code?: string };
+}
