@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NewSession, Session } from "../../../src/store/contract.js";
 import { postgresStore } from "../../../src/store/postgres/store.js";
 import { isPostgres, pgliteSkipReason } from "../../support/database.js";
-import { createTestStore, fakeHash, seedTenant, seedUser, type Tenant, type TestStore } from "../../support/store.js";
+import { createTestStore, fakeHash, rejectionOf, seedTenant, seedUser, type Tenant, type TestStore } from "../../support/store.js";
 
 let s: TestStore;
 let tenant: Tenant;
@@ -177,6 +177,13 @@ describe("sessions store", () => {
     expect(await s.store.revokedRefreshTokens.markReplayed(session.refreshTokenHash)).toBe(false);
     expect(await s.store.revokedRefreshTokens.markReplayed(fakeHash())).toBe(false);
     expect(await s.store.revokedRefreshTokens.find(fakeHash())).toBeNull();
+  });
+
+  it("refuses a second session with the same access or refresh token hash", async () => {
+    const user = await seedUser(s.store, tenant);
+    const session = await seedSession(user.id);
+    expect((await rejectionOf(seedSession(user.id, { tokenHash: session.tokenHash }))).code).toBe("conflict");
+    expect((await rejectionOf(seedSession(user.id, { refreshTokenHash: session.refreshTokenHash }))).name).toBe("ConflictError");
   });
 
   it("refuses a session for a user that does not exist with invalid_reference", async () => {
