@@ -13,9 +13,24 @@ export interface AuthsomeErrorOptions extends ErrorOptions {
 
 const AUTHSOME_ERROR = Symbol.for("authsome.error");
 
+/**
+ * What kind of failure an error is; the HTTP layer maps kinds to statuses. A plain field rather than the class,
+ * because `instanceof` fails when an application and a plugin load two copies of this package.
+ */
+export type ErrorKind =
+  | "internal"
+  | "validation"
+  | "authentication"
+  | "forbidden"
+  | "not_found"
+  | "conflict"
+  | "rate_limit"
+  | "unavailable";
+
 export class AuthsomeError extends Error {
-  readonly details?: ErrorDetails;
+  declare readonly details?: ErrorDetails;
   readonly [AUTHSOME_ERROR] = true;
+  readonly kind: ErrorKind = "internal";
 
   constructor(
     readonly code: string,
@@ -29,17 +44,28 @@ export class AuthsomeError extends Error {
 }
 
 /** 400: the input is malformed or breaks a rule. */
-export class ValidationError extends AuthsomeError {}
+export class ValidationError extends AuthsomeError {
+  override readonly kind = "validation";
+}
 /** 401: missing or bad credentials. */
-export class AuthenticationError extends AuthsomeError {}
+export class AuthenticationError extends AuthsomeError {
+  override readonly kind = "authentication";
+}
 /** 403: authenticated but not allowed. */
-export class ForbiddenError extends AuthsomeError {}
+export class ForbiddenError extends AuthsomeError {
+  override readonly kind = "forbidden";
+}
 /** 404: no such resource (or one of another tenant). */
-export class NotFoundError extends AuthsomeError {}
+export class NotFoundError extends AuthsomeError {
+  override readonly kind = "not_found";
+}
 /** 409: a unique field is taken. */
-export class ConflictError extends AuthsomeError {}
+export class ConflictError extends AuthsomeError {
+  override readonly kind = "conflict";
+}
 /** 429: rate limited or locked out. */
 export class RateLimitError extends AuthsomeError {
+  override readonly kind = "rate_limit";
   constructor(
     code: string,
     message: string,
@@ -50,7 +76,9 @@ export class RateLimitError extends AuthsomeError {
   }
 }
 /** 503: the database cannot be reached. */
-export class UnavailableError extends AuthsomeError {}
+export class UnavailableError extends AuthsomeError {
+  override readonly kind = "unavailable";
+}
 
 export function isAuthsomeError(value: unknown): value is AuthsomeError {
   return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[AUTHSOME_ERROR] === true;

@@ -25,7 +25,7 @@ import type {
   verifications,
 } from "../schema/index.js";
 import type { MigrationGroup } from "../migrate/groups.js";
-import type { MigrateResult } from "../migrate/runner.js";
+import type { AnyPgDatabase, MigrateResult } from "../migrate/runner.js";
 import type { RefreshRevocationReason } from "../schema/sessions.js";
 
 export type User = typeof users.$inferSelect;
@@ -70,7 +70,7 @@ export type AppSessionConfigValues = Partial<
   >
 >;
 export type Notification = typeof notifications.$inferSelect;
-export type NewNotification = Omit<typeof notifications.$inferInsert, "createdAt" | "sentAt">;
+export type NewNotification = Omit<typeof notifications.$inferInsert, "createdAt">;
 export type Role = typeof roles.$inferSelect;
 export type NewRole = Omit<typeof roles.$inferInsert, "createdAt" | "updatedAt">;
 export type RolePatch = Partial<Pick<Role, "name" | "slug" | "description" | "parentId">>;
@@ -125,6 +125,14 @@ export interface SessionRotation {
   now: Date;
 }
 
+/** An audit event recorded together with a session change (app, environment and user come from the session). */
+export interface SessionAudit {
+  type: string;
+  ipAddress: string;
+  userAgent: string;
+  metadata?: Record<string, unknown>;
+}
+
 export interface SessionsStore {
   create(input: NewSession): Promise<Session>;
   /** The session check: one statement, the unexpired session by access-token hash joined to its live user. */
@@ -141,8 +149,11 @@ export interface SessionsStore {
    * rotation won or the token is unknown or expired.
    */
   rotate(rotation: SessionRotation): Promise<Session | null>;
-  /** Deletes one session, recording its refresh hash as revoked. Returns whether it existed. */
-  revoke(id: string, reason: RefreshRevocationReason, now: Date): Promise<boolean>;
+  /**
+   * Deletes one session, recording its refresh hash as revoked — and, when `audit` is given, appending that audit
+   * event for the session's user in the same statement. Returns whether it existed.
+   */
+  revoke(id: string, reason: RefreshRevocationReason, now: Date, audit?: SessionAudit): Promise<boolean>;
   /** Deletes every session of a user except `exceptId`, recording their refresh hashes; returns how many. */
   revokeByUser(userId: string, reason: RefreshRevocationReason, now: Date, exceptId?: string): Promise<number>;
   /** Deletes every session of a token family, recording their refresh hashes; returns how many. */
@@ -309,6 +320,11 @@ export interface AuditEventsStore {
 
 /** Every sub-store, bound to one connection or one transaction. */
 export interface StoreRepositories {
+  /**
+   * The Drizzle database these sub-stores run on — inside `transaction()`, the transaction itself — so a plugin
+   * can query its own tables as part of the same unit of work.
+   */
+  readonly db: AnyPgDatabase;
   readonly users: UsersStore;
   readonly sessions: SessionsStore;
   readonly revokedRefreshTokens: RevokedRefreshTokensStore;

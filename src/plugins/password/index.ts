@@ -1,9 +1,55 @@
 /**
- * The `password` plugin. This release ships its tables and migration group; its services and routes arrive with the
- * engine.
+ * The `password` plugin: sign-up and sign-in with email (or username) and password, change / forgot / reset
+ * password, and email verification by link or 6-digit code. Passwords are hashed with argon2id (explicit
+ * parameters, PHC strings in `authsome_password_hashes`, upgraded on sign-in when the configured ones are stronger).
  * @module
  */
+import type { AuthsomePlugin } from "../../engine/plugin.js";
 import { builtInMigrationGroup, type MigrationGroup } from "../../migrate/groups.js";
+import { type Argon2Options, argon2idHasher, type PasswordHasher } from "./hasher.js";
+import { registerPasswordRoutes } from "./routes.js";
+import { createPasswordService, type PasswordService, type SignInInput, type SignInResult, type SignUpInput, type SignUpResult } from "./service.js";
 
 /** The `password` migration group: pass it to `migrate(db, [passwordMigrations])` (or the CLI's `--plugins password`). */
 export const passwordMigrations: MigrationGroup = builtInMigrationGroup("password");
+
+export interface PasswordPluginOptions {
+  /** argon2id parameters (defaults: m = 19456 KiB, t = 2, p = 1 — OWASP's minimum). */
+  argon2?: Argon2Options;
+  /** Replaces the hasher (e.g. to import bcrypt hashes); `argon2` is then ignored. */
+  hasher?: PasswordHasher;
+}
+
+/** What the plugin adds to `auth.api`. */
+export interface PasswordApi {
+  signUp: PasswordService["signUp"];
+  signIn(input: SignInInput, meta: { ipAddress: string; userAgent: string }): Promise<SignInResult>;
+  changePassword: PasswordService["changePassword"];
+  forgotPassword: PasswordService["forgotPassword"];
+  resetPassword: PasswordService["resetPassword"];
+  verifyEmailToken: PasswordService["verifyEmailToken"];
+  verifyEmailCode: PasswordService["verifyEmailCode"];
+  resendVerification: PasswordService["resendVerification"];
+}
+
+/**
+ * @example
+ * ```ts
+ * const auth = createAuthsome({ store, plugins: [password()], config: { secret } });
+ * ```
+ * @throws ValidationError `invalid_config` for argon2 parameters below OWASP's minimum.
+ */
+export function password(options: PasswordPluginOptions = {}): AuthsomePlugin<PasswordApi> {
+  const hasher = options.hasher ?? argon2idHasher(options.argon2); // validates now, not on the first request
+  return {
+    id: "password",
+    migrations: passwordMigrations,
+    setup(ctx) {
+      const service = createPasswordService(ctx, hasher);
+      registerPasswordRoutes(ctx, service);
+      return { ...service };
+    },
+  };
+}
+
+export { argon2idHasher, type Argon2Options, type PasswordHasher, type SignInInput, type SignInResult, type SignUpInput, type SignUpResult };

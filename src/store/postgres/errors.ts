@@ -51,6 +51,8 @@ export function toStoreError(err: unknown): AuthsomeError {
         details: { constraint: pg.constraint },
       });
     case "23514":
+    case "22021": // NUL or invalid bytes in text
+    case "22P05": // \u0000 in jsonb
     case "22P02":
     case "22001":
     case "22003":

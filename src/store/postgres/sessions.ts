@@ -2,7 +2,8 @@ import { and, eq, gt, isNull, lte, sql, type SQL } from "drizzle-orm";
 import type { AnyPgDatabase } from "../../migrate/runner.js";
 import { sessions, type RefreshRevocationReason } from "../../schema/sessions.js";
 import { users } from "../../schema/users.js";
-import type { NewSession, Page, PageRequest, Session, SessionRotation, SessionsStore, SessionWithUser } from "../contract.js";
+import type { NewSession, Page, PageRequest, Session, SessionAudit, SessionRotation, SessionsStore, SessionWithUser } from "../contract.js";
+import { auditEvents } from "../../schema/audit-events.js";
 import { allOf, keyset, toPage } from "./pagination.js";
 import { mapRow, rowsOf } from "./rows.js";
 
@@ -72,8 +73,8 @@ export class PgSessionsStore implements SessionsStore {
     return row ? mapRow(sessions, row) : null;
   }
 
-  revoke(id: string, reason: RefreshRevocationReason, now: Date): Promise<boolean> {
-    return this.revokeWhere(sql`id = ${id}`, reason, now).then((count) => count > 0);
+  revoke(id: string, reason: RefreshRevocationReason, now: Date, audit?: SessionAudit): Promise<boolean> {
+    return this.revokeWhere(sql`id = ${id}`, reason, now, audit).then((count) => count > 0);
   }
 
   revokeByUser(userId: string, reason: RefreshRevocationReason, now: Date, exceptId?: string): Promise<number> {
@@ -85,17 +86,28 @@ export class PgSessionsStore implements SessionsStore {
     return this.revokeWhere(sql`family_id = ${familyId}`, reason, now);
   }
 
-  /** Deletes the matching sessions and records their refresh hashes as revoked, in one statement. */
-  private async revokeWhere(condition: SQL, reason: RefreshRevocationReason, now: Date): Promise<number> {
+  /**
+   * Deletes the matching sessions and records their refresh hashes as revoked — and optionally one audit event per
+   * deleted session — in one statement.
+   */
+  private async revokeWhere(condition: SQL, reason: RefreshRevocationReason, now: Date, audit?: SessionAudit): Promise<number> {
+    const logged = audit
+      ? sql`, logged AS (
+          INSERT INTO authsome_audit_events (id, app_id, env_id, user_id, type, ip_address, user_agent, metadata, created_at)
+          SELECT ${newAuditId()}, app_id, env_id, user_id, ${audit.type}, ${audit.ipAddress}, ${audit.userAgent},
+                 ${JSON.stringify({ ...audit.metadata })}::jsonb || jsonb_build_object('sessionId', id), ${now}
+          FROM gone LIMIT 1
+        )`
+      : sql``;
     const result = await this.db.execute(sql`
       WITH gone AS (
         DELETE FROM authsome_sessions WHERE ${condition}
-        RETURNING refresh_token_hash, app_id, family_id, refresh_expires_at
+        RETURNING id, refresh_token_hash, app_id, env_id, user_id, family_id, refresh_expires_at
       ), recorded AS (
         INSERT INTO authsome_revoked_refresh_tokens (token_hash, app_id, family_id, reason, revoked_at, expires_at)
         SELECT refresh_token_hash, app_id, family_id, ${reason}, ${now}, refresh_expires_at FROM gone
         ON CONFLICT (token_hash) DO NOTHING
-      )
+      )${logged}
       SELECT count(*)::int AS n FROM gone`);
     return Number(rowsOf(result)[0]?.n ?? 0);
   }
@@ -107,4 +119,9 @@ export class PgSessionsStore implements SessionsStore {
       .returning({ id: sessions.id });
     return rows.length;
   }
+}
+
+/** An id for an audit row written by raw SQL (the schema's default lives in JavaScript). */
+function newAuditId(): string {
+  return auditEvents.id.defaultFn?.() as string;
 }

@@ -28,6 +28,7 @@ export interface PostgresStoreOptions {
 /** The sub-stores over one connection or transaction. */
 function repositories(db: AnyPgDatabase): StoreRepositories {
   const repos: StoreRepositories = {
+    db,
     users: guardMethods(new PgUsersStore(db)),
     sessions: guardMethods(new PgSessionsStore(db)),
     revokedRefreshTokens: guardMethods(new PgRevokedRefreshTokensStore(db)),
@@ -56,10 +57,7 @@ async function runTransaction<T>(db: AnyPgDatabase, fn: (tx: StoreRepositories) 
 }
 
 /** The PostgreSQL implementation of the `Store` contract, over node-postgres or PGlite. */
-export interface PostgresStore extends Store {
-  /** The Drizzle database, for advanced use (your own queries on the same connection). */
-  readonly db: AnyPgDatabase;
-}
+export interface PostgresStore extends Store {}
 
 /**
  * Creates the store over a Drizzle database (`drizzle-orm/node-postgres` or `drizzle-orm/pglite`).
@@ -76,7 +74,6 @@ export function postgresStore(db: AnyPgDatabase, options: PostgresStoreOptions =
   const repos = repositories(db);
   return {
     ...repos,
-    db,
     migrate(...groups: MigrationGroup[]): Promise<MigrateResult> {
       return migrate(db, groups, options.migrate).catch((err: unknown) => {
         throw isDriverError(err) ? toStoreError(err) : err;

@@ -1,0 +1,193 @@
+import { getRequestListener } from "@hono/node-server";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { RandomSource } from "../crypto/tokens.js";
+import { AuthsomeError, isAuthsomeError, ValidationError } from "../errors.js";
+import { createHttpApp } from "../http/app.js";
+import type { Mailer } from "../mail/mailer.js";
+import type { MigrationGroup } from "../migrate/groups.js";
+import type { Store, StoreRepositories } from "../store/contract.js";
+import { type AuthsomeConfig, resolveConfig } from "./config.js";
+import type { EngineContext, Tenant } from "./context.js";
+import { createHookBus, type HookName, type Logger } from "./hooks.js";
+import type { AuthsomePlugin, PluginContext } from "./plugin.js";
+import { createProtection } from "./services/protection.js";
+import { createSessionService } from "./services/sessions.js";
+import { createCoreApi, type CoreApi } from "./services/core-api.js";
+
+export interface AuthsomeOptions<P extends readonly AuthsomePlugin<object>[]> {
+  store: Store;
+  plugins?: P;
+  config?: AuthsomeConfig;
+  /** Where verification and reset mail goes. Without one, sending mail fails with `mail_not_configured`. */
+  mailer?: Mailer;
+  logger?: Logger;
+  /** `false`: the application manages Authsome's tables with its own migrations; `start()` never migrates. */
+  migrations?: boolean;
+  /** Injectable clock and randomness (tests). */
+  now?: () => Date;
+  random?: RandomSource;
+}
+
+type UnionToIntersection<U> = (U extends unknown ? (k: U) => void : never) extends (k: infer I) => void ? I : never;
+type PluginApis<P extends readonly AuthsomePlugin<object>[]> = UnionToIntersection<
+  { [K in keyof P]: P[K] extends AuthsomePlugin<infer Api> ? Api : never }[number]
+>;
+
+export interface Authsome<Api> {
+  /** Migrates (core + every plugin's group), initialises plugins' state, ensures the app and its default environment. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** The HTTP API as a Fetch handler (`Request → Response`): Bun, Deno, Hono, Next.js route handlers… */
+  handler(request: Request): Promise<Response>;
+  /** The HTTP API for node:http, Express and Fastify (`(req, res) => void`); it answers only under `basePath`. */
+  nodeHandler(req: IncomingMessage, res: ServerResponse): void;
+  /** Every operation, in-process, through the same services the routes use. */
+  readonly api: CoreApi & Api;
+  readonly config: ReturnType<typeof resolveConfig>;
+  readonly store: Store;
+}
+
+const defaultLogger: Logger = {
+  // Structured and terse: messages and ids only; errors by name and code, never by payload.
+  error: (message, fields) => console.error(JSON.stringify({ level: "error", message, ...describe(fields) })),
+  warn: (message, fields) => console.warn(JSON.stringify({ level: "warn", message, ...describe(fields) })),
+  info: (message, fields) => console.info(JSON.stringify({ level: "info", message, ...describe(fields) })),
+};
+
+function describe(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    // An error's message may carry SQL parameters (Drizzle) or request data; log its kind and stack frames only.
+    out[key] = value instanceof Error ? { name: value.name, code: (value as { code?: unknown }).code, stack: value.stack?.split("\n").slice(1, 6).join("\n") } : value;
+  }
+  return out;
+}
+
+const notStarted = () => new AuthsomeError("not_started", "Authsome has not been started; call auth.start() first");
+
+/**
+ * Creates the engine.
+ *
+ * @example
+ * ```ts
+ * const auth = createAuthsome({
+ *   store: createPostgresStore(process.env.DATABASE_URL!),
+ *   plugins: [password()],
+ *   config: { appId: "myapp", basePath: "/v1/auth", secret: process.env.AUTHSOME_SECRET!,
+ *             session: { tokenTTL: "1h", refreshTokenTTL: "30d" } },
+ * });
+ * await auth.start();
+ * http.createServer(auth.nodeHandler).listen(8080);
+ * ```
+ * @throws ValidationError `invalid_config` naming the field; `invalid_plugin` for duplicate plugin ids.
+ */
+export function createAuthsome<const P extends readonly AuthsomePlugin<object>[] = []>(
+  options: AuthsomeOptions<P>,
+): Authsome<PluginApis<P>> {
+  const config = resolveConfig(options.config);
+  const plugins = options.plugins ?? ([] as unknown as P);
+  const ids = new Set<string>();
+  for (const plugin of plugins) {
+    if (ids.has(plugin.id)) throw new ValidationError("invalid_plugin", `Plugin "${plugin.id}" is registered twice`);
+    ids.add(plugin.id);
+  }
+  const { store } = options;
+  const logger = options.logger ?? defaultLogger;
+  const now = options.now ?? (() => new Date());
+  const hooks = createHookBus(logger);
+  let tenant: Tenant | undefined;
+
+  const context: EngineContext = {
+    config,
+    store,
+    mailer: options.mailer ?? {
+      async send() {
+        throw new AuthsomeError("mail_not_configured", "No mailer is configured");
+      },
+    },
+    logger,
+    now,
+    random: options.random,
+    hooks,
+    sessions: createSessionService({ store, config, now, ...(options.random ? { random: options.random } : {}) }),
+    protection: createProtection({ store, config, now }),
+    tenant() {
+      if (!tenant) throw notStarted();
+      return tenant;
+    },
+    async audit(input, repos: StoreRepositories = store) {
+      const { app, env } = context.tenant();
+      await repos.auditEvents.append({
+        appId: app.id,
+        envId: env.id,
+        userId: input.userId ?? null,
+        type: input.type,
+        ipAddress: input.meta.ipAddress,
+        userAgent: input.meta.userAgent,
+        metadata: input.metadata ?? {},
+        createdAt: now(),
+      });
+    },
+  };
+
+  for (const plugin of plugins) {
+    for (const [name, handler] of Object.entries(plugin.hooks ?? {})) hooks.on(name as HookName, handler as never);
+  }
+  const api = createCoreApi(context) as CoreApi & PluginApis<P>;
+  const http = createHttpApp(context, api, { isStarted: () => tenant !== undefined });
+  const pluginContext = (): PluginContext => ({
+    ...context,
+    router: http.router,
+    requireSession: http.requireSession,
+    setSessionCookies: http.setSessionCookies,
+  });
+  for (const plugin of plugins) Object.assign(api, plugin.setup?.(pluginContext()) ?? {});
+  http.finish();
+
+  const listener = getRequestListener(http.fetch);
+
+  return {
+    async start() {
+      if (options.migrations !== false) {
+        const groups = plugins.map((p) => p.migrations).filter((g): g is MigrationGroup => g !== undefined);
+        await store.migrate(...groups);
+      }
+      tenant = await ensureTenant(store, config.appId);
+    },
+    async stop() {
+      tenant = undefined;
+      await options.mailer?.close?.();
+    },
+    handler: (request) => Promise.resolve(http.fetch(request)),
+    nodeHandler: (req, res) => {
+      void listener(req, res);
+    },
+    api,
+    config,
+    store,
+  };
+}
+
+/** The configured app (created if missing) and its default environment (a `production` one if it has none). */
+async function ensureTenant(store: Store, slug: string): Promise<Tenant> {
+  const app = (await store.apps.findBySlug(slug)) ?? (await createOrFind(() => store.apps.create({ name: slug, slug }), () => store.apps.findBySlug(slug)));
+  const env =
+    (await store.environments.findDefault(app.id)) ??
+    (await createOrFind(
+      () => store.environments.create({ appId: app.id, name: "Production", slug: "production", type: "production" }),
+      () => store.environments.findDefault(app.id),
+    ));
+  return { app, env };
+}
+
+/** Create, or — when a concurrently booting instance won the insert — read what it created. */
+async function createOrFind<T>(create: () => Promise<T>, find: () => Promise<T | null>): Promise<T> {
+  try {
+    return await create();
+  } catch (err) {
+    if (!isAuthsomeError(err) || (err.code !== "slug_taken" && err.code !== "conflict")) throw err;
+    const found = await find();
+    if (!found) throw err;
+    return found;
+  }
+}

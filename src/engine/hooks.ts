@@ -1,0 +1,54 @@
+import type { Session, StoreRepositories, User } from "../store/contract.js";
+import type { RequestMeta } from "./services/sessions.js";
+
+/** Named engine events and their payloads. Before-hooks run before anything is written and may throw to veto. */
+export interface HookEvents {
+  "signUp.before": { email: string; meta: RequestMeta };
+  "signUp.after": { user: User; meta: RequestMeta };
+  "signIn.before": { user: User; meta: RequestMeta };
+  "signIn.after": { user: User; session: Session; meta: RequestMeta };
+  "signOut.after": { userId: string; sessionId: string; meta: RequestMeta };
+  "passwordReset.after": { user: User; meta: RequestMeta };
+  "emailVerified.after": { user: User; meta: RequestMeta };
+}
+
+export type HookName = keyof HookEvents;
+export type HookHandler<K extends HookName> = (payload: HookEvents[K], repos: StoreRepositories) => void | Promise<void>;
+export type HookMap = { [K in HookName]?: HookHandler<K> };
+
+export interface Logger {
+  error(message: string, fields: Record<string, unknown>): void;
+  warn(message: string, fields: Record<string, unknown>): void;
+  info(message: string, fields: Record<string, unknown>): void;
+}
+
+/**
+ * The hook bus. Before-hooks run in registration order and a throw aborts the operation (nothing written yet).
+ * After-hooks observe: they run after the commit, and a failing one is logged, never undoing what happened.
+ */
+export function createHookBus(logger: Logger) {
+  const handlers = new Map<HookName, Array<HookHandler<HookName>>>();
+  return {
+    on<K extends HookName>(name: K, handler: HookHandler<K>): void {
+      const list = handlers.get(name) ?? [];
+      list.push(handler as HookHandler<HookName>);
+      handlers.set(name, list);
+    },
+    /** Runs before-hooks; the first throw propagates. */
+    async before<K extends HookName>(name: K, payload: HookEvents[K], repos: StoreRepositories): Promise<void> {
+      for (const handler of handlers.get(name) ?? []) await handler(payload, repos);
+    },
+    /** Runs after-hooks (call after the commit); failures are logged and swallowed. */
+    async after<K extends HookName>(name: K, payload: HookEvents[K], repos: StoreRepositories): Promise<void> {
+      for (const handler of handlers.get(name) ?? []) {
+        try {
+          await handler(payload, repos);
+        } catch (error) {
+          logger.error("after-hook failed", { hook: name, error });
+        }
+      }
+    },
+  };
+}
+
+export type HookBus = ReturnType<typeof createHookBus>;

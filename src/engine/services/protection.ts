@@ -1,0 +1,73 @@
+import { RateLimitError } from "../../errors.js";
+import type { StoreRepositories } from "../../store/contract.js";
+import type { ResolvedConfig } from "../config.js";
+import type { RequestMeta } from "./sessions.js";
+
+export type RateLimitName = "signIn" | "signUp" | "forgotPassword" | "verifyEmail" | "refresh" | "mfaChallenge";
+
+/** Prefixes of the per-account lockout rows in `authsome_rate_limits` (a sign-in lookup joins them by user id). */
+export const lockoutKeyPrefixes = { failures: "signin-failures:", lock: "signin-lock:" } as const;
+
+export const lockoutKeys = {
+  failures: (userId: string) => `${lockoutKeyPrefixes.failures}${userId}`,
+  lock: (userId: string) => `${lockoutKeyPrefixes.lock}${userId}`,
+};
+
+function retryAfterSeconds(resetAt: Date, now: Date): number {
+  return Math.max(1, Math.ceil((resetAt.getTime() - now.getTime()) / 1000));
+}
+
+export interface ProtectionDeps {
+  store: StoreRepositories;
+  config: Pick<ResolvedConfig, "rateLimits" | "lockout">;
+  now: () => Date;
+}
+
+/**
+ * Per-IP rate limits and per-account lockout, counted in PostgreSQL so every instance shares them.
+ */
+export function createProtection({ store, config, now }: ProtectionDeps) {
+  return {
+    /** Counts one request of `name` from the client. @throws RateLimitError `rate_limited` over the limit. */
+    async limit(name: RateLimitName, meta: RequestMeta): Promise<void> {
+      if (!config.rateLimits) return;
+      const limit = config.rateLimits.limits[name];
+      if (limit === false) return;
+      const at = now();
+      const state = await store.rateLimits.hit(`rl:${name}:${meta.ipAddress}`, config.rateLimits.windowSeconds, at);
+      if (state.count > limit) {
+        throw new RateLimitError("rate_limited", "Too many requests; try again later", retryAfterSeconds(state.resetAt, at));
+      }
+    },
+
+    /** @throws RateLimitError `account_locked` when `lockedUntil` is in the future. */
+    assertNotLocked(lockedUntil: Date | null): void {
+      const at = now();
+      if (config.lockout && lockedUntil && lockedUntil > at) {
+        throw new RateLimitError(
+          "account_locked",
+          "Too many failed sign-ins; the account is locked for a while",
+          retryAfterSeconds(lockedUntil, at),
+        );
+      }
+    },
+
+    /** Counts a failed sign-in; returns true when this failure locked the account. */
+    async recordFailure(userId: string): Promise<boolean> {
+      if (!config.lockout) return false;
+      const at = now();
+      const failures = await store.rateLimits.hit(lockoutKeys.failures(userId), config.lockout.windowSeconds, at);
+      if (failures.count < config.lockout.maxAttempts) return false;
+      await store.rateLimits.hit(lockoutKeys.lock(userId), config.lockout.durationSeconds, at);
+      await store.rateLimits.reset(lockoutKeys.failures(userId));
+      return true;
+    },
+
+    /** Forgets failed sign-ins after a success. */
+    async clearFailures(userId: string): Promise<void> {
+      await store.rateLimits.reset(lockoutKeys.failures(userId));
+    },
+  };
+}
+
+export type Protection = ReturnType<typeof createProtection>;

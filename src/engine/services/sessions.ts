@@ -1,0 +1,156 @@
+import { AuthenticationError, NotFoundError } from "../../errors.js";
+import { generateToken, hashToken, type RandomSource } from "../../crypto/tokens.js";
+import type { Page, PageRequest, Session, SessionWithUser, StoreRepositories, User } from "../../store/contract.js";
+import type { ResolvedConfig } from "../config.js";
+
+/** Who is asking: recorded on sessions and audit events. */
+export interface RequestMeta {
+  ipAddress: string;
+  userAgent: string;
+}
+
+/** A session with its tokens — the only moment the raw tokens exist outside the client. */
+export interface IssuedSession {
+  session: Session;
+  sessionToken: string;
+  refreshToken: string;
+}
+
+export interface SessionServiceDeps {
+  store: StoreRepositories;
+  config: Pick<ResolvedConfig, "session">;
+  now: () => Date;
+  random?: RandomSource;
+}
+
+export const sessionTokenPrefix = "as_";
+export const refreshTokenPrefix = "ar_";
+const familyPrefix = "asfm_";
+
+// Tokens are `<prefix><43 base64url chars>`; anything else is rejected before it costs a query.
+const tokenShape = (prefix: string) => new RegExp(`^${prefix}[A-Za-z0-9_-]{43}$`);
+const sessionTokenShape = tokenShape(sessionTokenPrefix);
+const refreshTokenShape = tokenShape(refreshTokenPrefix);
+
+const invalidRefresh = () => new AuthenticationError("invalid_refresh_token", "The refresh token is invalid or expired");
+
+/**
+ * Sessions: opaque prefixed tokens stored only as SHA-256 hashes; the check is one read; refresh rotates both tokens
+ * by compare-and-swap and detects reuse of a retired refresh token.
+ */
+export function createSessionService(deps: SessionServiceDeps) {
+  const { store, config, now } = deps;
+  const ttl = config.session;
+
+  function newTokens() {
+    const sessionToken = generateToken(sessionTokenPrefix, deps.random);
+    const refreshToken = generateToken(refreshTokenPrefix, deps.random);
+    return { sessionToken, refreshToken, tokenHash: hashToken(sessionToken), refreshTokenHash: hashToken(refreshToken) };
+  }
+
+  function expiries(at: Date) {
+    return {
+      expiresAt: new Date(at.getTime() + ttl.tokenTtlSeconds * 1000),
+      refreshExpiresAt: new Date(at.getTime() + ttl.refreshTokenTtlSeconds * 1000),
+    };
+  }
+
+  return {
+    /** Starts a new sign-in (a new token family) for `user`, on `repos` (pass a transaction's to join it). */
+    async issue(user: User, meta: RequestMeta, repos: StoreRepositories = store): Promise<IssuedSession> {
+      const at = now();
+      const tokens = newTokens();
+      const session = await repos.sessions.create({
+        appId: user.appId,
+        envId: user.envId,
+        userId: user.id,
+        tokenHash: tokens.tokenHash,
+        refreshTokenHash: tokens.refreshTokenHash,
+        familyId: generateToken(familyPrefix, deps.random),
+        ipAddress: meta.ipAddress,
+        userAgent: meta.userAgent,
+        ...expiries(at),
+      });
+      return { session, sessionToken: tokens.sessionToken, refreshToken: tokens.refreshToken };
+    },
+
+    /** The session check: one statement, no write. `null` for a malformed, unknown, expired or orphaned token. */
+    async check(sessionToken: string): Promise<SessionWithUser | null> {
+      if (!sessionTokenShape.test(sessionToken)) return null;
+      return store.sessions.findByTokenHash(hashToken(sessionToken), now());
+    },
+
+    /**
+     * Rotates both tokens. A retired refresh token presented again within `refreshReuseGrace` of its rotation lost a
+     * race (two tabs refreshing at once): `invalid_refresh_token`, nothing revoked. Later it is a replay: the whole
+     * family is revoked and `refresh_token_reused` is thrown.
+     * @throws AuthenticationError `invalid_refresh_token` | `refresh_token_reused`
+     */
+    async refresh(refreshToken: string, meta: RequestMeta): Promise<IssuedSession> {
+      if (!refreshTokenShape.test(refreshToken)) throw invalidRefresh();
+      const at = now();
+      const presented = hashToken(refreshToken);
+      const tokens = newTokens();
+      const session = await store.sessions.rotate({
+        refreshTokenHash: presented,
+        newTokenHash: tokens.tokenHash,
+        newRefreshTokenHash: tokens.refreshTokenHash,
+        ...expiries(at),
+        now: at,
+      });
+      if (session) return { session, sessionToken: tokens.sessionToken, refreshToken: tokens.refreshToken };
+
+      const retired = await store.revokedRefreshTokens.find(presented);
+      if (!retired || retired.expiresAt <= at) throw invalidRefresh();
+      const isLostRace =
+        retired.reason === "rotated" && at.getTime() - retired.revokedAt.getTime() < ttl.refreshReuseGraceSeconds * 1000;
+      if (isLostRace) throw invalidRefresh();
+      await store.sessions.revokeFamily(retired.familyId, "family_revocation", at);
+      const firstReplay = await store.revokedRefreshTokens.markReplayed(presented);
+      if (firstReplay) {
+        await store.auditEvents.append({
+          appId: retired.appId,
+          type: "session.refresh_token_reused",
+          ipAddress: meta.ipAddress,
+          userAgent: meta.userAgent,
+          metadata: { familyId: retired.familyId },
+          createdAt: at,
+        });
+      }
+      throw new AuthenticationError("refresh_token_reused", "This refresh token was already used; every session of this sign-in was revoked");
+    },
+
+    /** Ends a session: its access and refresh tokens stop working at once; the audit event is written with it. */
+    async signOut(sessionId: string, meta?: RequestMeta): Promise<void> {
+      const audit = meta ? { type: "session.signed_out", ipAddress: meta.ipAddress, userAgent: meta.userAgent } : undefined;
+      await store.sessions.revoke(sessionId, "logout", now(), audit);
+    },
+
+    list(userId: string, page?: PageRequest): Promise<Page<Session>> {
+      return store.sessions.listByUser(userId, now(), page);
+    },
+
+    /** Revokes one of the user's own sessions. @throws NotFoundError for another user's or an unknown session. */
+    async revoke(userId: string, sessionId: string): Promise<void> {
+      const session = await store.sessions.findById(sessionId);
+      if (!session || session.userId !== userId) throw new NotFoundError("not_found", "Session not found");
+      await store.sessions.revoke(sessionId, "logout", now());
+    },
+
+    /** Revokes every session of the user but `currentSessionId`; returns how many. */
+    revokeOthers(userId: string, currentSessionId: string): Promise<number> {
+      return store.sessions.revokeByUser(userId, "logout", now(), currentSessionId);
+    },
+
+    /** Deletes sessions past their refresh window and revoked-token records past their family's expiry. */
+    async purgeExpired(): Promise<{ sessions: number; revokedRefreshTokens: number }> {
+      const at = now();
+      return {
+        sessions: await store.sessions.purgeExpired(at),
+        revokedRefreshTokens: await store.revokedRefreshTokens.purgeExpired(at),
+      };
+    },
+  };
+}
+
+export type SessionService = ReturnType<typeof createSessionService>;

@@ -1,0 +1,120 @@
+import { randomUUID } from "node:crypto";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context, MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { getCookie } from "hono/cookie";
+import { cors } from "hono/cors";
+import { HTTPException } from "hono/http-exception";
+import type { EngineContext } from "../engine/context.js";
+import type { CoreApi } from "../engine/services/core-api.js";
+import type { IssuedSession } from "../engine/services/sessions.js";
+import { AuthenticationError, AuthsomeError, ForbiddenError, NotFoundError, ValidationError } from "../errors.js";
+import { setSessionCookies } from "./cookies.js";
+import type { AuthsomeApp, AuthsomeEnv } from "./env.js";
+import { renderError } from "./errors.js";
+import { bearerToken, ownOrigin, presentedSessionToken, refreshCookie, requestMeta, sessionCookie } from "./request.js";
+import { registerCoreRoutes } from "./routes/core.js";
+
+export const maxBodyBytes = 64 * 1024;
+
+/** The contract's `invalid_request` body from a failed zod validation: `details.fields` maps paths to messages. */
+function validationHook(result: { success: boolean; error?: { issues: Array<{ path: PropertyKey[]; message: string; code?: string; keys?: string[] }> } }) {
+  if (result.success) return;
+  const fields: Record<string, string> = {};
+  for (const issue of result.error?.issues ?? []) {
+    if (issue.code === "unrecognized_keys" && issue.keys) {
+      for (const key of issue.keys) fields[[...issue.path, key].join(".")] = "is not a known field";
+    } else {
+      fields[issue.path.map(String).join(".") || "body"] = issue.message;
+    }
+  }
+  throw new ValidationError("invalid_request", "The request is invalid", { details: { fields } });
+}
+
+const unsafeMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/**
+ * The HTTP API: one router under `basePath` with the contract's middleware (request id, not-started gate, CORS for
+ * trusted origins, body limit, CSRF origin check) and error rendering; plugins add routes before `finish()`.
+ */
+export function createHttpApp(ctx: EngineContext, api: CoreApi, state: { isStarted: () => boolean }) {
+  const { config } = ctx;
+  const trusted = new Set(config.trustedOrigins);
+  const router: AuthsomeApp = new OpenAPIHono<AuthsomeEnv>({ defaultHook: validationHook });
+  const root = new OpenAPIHono<AuthsomeEnv>();
+
+  root.use("*", async function requestId(c, next) {
+    const incoming = c.req.header("x-request-id");
+    const id = incoming && /^[A-Za-z0-9._-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+    c.set("requestId", id);
+    c.header("x-request-id", id);
+    await next();
+  });
+  root.onError((err, c) => renderError(c, err, ctx.logger));
+  router.onError((err, c) => renderError(c, err, ctx.logger));
+  root.notFound((c) => renderError(c, new NotFoundError("not_found", "Not found"), ctx.logger));
+
+  router.use(
+    "*",
+    cors({
+      origin: (origin) => (trusted.has(origin) ? origin : null),
+      credentials: true,
+      allowHeaders: ["Content-Type", "Authorization", "X-Request-Id", "X-Publishable-Key"],
+      exposeHeaders: ["X-Request-Id", "Retry-After"],
+      maxAge: 600,
+    }),
+  );
+  router.use("*", async function gateUntilStarted(c, next) {
+    if (!state.isStarted() && c.req.path !== `${config.basePath}/health` && c.req.path !== `${config.basePath}/openapi.json`) {
+      throw new AuthsomeError("not_started", "Authsome has not been started");
+    }
+    c.set("meta", requestMeta(c, config.trustProxy));
+    await next();
+  });
+  router.use(
+    "*",
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: () => {
+        throw new HTTPException(413);
+      },
+    }),
+  );
+  router.use("*", async function checkOrigin(c, next) {
+    // Cookie-authenticated state changes must come from our own origin or a trusted one. Bearer requests carry no
+    // ambient credential, so they are exempt.
+    if (unsafeMethods.has(c.req.method) && !bearerToken(c) && (getCookie(c, sessionCookie) || getCookie(c, refreshCookie))) {
+      const origin = c.req.header("origin");
+      const site = c.req.header("sec-fetch-site");
+      const allowed = origin ? origin === ownOrigin(c, config.trustProxy) || trusted.has(origin) : site === "same-origin";
+      if (!allowed) throw new ForbiddenError("invalid_origin", "Cross-site request refused");
+    }
+    await next();
+  });
+
+  const requireSession: MiddlewareHandler<AuthsomeEnv> = async function requireSession(c, next) {
+    const token = presentedSessionToken(c);
+    const found = token ? await ctx.sessions.check(token) : null;
+    if (!found) throw new AuthenticationError("unauthorized", "A valid session is required");
+    c.set("auth", found);
+    await next();
+  };
+
+  registerCoreRoutes(router, ctx, api, requireSession);
+
+  return {
+    router,
+    requireSession,
+    setSessionCookies: (c: Context<AuthsomeEnv>, issued: IssuedSession) => setSessionCookies(c, config, issued),
+    /** Mounts the router after every plugin added its routes, and publishes the OpenAPI document. */
+    finish() {
+      router.doc31("/openapi.json", {
+        openapi: "3.1.0",
+        info: { title: "Authsome", version: "1", description: "Authentication API" },
+        servers: [{ url: config.basePath }],
+      });
+      root.route(config.basePath, router);
+    },
+    fetch: (request: Request, env?: unknown) => root.fetch(request, env as AuthsomeEnv["Bindings"]),
+  };
+}

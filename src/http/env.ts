@@ -1,0 +1,22 @@
+import type { IncomingMessage } from "node:http";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { RequestMeta } from "../engine/services/sessions.js";
+import type { SessionWithUser } from "../store/contract.js";
+
+/** Per-request values the middleware sets for the routes. */
+export interface AuthsomeVariables {
+  requestId: string;
+  /** Client IP and user agent, for sessions, rate limits and audit events. */
+  meta: RequestMeta;
+  /** Set by `requireSession` on authenticated routes. */
+  auth: SessionWithUser;
+}
+
+/** `incoming` is set when served through `auth.nodeHandler` (node:http, Express, Fastify). */
+export interface AuthsomeEnv {
+  Variables: AuthsomeVariables;
+  Bindings: { incoming?: IncomingMessage };
+}
+
+/** Authsome's router; plugins add their routes to it. Typed locally, never by augmenting Hono's global maps. */
+export type AuthsomeApp = OpenAPIHono<AuthsomeEnv>;

@@ -1,0 +1,78 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import {
+  AuthsomeError,
+  type ErrorKind,
+  isAuthsomeError,
+  NotFoundError,
+  type RateLimitError,
+  ValidationError,
+} from "../errors.js";
+
+/** The JSON error body of the contract: `{ error, code, details? }`. */
+export interface ErrorBody {
+  error: string;
+  code: string;
+  details?: Record<string, unknown>;
+}
+
+// The one table from error kind (one per class) to HTTP status. Codes that need another status are listed below.
+const statusByKind: Record<ErrorKind, ContentfulStatusCode> = {
+  internal: 500,
+  validation: 400,
+  authentication: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  rate_limit: 429,
+  unavailable: 503,
+};
+
+const statusByCode: Record<string, ContentfulStatusCode> = {
+  not_started: 503,
+  too_many_attempts: 429,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+};
+
+function statusOf(err: AuthsomeError): ContentfulStatusCode {
+  return statusByCode[err.code] ?? statusByKind[err.kind] ?? 500;
+}
+
+/** Hono's own exceptions (malformed JSON, wrong content type, body limit) in the contract's shape. */
+function fromHttpException(err: HTTPException): AuthsomeError {
+  switch (err.status) {
+    case 413:
+      return new AuthsomeError("payload_too_large", "The request body is too large");
+    case 415:
+      return new AuthsomeError("unsupported_media_type", "The request body must be JSON (Content-Type: application/json)");
+    case 404:
+      return new NotFoundError("not_found", "Not found");
+    default:
+      return new ValidationError("invalid_request", err.status === 400 ? "The request body is not valid JSON" : "Invalid request");
+  }
+}
+
+export interface ErrorLogger {
+  error(message: string, fields: Record<string, unknown>): void;
+}
+
+/**
+ * The only error handler: our errors become their status and body; anything else is a 500 `internal_error` with
+ * the request id and no internals (the error itself goes to the logger with that id).
+ */
+export function renderError(c: Context, err: unknown, logger: ErrorLogger): Response {
+  const known = isAuthsomeError(err) ? err : err instanceof HTTPException ? fromHttpException(err) : undefined;
+  const requestId = c.get("requestId" as never) as string | undefined;
+  if (!known || statusOf(known) === 500) {
+    logger.error("request failed", { requestId, error: err, method: c.req.method, path: c.req.path });
+    return c.json({ error: "Internal server error", code: "internal_error", details: { request_id: requestId } } satisfies ErrorBody, 500);
+  }
+  const status = statusOf(known);
+  const retryAfter = (known as Partial<RateLimitError>).retryAfterSeconds;
+  if (typeof retryAfter === "number") c.header("Retry-After", String(Math.max(1, Math.ceil(retryAfter))));
+  const body: ErrorBody = { error: known.message, code: known.code };
+  if (known.details) body.details = known.details;
+  return c.json(body, status);
+}

@@ -1,0 +1,200 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import { getCookie } from "hono/cookie";
+import type { EngineContext } from "../../engine/context.js";
+import type { CoreApi } from "../../engine/services/core-api.js";
+import { AuthenticationError } from "../../errors.js";
+import { clearSessionCookies, setSessionCookies } from "../cookies.js";
+import type { AuthsomeApp, AuthsomeEnv } from "../env.js";
+import { refreshCookie } from "../request.js";
+import {
+  errorResponses,
+  jsonBody,
+  jsonResponse,
+  SessionSchema,
+  StatusOkSchema,
+  toSessionBody,
+  toUserBody,
+  UserSchema,
+} from "../schemas.js";
+
+const typeId = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[0-7][0-9a-hjkmnp-tv-z]{25}$`), "is not a valid id");
+
+const SessionEnvelope = z.object({ user: UserSchema, session: SessionSchema }).openapi("SessionEnvelope");
+const TokenPair = z
+  .object({ session_token: z.string(), refresh_token: z.string(), expires_at: z.string() })
+  .openapi("TokenPair");
+const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+  cursor: typeId("ases").optional(),
+});
+const ProfilePatchBody = z
+  .strictObject({
+    first_name: z.string().max(100).optional(),
+    last_name: z.string().max(100).optional(),
+    image: z.string().max(2048).optional(),
+    username: z.string().trim().regex(/^[A-Za-z0-9._-]{3,32}$/, "must be 3–32 letters, digits, dots, dashes or underscores").optional(),
+    metadata: z.record(z.string().max(64), z.unknown()).optional(),
+  })
+  .openapi("ProfilePatch");
+
+const health = createRoute({
+  method: "get",
+  path: "/health",
+  responses: {
+    200: jsonResponse(z.object({ status: z.literal("ok") }), "Reachable"),
+    503: jsonResponse(z.object({ status: z.literal("unavailable") }), "The store cannot be reached"),
+  },
+});
+const getSession = createRoute({
+  method: "get",
+  path: "/session",
+  responses: { 200: jsonResponse(SessionEnvelope, "The current session and its user"), ...errorResponses(401) },
+});
+const signOut = createRoute({
+  method: "post",
+  path: "/signout",
+  responses: { 200: jsonResponse(z.object({ status: z.literal("signed_out") }), "Signed out"), ...errorResponses(401, 403) },
+});
+const refresh = createRoute({
+  method: "post",
+  path: "/refresh",
+  request: { body: { content: { "application/json": { schema: z.strictObject({ refresh_token: z.string().max(256).optional() }) } }, required: false } },
+  responses: { 200: jsonResponse(TokenPair, "New tokens"), ...errorResponses(400, 401, 403, 429) },
+});
+const listSessions = createRoute({
+  method: "get",
+  path: "/sessions",
+  request: { query: PageQuery },
+  responses: {
+    200: jsonResponse(z.object({ items: z.array(SessionSchema), next_cursor: z.string().nullable() }), "Active sessions"),
+    ...errorResponses(400, 401),
+  },
+});
+const revokeSession = createRoute({
+  method: "delete",
+  path: "/sessions/{id}",
+  request: { params: z.object({ id: typeId("ases") }) },
+  responses: { 200: jsonResponse(StatusOkSchema, "Revoked"), ...errorResponses(400, 401, 403, 404) },
+});
+const revokeOthers = createRoute({
+  method: "delete",
+  path: "/sessions",
+  responses: { 200: jsonResponse(z.object({ status: z.literal("ok"), revoked: z.number() }), "Revoked"), ...errorResponses(401, 403) },
+});
+const getMe = createRoute({ method: "get", path: "/me", responses: { 200: jsonResponse(UserSchema, "The user"), ...errorResponses(401) } });
+const patchMe = createRoute({
+  method: "patch",
+  path: "/me",
+  request: jsonBody(ProfilePatchBody),
+  responses: { 200: jsonResponse(UserSchema, "Updated"), ...errorResponses(400, 401, 403, 409) },
+});
+const deleteMe = createRoute({
+  method: "delete",
+  path: "/me",
+  responses: { 200: jsonResponse(z.object({ status: z.literal("deleted") }), "Deleted"), ...errorResponses(401, 403) },
+});
+const introspect = createRoute({
+  method: "post",
+  path: "/introspect",
+  request: jsonBody(z.strictObject({ token: z.string().max(256) })),
+  responses: {
+    200: jsonResponse(
+      z.object({ active: z.boolean(), user_id: z.string().optional(), session_id: z.string().optional(), app_id: z.string().optional(), expires_at: z.string().optional() }),
+      "RFC 7662 style introspection",
+    ),
+    ...errorResponses(400),
+  },
+});
+
+/** The core routes of the contract. */
+export function registerCoreRoutes(
+  app: AuthsomeApp,
+  ctx: EngineContext,
+  api: CoreApi,
+  requireSession: MiddlewareHandler<AuthsomeEnv>,
+): void {
+  const { config, sessions } = ctx;
+
+  app.openapi(health, async (c) => {
+    try {
+      await ctx.store.ping();
+      return c.json({ status: "ok" as const }, 200);
+    } catch {
+      return c.json({ status: "unavailable" as const }, 503);
+    }
+  });
+
+  app.on("GET", "/session", requireSession); // per method: other methods on this path stay 404
+  app.openapi(getSession, (c) => {
+    const { user, session } = c.var.auth;
+    return c.json({ user: toUserBody(user), session: toSessionBody(session) }, 200);
+  });
+
+  app.on("POST", "/signout", requireSession);
+  app.openapi(signOut, async (c) => {
+    await api.signOut(c.var.auth.session, c.var.meta);
+    clearSessionCookies(c, config);
+    return c.json({ status: "signed_out" as const }, 200);
+  });
+
+  app.openapi(refresh, async (c) => {
+    await ctx.protection.limit("refresh", c.var.meta);
+    const body = c.req.valid("json") as { refresh_token?: string } | undefined;
+    const token = body?.refresh_token ?? getCookie(c, refreshCookie);
+    if (!token) throw new AuthenticationError("invalid_refresh_token", "A refresh token is required");
+    try {
+      const issued = await sessions.refresh(token, c.var.meta);
+      setSessionCookies(c, config, issued);
+      return c.json({ session_token: issued.sessionToken, refresh_token: issued.refreshToken, expires_at: issued.session.expiresAt.toISOString() }, 200);
+    } catch (err) {
+      clearSessionCookies(c, config);
+      throw err;
+    }
+  });
+
+  app.on(["GET", "DELETE"], "/sessions", requireSession);
+  app.on("DELETE", "/sessions/:id", requireSession);
+  app.openapi(listSessions, async (c) => {
+    const query = c.req.valid("query");
+    const page = await sessions.list(c.var.auth.user.id, { limit: query.limit ?? 20, cursor: query.cursor ?? null });
+    const current = c.var.auth.session.id;
+    return c.json({ items: page.items.map((s) => toSessionBody(s, current)), next_cursor: page.nextCursor }, 200);
+  });
+  app.openapi(revokeSession, async (c) => {
+    await sessions.revoke(c.var.auth.user.id, c.req.valid("param").id);
+    return c.json({ status: "ok" as const }, 200);
+  });
+  app.openapi(revokeOthers, async (c) => {
+    const revoked = await sessions.revokeOthers(c.var.auth.user.id, c.var.auth.session.id);
+    return c.json({ status: "ok" as const, revoked }, 200);
+  });
+
+  app.on(["GET", "PATCH", "DELETE"], "/me", requireSession);
+  app.openapi(getMe, (c) => c.json(toUserBody(c.var.auth.user), 200));
+  app.openapi(patchMe, async (c) => {
+    const body = c.req.valid("json");
+    const user = await api.updateUser(c.var.auth.user.id, {
+      ...(body.first_name !== undefined ? { firstName: body.first_name } : {}),
+      ...(body.last_name !== undefined ? { lastName: body.last_name } : {}),
+      ...(body.image !== undefined ? { image: body.image } : {}),
+      ...(body.username !== undefined ? { username: body.username.toLowerCase(), displayUsername: body.username } : {}),
+      ...(body.metadata !== undefined ? { metadata: body.metadata } : {}),
+    });
+    return c.json(toUserBody(user), 200);
+  });
+  app.openapi(deleteMe, async (c) => {
+    await api.deleteUser(c.var.auth.user.id, c.var.meta);
+    clearSessionCookies(c, config);
+    return c.json({ status: "deleted" as const }, 200);
+  });
+
+  app.openapi(introspect, async (c) => {
+    const result = await api.introspect(c.req.valid("json").token);
+    if (!result.active) return c.json({ active: false }, 200);
+    return c.json(
+      { active: true, user_id: result.userId, session_id: result.sessionId, app_id: result.appId, expires_at: result.expiresAt?.toISOString() },
+      200,
+    );
+  });
+}

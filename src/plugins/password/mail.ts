@@ -1,0 +1,26 @@
+import type { MailMessage } from "../../mail/mailer.js";
+
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch] as string);
+
+/** The verification mail: the link `<appUrl>/verify-email?token=…` and the 6-digit code, valid 15 minutes. */
+export function verificationMail(to: string, appUrl: string, token: string, code: string): MailMessage {
+  const link = `${appUrl}/verify-email?token=${encodeURIComponent(token)}`;
+  return {
+    to,
+    subject: "Verify your email address",
+    text: `Confirm your email address by opening this link:\n\n${link}\n\nor enter this code: ${code}\n\nThe link and the code expire in 15 minutes. If you did not sign up, ignore this message.\n`,
+    html: `<p>Confirm your email address by opening this link:</p><p><a href="${escapeHtml(link)}">${escapeHtml(link)}</a></p><p>or enter this code: <strong>${code}</strong></p><p>The link and the code expire in 15 minutes. If you did not sign up, ignore this message.</p>`,
+  };
+}
+
+/** The reset mail: the link `<appUrl>/reset-password?token=…`, valid one hour, single use. */
+export function resetMail(to: string, appUrl: string, token: string): MailMessage {
+  const link = `${appUrl}/reset-password?token=${encodeURIComponent(token)}`;
+  return {
+    to,
+    subject: "Reset your password",
+    text: `Choose a new password by opening this link:\n\n${link}\n\nThe link works once and expires in one hour. If you did not ask for it, ignore this message; your password is unchanged.\n`,
+    html: `<p>Choose a new password by opening this link:</p><p><a href="${escapeHtml(link)}">${escapeHtml(link)}</a></p><p>The link works once and expires in one hour. If you did not ask for it, ignore this message; your password is unchanged.</p>`,
+  };
+}

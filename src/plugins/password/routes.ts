@@ -1,0 +1,174 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { PluginContext } from "../../engine/plugin.js";
+import { AuthenticationError } from "../../errors.js";
+import type { AuthsomeEnv } from "../../http/env.js";
+import { ownOrigin, presentedSessionToken } from "../../http/request.js";
+import {
+  AuthResponseSchema,
+  errorResponses,
+  jsonBody,
+  jsonResponse,
+  StatusOkSchema,
+  toAuthResponseBody,
+  toUserBody,
+  UserSchema,
+} from "../../http/schemas.js";
+import type { PasswordService } from "./service.js";
+
+// Passwords are bounded here only against abuse (huge bodies); the policy decides what is acceptable.
+const password = z.string().min(1).max(1024);
+// Trimmed before the format check: the store normalises (trim + lowercase), so " Ada@x.com " is the same account.
+const email = z.string().trim().pipe(z.email().max(320)).openapi({ format: "email", maxLength: 320 });
+const username = z.string().trim().regex(/^[A-Za-z0-9._-]{3,32}$/, "must be 3–32 letters, digits, dots, dashes or underscores");
+const ok = { status: "ok" as const };
+
+const SignUpBody = z
+  .strictObject({
+    email,
+    password,
+    first_name: z.string().max(100).optional(),
+    last_name: z.string().max(100).optional(),
+    username: username.optional(),
+    metadata: z.record(z.string().max(64), z.unknown()).optional(),
+  })
+  .openapi("SignUp");
+const SignInBody = z
+  .union([z.strictObject({ email, password }), z.strictObject({ username: z.string().min(1).max(64), password })])
+  .openapi("SignIn");
+
+const signUp = createRoute({
+  method: "post",
+  path: "/signup",
+  request: jsonBody(SignUpBody),
+  responses: {
+    201: jsonResponse(z.union([AuthResponseSchema, z.object({ user: UserSchema, verification_required: z.literal(true) })]), "Signed up"),
+    ...errorResponses(400, 403, 409, 429),
+  },
+});
+const signIn = createRoute({
+  method: "post",
+  path: "/signin",
+  request: jsonBody(SignInBody),
+  responses: { 200: jsonResponse(AuthResponseSchema, "Signed in"), ...errorResponses(400, 401, 403, 429) },
+});
+const changePassword = createRoute({
+  method: "post",
+  path: "/change-password",
+  request: jsonBody(z.strictObject({ current_password: password, new_password: password, revoke_other_sessions: z.boolean().optional() })),
+  responses: { 200: jsonResponse(StatusOkSchema, "Changed"), ...errorResponses(400, 401, 403) },
+});
+const forgotPassword = createRoute({
+  method: "post",
+  path: "/forgot-password",
+  request: jsonBody(z.strictObject({ email })),
+  responses: { 200: jsonResponse(StatusOkSchema, "Accepted (whether or not the account exists)"), ...errorResponses(400, 429) },
+});
+const resetPassword = createRoute({
+  method: "post",
+  path: "/reset-password",
+  request: jsonBody(z.strictObject({ token: z.string().min(1).max(256), new_password: password })),
+  responses: { 200: jsonResponse(StatusOkSchema, "Password reset; every session revoked"), ...errorResponses(400) },
+});
+const verifyEmail = createRoute({
+  method: "post",
+  path: "/verify-email",
+  request: jsonBody(
+    z.union([
+      z.strictObject({ token: z.string().min(1).max(256) }),
+      z.strictObject({ code: z.string().regex(/^\d{6}$/, "must be 6 digits"), email: email.optional() }),
+    ]),
+  ),
+  responses: { 200: jsonResponse(StatusOkSchema, "Verified"), ...errorResponses(400, 401, 429) },
+});
+const resend = createRoute({
+  method: "post",
+  path: "/verify-email/resend",
+  request: jsonBody(z.strictObject({ email })),
+  responses: { 200: jsonResponse(StatusOkSchema, "Accepted (whether or not the account exists)"), ...errorResponses(400, 429) },
+});
+
+/** Registers the password plugin's routes: HTTP only (parsing, snake_case ↔ camelCase, shapes). */
+export function registerPasswordRoutes(ctx: PluginContext, passwords: PasswordService): void {
+  const { router, config } = ctx;
+  const appUrl = (c: Context<AuthsomeEnv>) => config.appUrl ?? ownOrigin(c, config.trustProxy);
+
+  router.openapi(signUp, async (c) => {
+    const body = c.req.valid("json");
+    const result = await passwords.signUp(
+      {
+        email: body.email,
+        password: body.password,
+        ...(body.first_name !== undefined ? { firstName: body.first_name } : {}),
+        ...(body.last_name !== undefined ? { lastName: body.last_name } : {}),
+        ...(body.username !== undefined ? { username: body.username } : {}),
+        ...(body.metadata !== undefined ? { metadata: body.metadata } : {}),
+      },
+      c.var.meta,
+      appUrl(c),
+    );
+    if (result.verificationRequired) return c.json({ user: toUserBody(result.user), verification_required: true as const }, 201);
+    ctx.setSessionCookies(c, result);
+    return c.json(toAuthResponseBody(result), 201);
+  });
+
+  router.openapi(signIn, async (c) => {
+    const body = c.req.valid("json");
+    const result = await passwords.signIn(
+      "email" in body ? { email: body.email, password: body.password } : { username: body.username, password: body.password },
+      c.var.meta,
+    );
+    ctx.setSessionCookies(c, result);
+    return c.json(toAuthResponseBody(result), 200);
+  });
+
+  router.on("POST", "/change-password", ctx.requireSession);
+  router.openapi(changePassword, async (c) => {
+    const body = c.req.valid("json");
+    await passwords.changePassword(
+      c.var.auth.user,
+      {
+        currentPassword: body.current_password,
+        newPassword: body.new_password,
+        revokeOtherSessions: body.revoke_other_sessions ?? false,
+        currentSessionId: c.var.auth.session.id,
+      },
+      c.var.meta,
+    );
+    return c.json(ok, 200);
+  });
+
+  router.openapi(forgotPassword, async (c) => {
+    await passwords.forgotPassword(c.req.valid("json").email, c.var.meta, appUrl(c));
+    return c.json(ok, 200);
+  });
+
+  router.openapi(resetPassword, async (c) => {
+    const body = c.req.valid("json");
+    await passwords.resetPassword(body.token, body.new_password, c.var.meta);
+    return c.json(ok, 200);
+  });
+
+  router.openapi(verifyEmail, async (c) => {
+    const body = c.req.valid("json");
+    if ("token" in body) {
+      await passwords.verifyEmailToken(body.token, c.var.meta);
+      return c.json(ok, 200);
+    }
+    if (body.email !== undefined) {
+      await passwords.verifyEmailCode({ email: body.email }, body.code, c.var.meta);
+      return c.json(ok, 200);
+    }
+    // A code without an email belongs to the signed-in user.
+    const token = presentedSessionToken(c);
+    const auth = token ? await ctx.sessions.check(token) : null;
+    if (!auth) throw new AuthenticationError("unauthorized", "Sign in, or send the email with the code");
+    await passwords.verifyEmailCode({ user: auth.user }, body.code, c.var.meta);
+    return c.json(ok, 200);
+  });
+
+  router.openapi(resend, async (c) => {
+    await passwords.resendVerification(c.req.valid("json").email, c.var.meta, appUrl(c));
+    return c.json(ok, 200);
+  });
+}
