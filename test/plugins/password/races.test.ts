@@ -1,0 +1,100 @@
+// Races of the password plugin and the refresh route (shared/spec/quality.md, "Races" and "Refresh reuse"), proven
+// on PostgreSQL with several engine instances, each on its own pool, over one database and one app.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isPostgres, pgliteSkipReason } from "../../support/database.js";
+import { type CallOptions, type CallResult, createTestEngine, linkIn, type TestEngine } from "../../support/engine.js";
+
+const secret = "correct horse battery";
+let counter = 0;
+const uniqueEmail = (tag: string) => `${tag}-${++counter}-${Date.now()}@example.com`;
+
+/** How many responses had each status (and error code), e.g. `{ "201": 1, "409 email_taken": 49 }`. */
+function tally(results: CallResult[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of results) {
+    const key = r.status < 300 ? String(r.status) : `${r.status} ${r.body?.code}`;
+    out[key] = (out[key] ?? 0) + 1;
+  }
+  return out;
+}
+
+describe.skipIf(!isPostgres)(`password races (PostgreSQL; ${isPostgres ? "running" : pgliteSkipReason})`, () => {
+  const instances = 5;
+  let e: TestEngine;
+  let engines: TestEngine[] = [];
+
+  /** `n` copies of one request, spread round-robin over the instances and sent at once. */
+  function concurrently(n: number, method: string, path: string, options: (i: number) => CallOptions): Promise<CallResult[]> {
+    return Promise.all(Array.from({ length: n }, (_, i) => (engines[i % engines.length] as TestEngine).call(method, path, options(i))));
+  }
+
+  beforeAll(async () => {
+    e = await createTestEngine();
+    engines = [e];
+    for (let i = 1; i < instances; i++) engines.push(await e.sibling({ poolSize: 5 }));
+  });
+  afterAll(async () => {
+    for (const other of engines.slice(1)) await other.drop();
+    await e?.drop();
+  });
+
+  it("lets exactly one of 50 concurrent sign-ups with one email through; the other 49 get 409 email_taken", async () => {
+    const email = uniqueEmail("race");
+    const results = await concurrently(50, "POST", "/signup", () => ({ body: { email, password: secret } }));
+    expect(tally(results)).toEqual({ "201": 1, "409 email_taken": 49 });
+    const users = await e.t.query<{ id: string }>("SELECT id FROM authsome_users WHERE email = $1", [email]);
+    expect(users).toHaveLength(1);
+    const winner = results.find((r) => r.status === 201);
+    expect(winner?.body.user.id).toBe(users[0]?.id);
+    const hashes = await e.t.query("SELECT 1 FROM authsome_password_hashes WHERE user_id = $1", [users[0]?.id]);
+    expect(hashes).toHaveLength(1);
+    expect((await e.call("POST", "/signin", { body: { email, password: secret } })).status).toBe(200);
+  });
+
+  it("lets exactly one of 20 concurrent refreshes of one token win; the losers get 401 invalid_refresh_token and the family survives", async () => {
+    const up = (await e.call("POST", "/signup", { body: { email: uniqueEmail("refresh"), password: secret } })).body;
+    const results = await concurrently(20, "POST", "/refresh", () => ({ body: { refresh_token: up.refresh_token } }));
+    expect(tally(results)).toEqual({ "200": 1, "401 invalid_refresh_token": 19 });
+    const winner = results.find((r) => r.status === 200)?.body;
+    expect((await e.call("GET", "/session", { token: winner.session_token })).status).toBe(200);
+    const next = await e.call("POST", "/refresh", { body: { refresh_token: winner.refresh_token } });
+    expect(next.status).toBe(200);
+    expect((await e.call("GET", "/session", { token: next.body.session_token })).status).toBe(200);
+  });
+
+  it("treats a rotated refresh token presented after the grace period as a replay and revokes its whole family", async () => {
+    const email = uniqueEmail("replay");
+    const up = (await e.call("POST", "/signup", { body: { email, password: secret } })).body;
+    const unrelated = (await e.call("POST", "/signin", { body: { email, password: secret } })).body;
+    const rotated = await e.call("POST", "/refresh", { body: { refresh_token: up.refresh_token } });
+    expect(rotated.status).toBe(200);
+    const second = await e.call("POST", "/refresh", { body: { refresh_token: rotated.body.refresh_token } });
+    expect(second.status).toBe(200);
+
+    e.clock.advance(11);
+    const replay = await engines[1]?.call("POST", "/refresh", { body: { refresh_token: up.refresh_token } });
+    expect(replay?.status).toBe(401);
+    expect(replay?.body.code).toBe("refresh_token_reused");
+
+    expect((await e.call("GET", "/session", { token: second.body.session_token })).status).toBe(401);
+    const afterReplay = await e.call("POST", "/refresh", { body: { refresh_token: second.body.refresh_token } });
+    expect(afterReplay.status).toBe(401);
+    expect((await e.call("GET", "/session", { token: unrelated.session_token })).status).toBe(200);
+  });
+
+  it("lets exactly one of 10 concurrent uses of one reset token succeed", async () => {
+    const email = uniqueEmail("reset-race");
+    await e.call("POST", "/signup", { body: { email, password: secret } });
+    expect((await e.call("POST", "/forgot-password", { body: { email } })).status).toBe(200);
+    const token = linkIn(e.mailer.lastTo(email)?.text ?? "").searchParams.get("token");
+    const candidates = Array.from({ length: 10 }, (_, i) => `new password number ${i}`);
+    const results = await concurrently(10, "POST", "/reset-password", (i) => ({ body: { token, new_password: candidates[i] } }));
+    expect(tally(results)).toEqual({ "200": 1, "400 invalid_token": 9 });
+    const won = results.findIndex((r) => r.status === 200);
+    expect((await e.call("POST", "/signin", { body: { email, password: candidates[won] } })).status).toBe(200);
+    const current = await e.t.query("SELECT 1 FROM authsome_password_hashes h JOIN authsome_users u ON u.id = h.user_id WHERE u.email = $1 AND h.replaced_at IS NULL", [email]);
+    expect(current).toHaveLength(1);
+  });
+});
+
+if (!isPostgres) console.info(`[races.test] skipped: ${pgliteSkipReason}`);
