@@ -29,7 +29,6 @@ export type ErrorKind =
 
 export class AuthsomeError extends Error {
   declare readonly details?: ErrorDetails;
-  readonly [AUTHSOME_ERROR] = true;
   readonly kind: ErrorKind = "internal";
 
   constructor(
@@ -39,6 +38,8 @@ export class AuthsomeError extends Error {
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name; // "ConflictError" in logs, not "Error"
+    // A brand outside the type (a unique symbol there would make two copies of this package's types clash).
+    Object.defineProperty(this, AUTHSOME_ERROR, { value: true });
     if (options.details !== undefined) this.details = options.details;
   }
 }

@@ -58,9 +58,17 @@ function describe(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(fields)) {
     // An error's message may carry SQL parameters (Drizzle) or request data; log its kind and stack frames only.
-    out[key] = value instanceof Error ? { name: value.name, code: (value as { code?: unknown }).code, stack: value.stack?.split("\n").slice(1, 6).join("\n") } : value;
+    out[key] =
+      value instanceof Error
+        ? { name: value.name, code: (value as { code?: unknown }).code, frames: stackFrames(value.stack) }
+        : value;
   }
   return out;
+}
+
+/** Only the `at …` lines: a message (even a multi-line one, like Drizzle's `params: …`) never reaches the log. */
+function stackFrames(stack: string | undefined): string {
+  return (stack ?? "").split("\n").filter((line) => /^\s+at /.test(line)).slice(0, 5).join("\n");
 }
 
 const notStarted = () => new AuthsomeError("not_started", "Authsome has not been started; call auth.start() first");

@@ -42,6 +42,34 @@ export function jsonResponse<T extends z.ZodType>(schema: T, description: string
   return { description, content: { "application/json": { schema } } } as const;
 }
 
+const maxMetadataDepth = 8;
+const maxMetadataBytes = 8 * 1024;
+
+/** Nesting depth of a JSON value, measured without recursion (a 10,000-deep value must not overflow the stack). */
+function depthOf(value: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop() as [unknown, number];
+    if (item === null || typeof item !== "object") continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > maxMetadataDepth) return deepest; // enough: it is refused anyway
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+/** Free-form metadata: an object of at most 8 levels and 8 KiB of JSON. */
+export const MetadataSchema = z
+  .record(z.string().max(64), z.unknown())
+  .superRefine((value, check) => {
+    // Depth first, and only then serialise: stringifying a 10,000-deep value would overflow the stack.
+    if (depthOf(value) > maxMetadataDepth) check.addIssue({ code: "custom", message: `must nest at most ${maxMetadataDepth} levels` });
+    else if (Buffer.byteLength(JSON.stringify(value)) > maxMetadataBytes) {
+      check.addIssue({ code: "custom", message: `must be at most ${maxMetadataBytes} bytes of JSON` });
+    }
+  });
+
 export const StatusOkSchema = z.object({ status: z.literal("ok") }).openapi("StatusOk");
 
 const timestamp = z.string().openapi({ format: "date-time", example: "2026-11-27T12:00:00.000Z" });

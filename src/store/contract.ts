@@ -25,6 +25,7 @@ import type {
   verifications,
 } from "../schema/index.js";
 import type { MigrationGroup } from "../migrate/groups.js";
+import type { AuthsomeError } from "../errors.js";
 import type { AnyPgDatabase, MigrateResult } from "../migrate/runner.js";
 import type { RefreshRevocationReason } from "../schema/sessions.js";
 
@@ -176,8 +177,12 @@ export interface VerificationsStore {
   findActiveByTokenHash(tokenHash: string, now: Date): Promise<Verification | null>;
   /** The newest unconsumed, unexpired verification of this type for the user. */
   findActiveForUser(userId: string, type: Verification["type"], now: Date): Promise<Verification | null>;
-  /** Counts one wrong code atomically, whatever the row's state; returns the new count (null if the row is gone). */
-  recordFailedAttempt(id: string): Promise<number | null>;
+  /**
+   * Counts one code attempt atomically, before the code is compared, while fewer than `maxAttempts` were made and
+   * the verification is open. Returns the new count, or null when no attempt is left (or it is consumed, expired or
+   * gone) — so concurrent guesses can never compare more than `maxAttempts` codes.
+   */
+  reserveAttempt(id: string, maxAttempts: number, now: Date): Promise<number | null>;
   /** Marks it consumed if still unconsumed and unexpired; true for exactly one caller. */
   consume(id: string, now: Date): Promise<boolean>;
   /** Consumes every open verification of this type for the user (a new one supersedes them); returns how many. */
@@ -325,6 +330,11 @@ export interface StoreRepositories {
    * can query its own tables as part of the same unit of work.
    */
   readonly db: AnyPgDatabase;
+  /**
+   * Turns an error from a query a plugin ran on `db` into the store's error (the same mapping every sub-store
+   * applies: conflicts, invalid references and values, unavailability — never a driver message).
+   */
+  mapError(err: unknown): AuthsomeError;
   readonly users: UsersStore;
   readonly sessions: SessionsStore;
   readonly revokedRefreshTokens: RevokedRefreshTokensStore;

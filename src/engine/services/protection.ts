@@ -6,10 +6,10 @@ import type { RequestMeta } from "./sessions.js";
 export type RateLimitName = "signIn" | "signUp" | "forgotPassword" | "verifyEmail" | "refresh" | "mfaChallenge";
 
 /** Prefixes of the per-account lockout rows in `authsome_rate_limits` (a sign-in lookup joins them by user id). */
-export const lockoutKeyPrefixes = { failures: "signin-failures:", lock: "signin-lock:" } as const;
+export const lockoutKeyPrefixes = { attempts: "signin-attempts:", lock: "signin-lock:" } as const;
 
 export const lockoutKeys = {
-  failures: (userId: string) => `${lockoutKeyPrefixes.failures}${userId}`,
+  attempts: (userId: string) => `${lockoutKeyPrefixes.attempts}${userId}`,
   lock: (userId: string) => `${lockoutKeyPrefixes.lock}${userId}`,
 };
 
@@ -52,20 +52,24 @@ export function createProtection({ store, config, now }: ProtectionDeps) {
       }
     },
 
-    /** Counts a failed sign-in; returns true when this failure locked the account. */
-    async recordFailure(userId: string): Promise<boolean> {
-      if (!config.lockout) return false;
-      const at = now();
-      const failures = await store.rateLimits.hit(lockoutKeys.failures(userId), config.lockout.windowSeconds, at);
-      if (failures.count < config.lockout.maxAttempts) return false;
-      await store.rateLimits.hit(lockoutKeys.lock(userId), config.lockout.durationSeconds, at);
-      await store.rateLimits.reset(lockoutKeys.failures(userId));
-      return true;
+    /** Whether `attempts` (counted before the password check, this one included) reached the limit. */
+    isOverLimit(attempts: number): boolean {
+      return config.lockout !== false && attempts >= config.lockout.maxAttempts;
     },
 
-    /** Forgets failed sign-ins after a success. */
-    async clearFailures(userId: string): Promise<void> {
-      await store.rateLimits.reset(lockoutKeys.failures(userId));
+    /**
+     * Locks the account for the configured duration. The attempt counter is left to expire with its window:
+     * deleting it here would restart the count for sign-ins already in flight.
+     */
+    async lock(userId: string): Promise<void> {
+      if (!config.lockout) return;
+      await store.rateLimits.hit(lockoutKeys.lock(userId), config.lockout.durationSeconds, now());
+    },
+
+    /** Forgets sign-in attempts after a success (or a password reset, which also lifts a lock). */
+    async clearAttempts(userId: string, options: { unlock?: boolean } = {}): Promise<void> {
+      await store.rateLimits.reset(lockoutKeys.attempts(userId));
+      if (options.unlock) await store.rateLimits.reset(lockoutKeys.lock(userId));
     },
   };
 }

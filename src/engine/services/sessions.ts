@@ -101,7 +101,10 @@ export function createSessionService(deps: SessionServiceDeps) {
       if (session) return { session, sessionToken: tokens.sessionToken, refreshToken: tokens.refreshToken };
 
       const retired = await store.revokedRefreshTokens.find(presented);
-      if (!retired || retired.expiresAt <= at) throw invalidRefresh();
+      // Only a token retired by rotation can be replayed; one of a signed-out or revoked session is simply invalid.
+      if (!retired || retired.expiresAt <= at || (retired.reason !== "rotated" && retired.reason !== "replay_detected")) {
+        throw invalidRefresh();
+      }
       const isLostRace =
         retired.reason === "rotated" && at.getTime() - retired.revokedAt.getTime() < ttl.refreshReuseGraceSeconds * 1000;
       if (isLostRace) throw invalidRefresh();

@@ -9,6 +9,7 @@ import type { AuthsomeApp, AuthsomeEnv } from "../env.js";
 import { refreshCookie } from "../request.js";
 import {
   errorResponses,
+  MetadataSchema,
   jsonBody,
   jsonResponse,
   SessionSchema,
@@ -34,7 +35,7 @@ const ProfilePatchBody = z
     last_name: z.string().max(100).optional(),
     image: z.string().max(2048).optional(),
     username: z.string().trim().regex(/^[A-Za-z0-9._-]{3,32}$/, "must be 3–32 letters, digits, dots, dashes or underscores").optional(),
-    metadata: z.record(z.string().max(64), z.unknown()).optional(),
+    metadata: MetadataSchema.optional(),
   })
   .openapi("ProfilePatch");
 

@@ -6,6 +6,7 @@ import type { AuthsomeEnv } from "../../http/env.js";
 import { ownOrigin, presentedSessionToken } from "../../http/request.js";
 import {
   AuthResponseSchema,
+  MetadataSchema,
   errorResponses,
   jsonBody,
   jsonResponse,
@@ -30,7 +31,7 @@ const SignUpBody = z
     first_name: z.string().max(100).optional(),
     last_name: z.string().max(100).optional(),
     username: username.optional(),
-    metadata: z.record(z.string().max(64), z.unknown()).optional(),
+    metadata: MetadataSchema.optional(),
   })
   .openapi("SignUp");
 const SignInBody = z

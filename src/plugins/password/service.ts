@@ -99,7 +99,7 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
       try {
         outcome = await store.transaction(async (tx) => {
           const user = await tx.users.create(profile);
-          await passwordStore(tx.db).setInitial(user.id, hash);
+          await passwordStore(tx).setInitial(user.id, hash);
           await ctx.audit({ type: "user.signed_up", userId: user.id, meta }, tx);
           if (config.requireEmailVerification) return { user, verification: await createVerification(tx, user) };
           return { user, issued: await ctx.sessions.issue(user, meta, tx) };
@@ -129,7 +129,8 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
       await protection.limit("signIn", meta);
       const { app, env } = ctx.tenant();
       const identity = input.email !== undefined ? { email: input.email.trim().toLowerCase() } : { username: (input.username ?? "").trim().toLowerCase() };
-      const candidate = await passwordStore(store.db).findForSignIn({ appId: app.id, envId: env.id, ...identity }, now());
+      const counting = config.lockout ? { windowSeconds: config.lockout.windowSeconds } : false;
+      const candidate = await passwordStore(store).beginSignIn({ appId: app.id, envId: env.id, ...identity }, now(), counting);
       if (!candidate?.hash) {
         await hasher.verify(await dummyHash, input.password);
         await ctx.audit({ type: "signin.failed", meta, metadata: { reason: "unknown_account" } });
@@ -137,8 +138,14 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
       }
       const { user } = candidate;
       protection.assertNotLocked(candidate.lockedUntil);
+      // Attempts are counted before the password is checked, so a burst of concurrent guesses is cut off too.
+      if (candidate.attempts > (config.lockout ? config.lockout.maxAttempts : Number.POSITIVE_INFINITY)) {
+        await protection.lock(user.id);
+        protection.assertNotLocked(new Date(now().getTime() + (config.lockout ? config.lockout.durationSeconds : 0) * 1000));
+      }
       if (!(await hasher.verify(candidate.hash, input.password))) {
-        const locked = await protection.recordFailure(user.id);
+        const locked = protection.isOverLimit(candidate.attempts);
+        if (locked) await protection.lock(user.id);
         await ctx.audit({ type: locked ? "signin.locked_out" : "signin.failed", userId: user.id, meta, metadata: { reason: "wrong_password" } });
         throw invalidCredentials();
       }
@@ -151,11 +158,11 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
       await ctx.hooks.before("signIn.before", { user, meta }, store);
       if (hasher.needsRehash(candidate.hash)) {
         const upgraded = await hasher.hash(input.password);
-        await store.transaction((tx) => passwordStore(tx.db).replace(user.id, upgraded, now()));
+        await store.transaction((tx) => passwordStore(tx).replace(user.id, upgraded, now()));
       }
       const issued = await ctx.sessions.issue(user, meta);
       await ctx.audit({ type: "signin.succeeded", userId: user.id, meta });
-      if (candidate.failures > 0) await protection.clearFailures(user.id);
+      if (candidate.attempts > 0) await protection.clearAttempts(user.id);
       await ctx.hooks.after("signIn.after", { user, session: issued.session, meta }, store);
       return { user, ...issued };
     },
@@ -166,13 +173,18 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
       input: { currentPassword: string; newPassword: string; revokeOtherSessions?: boolean; currentSessionId: string },
       meta: RequestMeta,
     ): Promise<void> {
-      const current = await passwordStore(store.db).currentHash(user.id);
-      if (!current || !(await hasher.verify(current, input.currentPassword))) throw invalidCredentials();
+      // Guessing the current password from a stolen session is limited like sign-in: per IP, and by the lockout.
+      await protection.limit("signIn", meta);
+      const current = await passwordStore(store).currentHash(user.id);
+      if (!current || !(await hasher.verify(current, input.currentPassword))) {
+        await ctx.audit({ type: "password.change_failed", userId: user.id, meta });
+        throw invalidCredentials();
+      }
       assertPasswordPolicy(input.newPassword, config.password);
       const hash = await hasher.hash(input.newPassword);
       const at = now();
       await store.transaction(async (tx) => {
-        await passwordStore(tx.db).replace(user.id, hash, at);
+        await passwordStore(tx).replace(user.id, hash, at);
         await tx.passwordResets.consumeAllForUser(user.id, at);
         if (input.revokeOtherSessions) await tx.sessions.revokeByUser(user.id, "logout", at, input.currentSessionId);
         await ctx.audit({ type: "password.changed", userId: user.id, meta }, tx);
@@ -206,13 +218,13 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
         if (!reset) throw invalidToken();
         const owner = await tx.users.findById(reset.userId);
         if (!owner) throw invalidToken();
-        await passwordStore(tx.db).replace(owner.id, hash, at);
+        await passwordStore(tx).replace(owner.id, hash, at);
         await tx.passwordResets.consumeAllForUser(owner.id, at);
         await tx.sessions.revokeByUser(owner.id, "logout", at);
         await ctx.audit({ type: "password.reset", userId: owner.id, meta }, tx);
         return owner;
       });
-      await protection.clearFailures(user.id);
+      await protection.clearAttempts(user.id, { unlock: true }); // proving control of the mailbox lifts a lock
       await ctx.hooks.after("passwordReset.after", { user, meta }, store);
     },
 
@@ -237,13 +249,11 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
       const user = "user" in target ? target.user : await store.users.findByEmail(app.id, env.id, target.email);
       const verification = user ? await store.verifications.findActiveForUser(user.id, "email", at) : null;
       if (!user || !verification?.codeHash) throw new ValidationError("invalid_code", "The code is wrong or expired");
-      if (verification.attempts >= verificationMaxAttempts) {
-        throw new RateLimitError("too_many_attempts", "Too many wrong codes; request a new one", 1);
-      }
+      // The attempt is counted before the comparison, so concurrent guesses cannot exceed the limit.
+      const attempt = await store.verifications.reserveAttempt(verification.id, verificationMaxAttempts, at);
+      if (attempt === null) throw new RateLimitError("too_many_attempts", "Too many wrong codes; request a new one", 1);
       if (!isEqualHash(verification.codeHash, hashToken(`${user.id}:${code}`))) {
-        const attempts = await store.verifications.recordFailedAttempt(verification.id);
-        if ((attempts ?? verificationMaxAttempts) >= verificationMaxAttempts) {
-          await store.verifications.consume(verification.id, at); // burned
+        if (attempt >= verificationMaxAttempts) {
           throw new RateLimitError("too_many_attempts", "Too many wrong codes; request a new one", 1);
         }
         throw new ValidationError("invalid_code", "The code is wrong or expired");

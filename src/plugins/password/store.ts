@@ -1,10 +1,9 @@
-import { and, eq, gt, isNull, sql } from "drizzle-orm";
-import { alias } from "drizzle-orm/pg-core";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import { lockoutKeyPrefixes } from "../../engine/services/protection.js";
-import type { AnyPgDatabase } from "../../migrate/runner.js";
 import { rateLimits } from "../../schema/rate-limits.js";
 import { users } from "../../schema/users.js";
-import type { User } from "../../store/contract.js";
+import type { StoreRepositories, User } from "../../store/contract.js";
+import { mapRow, rowsOf } from "../../store/postgres/rows.js";
 import { passwordHashes } from "./schema.js";
 
 /** A user found for sign-in, with everything the decision needs from one statement. */
@@ -14,29 +13,61 @@ export interface SignInCandidate {
   hash: string | null;
   /** Set while the account is locked out. */
   lockedUntil: Date | null;
-  /** Failed sign-ins in the current window. */
-  failures: number;
+  /** Sign-in attempts in the current lockout window including this one (0 when not counted: locked or lockout off). */
+  attempts: number;
 }
 
-const lock = alias(rateLimits, "lockout_lock");
-const failures = alias(rateLimits, "lockout_failures");
+export interface AttemptWindow {
+  /** Length of the window attempts are counted in. */
+  windowSeconds: number;
+}
 
-/** Queries on the plugin's own table; `db` may be a transaction. */
-export function passwordStore(db: AnyPgDatabase) {
-  return {
-    /** The live user by email or username with its current hash and lockout state, in one statement. */
-    async findForSignIn(by: { appId: string; envId: string; email?: string; username?: string }, now: Date): Promise<SignInCandidate | null> {
-      const identity = by.email !== undefined ? eq(users.email, by.email) : eq(users.username, by.username ?? "");
-      const [row] = await db
-        .select({ user: users, hash: passwordHashes.hash, lockedUntil: lock.expiresAt, failures: failures.hits })
-        .from(users)
-        .leftJoin(passwordHashes, and(eq(passwordHashes.userId, users.id), isNull(passwordHashes.replacedAt)))
-        .leftJoin(lock, and(eq(lock.key, sql`${lockoutKeyPrefixes.lock} || ${users.id}`), gt(lock.expiresAt, now)))
-        .leftJoin(failures, and(eq(failures.key, sql`${lockoutKeyPrefixes.failures} || ${users.id}`), gt(failures.expiresAt, now)))
-        .where(and(eq(users.appId, by.appId), eq(users.envId, by.envId), identity, isNull(users.deletedAt)))
-        .limit(1);
+/**
+ * Queries on the plugin's own table, on `repos.db` (a transaction's when `repos` is one); every failure reaches
+ * the caller mapped by the store, like the core sub-stores'.
+ */
+export function passwordStore(repos: Pick<StoreRepositories, "db" | "mapError">) {
+  const { db } = repos;
+  const queries = {
+    /**
+     * One statement: the live user by email or username, its current hash and lock, and — unless it is locked or
+     * `counting` is off — this attempt counted atomically, so concurrent guesses cannot all slip under the limit.
+     */
+    async beginSignIn(
+      by: { appId: string; envId: string; email?: string; username?: string },
+      now: Date,
+      counting: AttemptWindow | false,
+    ): Promise<SignInCandidate | null> {
+      const identity = by.email !== undefined ? sql`u.email = ${by.email}` : sql`u.username = ${by.username ?? ""} AND u.username <> ''`;
+      const windowEnd = new Date(now.getTime() + (counting ? counting.windowSeconds : 0) * 1000);
+      const stale = sql`authsome_rate_limits.expires_at <= excluded.window_started_at`;
+      const result = await db.execute(sql`
+        WITH candidate AS (
+          SELECT u.*, ph.hash AS password_hash, lk.expires_at AS locked_until
+          FROM ${users} u
+          LEFT JOIN ${passwordHashes} ph ON ph.user_id = u.id AND ph.replaced_at IS NULL
+          LEFT JOIN ${rateLimits} lk ON lk.key = ${lockoutKeyPrefixes.lock} || u.id AND lk.expires_at > ${now}
+          WHERE u.app_id = ${by.appId} AND u.env_id = ${by.envId} AND ${identity} AND u.deleted_at IS NULL
+          LIMIT 1
+        ), attempt AS (
+          INSERT INTO ${rateLimits} (key, hits, window_started_at, expires_at)
+          SELECT ${lockoutKeyPrefixes.attempts} || id, 1, ${now}, ${windowEnd} FROM candidate
+          WHERE locked_until IS NULL AND ${counting !== false}
+          ON CONFLICT (key) DO UPDATE SET
+            hits = CASE WHEN ${stale} THEN 1 ELSE authsome_rate_limits.hits + 1 END,
+            window_started_at = CASE WHEN ${stale} THEN excluded.window_started_at ELSE authsome_rate_limits.window_started_at END,
+            expires_at = CASE WHEN ${stale} THEN excluded.expires_at ELSE authsome_rate_limits.expires_at END
+          RETURNING hits
+        )
+        SELECT c.*, (SELECT hits FROM attempt) AS attempts FROM candidate c`);
+      const [row] = rowsOf(result);
       if (!row) return null;
-      return { user: row.user, hash: row.hash, lockedUntil: row.lockedUntil, failures: row.failures ?? 0 };
+      return {
+        user: mapRow(users, row),
+        hash: (row.password_hash as string | null) ?? null,
+        lockedUntil: row.locked_until ? new Date(row.locked_until as string) : null,
+        attempts: Number(row.attempts ?? 0),
+      };
     },
 
     async currentHash(userId: string): Promise<string | null> {
@@ -61,5 +92,19 @@ export function passwordStore(db: AnyPgDatabase) {
       await db.insert(passwordHashes).values({ userId, hash, createdAt: now });
     },
   };
+  return guarded(queries, repos.mapError);
 }
 
+function guarded<T extends Record<string, (...args: never[]) => Promise<unknown>>>(queries: T, mapError: (err: unknown) => Error): T {
+  const out = {} as Record<string, unknown>;
+  for (const [name, query] of Object.entries(queries)) {
+    out[name] = async (...args: never[]) => {
+      try {
+        return await query(...args);
+      } catch (err) {
+        throw mapError(err);
+      }
+    };
+  }
+  return out as T;
+}

@@ -29,6 +29,7 @@ export interface PostgresStoreOptions {
 function repositories(db: AnyPgDatabase): StoreRepositories {
   const repos: StoreRepositories = {
     db,
+    mapError: toStoreError,
     users: guardMethods(new PgUsersStore(db)),
     sessions: guardMethods(new PgSessionsStore(db)),
     revokedRefreshTokens: guardMethods(new PgRevokedRefreshTokensStore(db)),

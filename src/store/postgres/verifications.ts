@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull, lte, sql } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, lt, lte, sql } from "drizzle-orm";
 import type { AnyPgDatabase } from "../../migrate/runner.js";
 import { verifications } from "../../schema/verifications.js";
 import type { NewVerification, Verification, VerificationsStore } from "../contract.js";
@@ -35,12 +35,20 @@ export class PgVerificationsStore implements VerificationsStore {
     return row ?? null;
   }
 
-  async recordFailedAttempt(id: string): Promise<number | null> {
-    // One statement, so concurrent wrong guesses are each counted (no read-modify-write race).
+  async reserveAttempt(id: string, maxAttempts: number, now: Date): Promise<number | null> {
+    // One conditional statement: concurrent guesses queue on the row lock and each re-checks the count, so at most
+    // `maxAttempts` of them ever get to compare a code.
     const [row] = await this.db
       .update(verifications)
       .set({ attempts: sql`${verifications.attempts} + 1` })
-      .where(eq(verifications.id, id))
+      .where(
+        and(
+          eq(verifications.id, id),
+          lt(verifications.attempts, maxAttempts),
+          isNull(verifications.consumedAt),
+          gt(verifications.expiresAt, now),
+        ),
+      )
       .returning({ attempts: verifications.attempts });
     return row?.attempts ?? null;
   }

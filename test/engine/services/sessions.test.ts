@@ -98,7 +98,8 @@ describe("session service", () => {
     expect(await reuseEvents()).toHaveLength(1);
     expect((await rejectionOf(sessions.refresh(first.refreshToken, meta))).code).toBe("refresh_token_reused");
     expect(await reuseEvents()).toHaveLength(1); // a replay storm of one token alerts once
-    expect((await rejectionOf(sessions.refresh(third.refreshToken, meta))).code).toBe("refresh_token_reused");
+    // The family's newest token was revoked with it, not rotated: presenting it is merely invalid.
+    expect((await rejectionOf(sessions.refresh(third.refreshToken, meta))).code).toBe("invalid_refresh_token");
   });
 
   it("rejects unknown, malformed and expired refresh tokens with invalid_refresh_token", async () => {
@@ -117,7 +118,10 @@ describe("session service", () => {
     const issued = await sessions.issue(user, meta);
     await sessions.signOut(issued.session.id);
     expect(await sessions.check(issued.sessionToken)).toBeNull();
-    expect((await rejectionOf(sessions.refresh(issued.refreshToken, meta))).name).toBe("AuthenticationError");
+    // Signed out is not a replay: invalid, and no reuse alert.
+    expect((await rejectionOf(sessions.refresh(issued.refreshToken, meta))).code).toBe("invalid_refresh_token");
+    const alerts = await s.store.auditEvents.list({ appId: tenant.app.id, type: "session.refresh_token_reused" });
+    expect(alerts.items.filter((e) => e.metadata.familyId === issued.session.familyId)).toEqual([]);
   });
 
   it("lists, revokes one (own only) and revokes the others", async () => {

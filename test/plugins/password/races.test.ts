@@ -51,6 +51,29 @@ describe.skipIf(!isPostgres)(`password races (PostgreSQL; ${isPostgres ? "runnin
     expect((await e.call("POST", "/signin", { body: { email, password: secret } })).status).toBe(200);
   });
 
+  it("cuts a burst of 30 concurrent wrong passwords off at the lockout limit: 5 × 401, then 429 account_locked", async () => {
+    const email = uniqueEmail("burst");
+    expect((await e.call("POST", "/signup", { body: { email, password: secret } })).status).toBe(201);
+    const results = await concurrently(30, "POST", "/signin", () => ({ body: { email, password: "a wrong guess!" } }));
+    expect(tally(results)).toEqual({ "401 invalid_credentials": 5, "429 account_locked": 25 });
+    expect((await e.call("POST", "/signin", { body: { email, password: secret } })).body.code).toBe("account_locked");
+  });
+
+  it("lets at most 5 of 20 concurrent verification codes be compared", async () => {
+    const email = uniqueEmail("codes");
+    expect((await e.call("POST", "/signup", { body: { email, password: secret } })).status).toBe(201);
+    expect((await e.call("POST", "/verify-email/resend", { body: { email } })).status).toBe(200);
+    const guesses = Array.from({ length: 20 }, (_, i) => String(100000 + i));
+    const results = await concurrently(20, "POST", "/verify-email", (i) => ({ body: { email, code: guesses[i] } }));
+    const rows = await e.t.query<{ attempts: number }>(
+      "SELECT v.attempts FROM authsome_verifications v JOIN authsome_users u ON u.id = v.user_id WHERE u.email = $1",
+      [email],
+    );
+    expect(rows[0]?.attempts).toBe(5);
+    expect(results.filter((r) => r.body?.code === "invalid_code").length).toBeLessThanOrEqual(4);
+    expect(results.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(15);
+  });
+
   it("lets exactly one of 20 concurrent refreshes of one token win; the losers get 401 invalid_refresh_token and the family survives", async () => {
     const up = (await e.call("POST", "/signup", { body: { email: uniqueEmail("refresh"), password: secret } })).body;
     const results = await concurrently(20, "POST", "/refresh", () => ({ body: { refresh_token: up.refresh_token } }));

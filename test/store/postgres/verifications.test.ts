@@ -92,23 +92,29 @@ describe("verifications.findActiveForUser", () => {
   });
 });
 
-describe("verifications.recordFailedAttempt", () => {
-  it("counts each wrong code and returns the new attempt count", async () => {
+describe("verifications.reserveAttempt", () => {
+  it("counts each attempt and returns the new count while attempts are left", async () => {
     const created = await newVerification();
-    expect(await store.verifications.recordFailedAttempt(created.id)).toBe(1);
-    expect(await store.verifications.recordFailedAttempt(created.id)).toBe(2);
-    expect(await store.verifications.recordFailedAttempt(created.id)).toBe(3);
+    expect(await store.verifications.reserveAttempt(created.id, 5, now)).toBe(1);
+    expect(await store.verifications.reserveAttempt(created.id, 5, now)).toBe(2);
+    expect(await store.verifications.reserveAttempt(created.id, 5, now)).toBe(3);
     expect((await store.verifications.findActiveByTokenHash(created.tokenHash, now))?.attempts).toBe(3);
   });
 
-  it("loses no count when attempts are recorded concurrently", async () => {
+  it("hands out at most maxAttempts attempts, however many callers ask at once", async () => {
     const created = await newVerification();
-    const counts = await Promise.all(Array.from({ length: 10 }, () => store.verifications.recordFailedAttempt(created.id)));
-    expect([...counts].sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const counts = await Promise.all(Array.from({ length: 10 }, () => store.verifications.reserveAttempt(created.id, 5, now)));
+    expect(counts.filter((n) => n !== null).sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(counts.filter((n) => n === null)).toHaveLength(5);
   });
 
-  it("returns null when the verification does not exist", async () => {
-    expect(await store.verifications.recordFailedAttempt("avrf_01h455vb4pex5vsknk084sn02q")).toBeNull();
+  it("returns null for a consumed, expired or unknown verification", async () => {
+    const consumed = await newVerification();
+    await store.verifications.consume(consumed.id, now);
+    expect(await store.verifications.reserveAttempt(consumed.id, 5, now)).toBeNull();
+    const expired = await newVerification();
+    expect(await store.verifications.reserveAttempt(expired.id, 5, expired.expiresAt)).toBeNull();
+    expect(await store.verifications.reserveAttempt("avrf_01h455vb4pex5vsknk084sn02q", 5, now)).toBeNull();
   });
 });
 

@@ -1,0 +1,650 @@
+// Bad input (shared/spec/quality.md): every route of the core and password routes — read from the engine's own
+// OpenAPI document, so a new route is covered without touching this file — is sent a generated table of bad inputs,
+// each once without and once with a valid bearer token. Every answer must be a 4xx JSON error `{error, code}`
+// (never a 5xx), and the database must be unchanged afterwards.
+//
+// Every input is built to be genuinely invalid, so "4xx" is the only right answer:
+// - schema violations (malformed JSON, wrong content types, non-objects, missing fields, wrong types, unknown fields,
+//   oversized bodies, bad path and query parameters) are invalid by construction;
+// - strings that a schema may well accept (unicode edge cases, SQL-looking strings) are put into a *base body* that
+//   passes validation but that the route must refuse without writing anything (a taken email, an unknown account,
+//   an unknown token), so the strings reach the services and the SQL. A route with no such base (one whose every
+//   schema-valid body succeeds, such as forgot-password or introspect) gets them next to an unknown field instead.
+// Routes whose only input is the auth header (GET /session, POST /signout, …) accept any body, so they are left out
+// of the body table; they are sent bad credentials instead.
+import { typeid } from "typeid-js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAuthsome } from "../../src/engine/authsome.js";
+import { memoryMailer } from "../../src/mail/memory.js";
+import { password } from "../../src/plugins/password/index.js";
+import { createTestStore } from "../support/store.js";
+
+const basePath = "/v1/auth";
+const origin = "http://localhost";
+
+const s = await createTestStore();
+const mailer = memoryMailer();
+// Rate limits off: this file sends thousands of requests from one client, and the limiter is not what is under test
+// (a 429 would also hide what the route itself does with the input).
+const auth = createAuthsome({
+  store: s.store,
+  plugins: [password()],
+  mailer,
+  config: { development: true, basePath, appUrl: "http://app.test", rateLimits: false },
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// The routes, from the OpenAPI document (it is served before start(), so the table exists at collection time).
+
+interface JsonSchema {
+  $ref?: string;
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  additionalProperties?: boolean | JsonSchema;
+  format?: string;
+  pattern?: string;
+  minimum?: number;
+  maximum?: number;
+}
+interface Parameter {
+  name: string;
+  in: "path" | "query" | "header" | "cookie";
+  required?: boolean;
+  schema: JsonSchema;
+}
+interface Operation {
+  parameters?: Parameter[];
+  requestBody?: { required?: boolean; content: Record<string, { schema: JsonSchema }> };
+}
+interface OpenApiDocument {
+  paths: Record<string, Record<string, Operation>>;
+  components?: { schemas?: Record<string, JsonSchema> };
+}
+
+const doc = (await (await auth.handler(new Request(`${origin}${basePath}/openapi.json`))).json()) as OpenApiDocument;
+
+function resolve(schema: JsonSchema): JsonSchema {
+  if (!schema.$ref) return schema;
+  const name = schema.$ref.replace("#/components/schemas/", "");
+  const target = doc.components?.schemas?.[name];
+  if (!target) throw new Error(`unresolvable $ref ${schema.$ref}`);
+  return resolve(target);
+}
+
+interface Route {
+  method: string;
+  /** The OpenAPI path, `{param}` style. */
+  path: string;
+  key: string;
+  params: Parameter[];
+  /** The JSON body's alternatives (one per `anyOf` branch), each an object schema; empty without a body. */
+  branches: JsonSchema[];
+  bodyRequired: boolean;
+}
+
+const skipped = new Set(["GET /openapi.json", "GET /health"]);
+const methods = new Set(["get", "post", "put", "patch", "delete"]);
+const routes: Route[] = Object.entries(doc.paths)
+  .flatMap(([path, operations]) =>
+    Object.entries(operations)
+      .filter(([method]) => methods.has(method))
+      .map(([method, op]): Route => {
+        const bodySchema = op.requestBody?.content["application/json"]?.schema;
+        const resolved = bodySchema ? resolve(bodySchema) : undefined;
+        const branches = resolved ? (resolved.anyOf ?? resolved.oneOf ?? [resolved]).map(resolve) : [];
+        return {
+          method: method.toUpperCase(),
+          path,
+          key: `${method.toUpperCase()} ${path}`,
+          params: (op.parameters ?? []).filter((p) => p.in === "path" || p.in === "query"),
+          branches,
+          bodyRequired: op.requestBody?.required ?? false,
+        };
+      }),
+  )
+  .filter((route) => !skipped.has(route.key));
+const withInputs = routes.filter((r) => r.branches.length > 0 || r.params.length > 0);
+const authHeaderOnly = routes.filter((r) => r.branches.length === 0 && r.params.length === 0);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Fixtures: a signed-up user whose bearer token goes with every input, and a bystander who owns a username and a
+// session, so that "taken" and "someone else's" are real.
+
+interface Fixtures {
+  userId: string;
+  email: string;
+  sessionToken: string;
+  refreshToken: string;
+  takenUsername: string;
+  otherSessionId: string;
+}
+let fx: Fixtures;
+
+type Row = Record<string, unknown>;
+interface DatabaseSnapshot {
+  tables: Record<string, { rows: number; digest: string }>;
+  user: unknown;
+  mails: number;
+}
+let before: DatabaseSnapshot;
+
+/** Tables whose rows bad input may legitimately add: the rate limiter's counters and the audit trail. */
+const notSnapshotted = new Set(["authsome_rate_limits", "authsome_audit_events"]);
+
+async function snapshot(): Promise<DatabaseSnapshot> {
+  const tables = await s.t.query<{ table_name: string }>(
+    `SELECT table_name FROM information_schema.tables
+      WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name LIKE 'authsome\\_%'
+      ORDER BY table_name`,
+  );
+  const names = tables.map((t) => t.table_name).filter((name) => !notSnapshotted.has(name));
+  // Counts, as the contract asks, and a digest of every row so that an UPDATE by bad input shows too.
+  const rows = await s.t.query<{ name: string; rows: number; digest: string }>(
+    names
+      .map(
+        (name) =>
+          `SELECT '${name}' AS name, count(*)::int AS rows, md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) AS digest FROM "${name}" t`,
+      )
+      .join(" UNION ALL "),
+  );
+  const [user] = await s.t.query<{ json: string }>(`SELECT row_to_json(u)::text AS json FROM authsome_users u WHERE id = $1`, [fx.userId]);
+  return {
+    tables: Object.fromEntries(rows.map((r) => [r.name, { rows: Number(r.rows), digest: r.digest }])),
+    user: user ? JSON.parse(user.json) : null,
+    mails: mailer.messages.length,
+  };
+}
+
+async function signUp(body: Row): Promise<Row> {
+  const res = await auth.handler(
+    new Request(`${origin}${basePath}/signup`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+  );
+  const json = (await res.json()) as Row;
+  if (res.status !== 201) throw new Error(`fixture sign-up failed: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+beforeAll(async () => {
+  await auth.start();
+  const signedUp = await signUp({ email: "victim@bad-input.test", password: "correct horse battery staple" });
+  const other = await signUp({ email: "bystander@bad-input.test", password: "correct horse battery staple", username: "taken_name" });
+  fx = {
+    userId: (signedUp.user as Row).id as string,
+    email: "victim@bad-input.test",
+    sessionToken: signedUp.session_token as string,
+    refreshToken: signedUp.refresh_token as string,
+    takenUsername: "taken_name",
+    otherSessionId: (other.session as Row).id as string,
+  };
+  before = await snapshot();
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// The input generator.
+
+type Category =
+  | "malformed JSON"
+  | "wrong content type"
+  | "JSON that is not an object"
+  | "missing required field"
+  | "wrong type"
+  | "unicode edge case"
+  | "SQL-looking string"
+  | "huge number"
+  | "unknown field"
+  | "oversized body"
+  | "deeply nested JSON"
+  | "bad path parameter"
+  | "bad query parameter"
+  | "bad credentials";
+
+interface BadInput {
+  category: Category;
+  label: string;
+  method: string;
+  /** Below basePath, query included. */
+  path: string;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array;
+  /** Carries its own credentials, so it is not repeated with the bearer token. */
+  ownCredentials?: boolean;
+}
+
+const unicodeStrings: Record<string, string> = {
+  "a lone high surrogate": "\uD800",
+  "a lone low surrogate": "a\uDC00b",
+  NUL: "a\u0000b",
+  "an RTL override": "\u202Eexe.txt",
+  "10k characters": "a".repeat(10_000),
+  emoji: "😀👩‍👩‍👧‍👦🏳️‍🌈",
+  "combining marks": "Z\u0351\u0360a\u0336\u0337l\u0489g\u0338o\u0335",
+  "zero-width characters and a BOM": "\u200B\u200D\uFEFFx",
+  "CRLF and a header": "a\r\nSet-Cookie: authsome_session=x",
+  "an empty string": "",
+};
+const sqlStrings: Record<string, string> = {
+  "' OR 1=1 --": "' OR 1=1 --",
+  '"; DROP TABLE authsome_users; --': '"; DROP TABLE authsome_users; --',
+  "a UNION SELECT": "x' UNION SELECT token_hash FROM authsome_sessions --",
+  "a LIKE wildcard": "%_%\\",
+};
+/** Raw JSON number literals, spliced into bodies as text. */
+const hugeNumbers = ["1e309", "-1e309", "9007199254740993", "-0", "1e-400", "123456789012345678901234567890"];
+
+const kindOf = (schema: JsonSchema): "string" | "boolean" | "number" | "object" | "unknown" => {
+  const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== "null") : schema.type;
+  if (type === "string" || type === "boolean" || type === "object") return type;
+  if (type === "integer" || type === "number") return "number";
+  if (schema.additionalProperties !== undefined && typeof schema.additionalProperties === "object") return "object";
+  return "unknown";
+};
+
+const wrongTypes: Record<ReturnType<typeof kindOf>, unknown[]> = {
+  string: [0, 12345, -1.5, true, false, null, [], ["x"], {}, { x: "y" }],
+  boolean: ["true", "false", 1, 0, null, [], {}],
+  number: ["1", true, null, [], {}],
+  object: ["x", 1, true, null, [], [["k", "v"]]],
+  unknown: [],
+};
+
+/** A value that satisfies the field's declared type (placeholders: bodies built on them are invalid elsewhere). */
+function placeholder(schema: JsonSchema): unknown {
+  switch (kindOf(schema)) {
+    case "boolean":
+      return false;
+    case "number":
+      return 1;
+    case "object":
+      return {};
+    default:
+      return schema.format === "email" ? "nobody@bad-input.test" : "x";
+  }
+}
+
+/** A valid id format that names nothing (`^ases_…$` → a fresh TypeID), or "x" when the pattern says nothing. */
+function absentId(schema: JsonSchema): string {
+  const prefix = /^\^([a-z]+)_/.exec(schema.pattern ?? "")?.[1];
+  return prefix ? typeid(prefix).toString() : "x";
+}
+
+/**
+ * Bodies that pass validation but that the route must refuse without writing: the strings under test are put into
+ * these, so they travel past the schema to the services and SQL. Keyed by route; a route not listed here (or a
+ * field no base has) falls back to a body that carries an unknown field as well.
+ */
+function knownBases(f: Fixtures): Record<string, Row[]> {
+  return {
+    // 409 email_taken (the transaction rolls back); the password is hashed first, so the strings reach argon2 too.
+    "POST /signup": [{ email: f.email, password: "another long password" }],
+    // 401 invalid_credentials: no such account (an unknown account records no lockout failure).
+    "POST /signin": [
+      { email: "nobody@bad-input.test", password: "not the password" },
+      { username: "nobody_here", password: "not the password" },
+    ],
+    // 401 invalid_refresh_token.
+    "POST /refresh": [{ refresh_token: `ar_${"A".repeat(43)}` }],
+    // 409 username_taken with the bearer (the UPDATE fails as a whole), 401 without.
+    "PATCH /me": [{ username: f.takenUsername }],
+    // 401 invalid_credentials (wrong current password) with the bearer, 401 unauthorized without.
+    "POST /change-password": [{ current_password: "not the password", new_password: "another long password" }],
+    // 400 invalid_token.
+    "POST /reset-password": [{ token: `pr_${"A".repeat(43)}`, new_password: "another long password" }],
+    // 400 invalid_token / invalid_code (no verification is pending for anyone); a bare code without the bearer: 401.
+    "POST /verify-email": [{ token: `ev_${"A".repeat(43)}` }, { code: "000000", email: "nobody@bad-input.test" }, { code: "000000" }],
+  };
+}
+
+const unknownField = "unexpected_field";
+
+function generate(route: Route, f: Fixtures): BadInput[] {
+  const inputs: BadInput[] = [];
+  const path = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const param = route.params.find((p) => p.name === name);
+    return encodeURIComponent(param ? absentId(param.schema) : "x");
+  });
+  const add = (category: Category, label: string, body: string | Uint8Array | undefined, headers: Record<string, string> = {}, at = path) =>
+    inputs.push({ category, label, method: route.method, path: at, headers, ...(body === undefined ? {} : { body }) });
+  const json = (category: Category, label: string, body: string | Uint8Array) => add(category, label, body, { "content-type": "application/json" });
+
+  if (route.branches.length > 0) {
+    const bases = knownBases(f)[route.key] ?? [];
+    const branchOf = (body: Row) => route.branches.find((b) => Object.keys(body).every((k) => k in (b.properties ?? {})));
+    const synth = (branch: JsonSchema): Row =>
+      Object.fromEntries((branch.required ?? []).map((name) => [name, placeholder(branch.properties?.[name] ?? {})]));
+    const fields = new Map<string, JsonSchema>();
+    for (const branch of route.branches) for (const [name, schema] of Object.entries(branch.properties ?? {})) fields.set(name, schema);
+    /** Bases for mutating `field`: the known ones whose branch has it, or a synthesized body with an unknown field. */
+    const basesFor = (field: string, mustStayInvalid: boolean): Row[] => {
+      const known = bases.filter((b) => branchOf(b)?.properties?.[field] !== undefined);
+      if (known.length > 0) return known;
+      const branch = route.branches.find((b) => b.properties?.[field] !== undefined) ?? {};
+      return [mustStayInvalid ? { ...synth(branch), [unknownField]: true } : synth(branch)];
+    };
+    const anyBase: Row = bases[0] ?? synth(route.branches[0] ?? {});
+    const splice = (base: Row, field: string, raw: string) => {
+      const marker = "\u0001RAW\u0001";
+      return JSON.stringify({ ...base, [field]: marker }).replace(JSON.stringify(marker), raw);
+    };
+
+    for (const [label, body] of Object.entries({
+      "an unterminated object `{`": "{",
+      "an unterminated array `[1,`": "[1,",
+      'a lone quote `"`': '"',
+      "bare text": "bare text",
+      "an empty body": "",
+      "trailing garbage": `${JSON.stringify(anyBase)}}`,
+      "single quotes": "{'email': 'x'}",
+      "a trailing comma": `${JSON.stringify(anyBase).slice(0, -1)},}`,
+      "NaN": '{"x": NaN}',
+      "a comment": `/* c */ ${JSON.stringify(anyBase)}`,
+    })) {
+      json("malformed JSON", label, body);
+    }
+    json("malformed JSON", "invalid UTF-8 bytes", new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0xc0, 0x80, 0x22, 0x3a, 0x31, 0x7d]));
+
+    const payload = JSON.stringify(anyBase);
+    add("wrong content type", "text/plain", payload, { "content-type": "text/plain;charset=UTF-8" });
+    add("wrong content type", "application/x-www-form-urlencoded", new URLSearchParams(Object.entries(anyBase).map(([k, v]): [string, string] => [k, String(v)])).toString(), {
+      "content-type": "application/x-www-form-urlencoded",
+    });
+    add("wrong content type", "multipart/form-data", `--b\r\nContent-Disposition: form-data; name="x"\r\n\r\n${payload}\r\n--b--\r\n`, {
+      "content-type": "multipart/form-data; boundary=b",
+    });
+    add("wrong content type", "application/xml", `<body>${payload}</body>`, { "content-type": "application/xml" });
+    add("wrong content type", "none, with a JSON body", new TextEncoder().encode(payload));
+
+    for (const body of ["[]", "null", "1", '"x"', "true", `[${JSON.stringify(anyBase)}]`, JSON.stringify(JSON.stringify(anyBase))]) {
+      json("JSON that is not an object", body.length > 40 ? `${body.slice(0, 40)}…` : body, body);
+    }
+    json("huge number", "1e309 as the whole body", "1e309");
+
+    const withoutField = (base: Row, name: string) => Object.fromEntries(Object.entries(base).filter(([k]) => k !== name));
+    for (const branch of route.branches) {
+      const branchBases = bases.filter((b) => branchOf(b) === branch);
+      for (const base of branchBases.length > 0 ? branchBases : [synth(branch)]) {
+        for (const name of branch.required ?? []) json("missing required field", `without ${name} (of ${Object.keys(base).join(", ")})`, JSON.stringify(withoutField(base, name)));
+      }
+    }
+
+    for (const [field, schema] of fields) {
+      const kind = kindOf(schema);
+      for (const base of basesFor(field, false)) {
+        for (const wrong of wrongTypes[kind]) json("wrong type", `${field} = ${JSON.stringify(wrong)}`, JSON.stringify({ ...base, [field]: wrong }));
+        for (const raw of hugeNumbers) json("huge number", `${field} = ${raw}`, splice(base, field, raw));
+      }
+      for (const base of basesFor(field, true)) {
+        if (kind === "string") {
+          for (const [label, value] of Object.entries(unicodeStrings)) json("unicode edge case", `${field} = ${label}`, JSON.stringify({ ...base, [field]: value }));
+          for (const [label, value] of Object.entries(sqlStrings)) json("SQL-looking string", `${field} = ${label}`, JSON.stringify({ ...base, [field]: value }));
+          const bytes = new TextEncoder().encode(splice(base, field, '"\u0002"'));
+          const at = bytes.indexOf(0x02);
+          const invalid = new Uint8Array([...bytes.slice(0, at), 0xff, 0xfe, 0xc0, 0x80, 0xed, 0xa0, 0x80, ...bytes.slice(at + 1)]);
+          json("unicode edge case", `${field} = invalid UTF-8 bytes`, invalid);
+        } else if (kind === "object") {
+          // A free-form map: the strings as values, as keys, and a nesting deep enough to trouble a recursive parser.
+          for (const [label, value] of Object.entries({ ...unicodeStrings, ...sqlStrings })) {
+            const category: Category = label in sqlStrings ? "SQL-looking string" : "unicode edge case";
+            json(category, `${field} value = ${label}`, JSON.stringify({ ...base, [field]: { k: value } }));
+            json(category, `${field} key = ${label}`, JSON.stringify({ ...base, [field]: { [value]: "v" } }));
+          }
+          for (const depth of [1_000, 10_000]) {
+            json("deeply nested JSON", `${field} nested ${depth} deep`, splice(base, field, `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`));
+          }
+        }
+      }
+    }
+
+    const strictBase = bases[0] ?? synth(route.branches[0] ?? {});
+    const firstKey = Object.keys(strictBase)[0] ?? "email";
+    json("unknown field", `${unknownField}`, JSON.stringify({ ...strictBase, [unknownField]: "x" }));
+    json("unknown field", "__proto__", `${JSON.stringify(strictBase).slice(0, -1)}${Object.keys(strictBase).length ? "," : ""}"__proto__":{"polluted":true}}`);
+    json("unknown field", "constructor.prototype", JSON.stringify({ ...strictBase, constructor: { prototype: { polluted: true } } }));
+    json("unknown field", `${firstKey.toUpperCase()} (the case of a known field changed)`, JSON.stringify({ ...withoutField(strictBase, firstKey), [firstKey.toUpperCase()]: strictBase[firstKey] ?? "x" }));
+    json("unknown field", "an id", JSON.stringify({ ...strictBase, id: absentId({ pattern: "^ausr_" }), email_verified: true }));
+
+    const big = 70 * 1024;
+    json("oversized body", "70 KB in a known field", JSON.stringify({ ...anyBase, [firstKey]: "a".repeat(big) }));
+    json("oversized body", "70 KB of malformed JSON", "{".repeat(big));
+    add("oversized body", "70 KB with a content-length that understates it", JSON.stringify({ ...anyBase, [firstKey]: "a".repeat(big) }), {
+      "content-type": "application/json",
+      "content-length": "64",
+    });
+    add("oversized body", "70 KB of text/plain", "a".repeat(big), { "content-type": "text/plain" });
+  }
+
+  for (const param of route.params) {
+    if (param.in === "path") {
+      const values: Record<string, string> = {
+        x: "x",
+        "a bare prefix": "ases_",
+        "../../etc (resolved by the URL)": "../../etc",
+        "../../etc (percent-encoded)": encodeURIComponent("../../etc"),
+        "' OR 1=1 --": encodeURIComponent("' OR 1=1 --"),
+        "%00": "%00",
+        "a malformed escape %ZZ": "%ZZ",
+        "a truncated UTF-8 escape": "%E0%A4%A",
+        "an encoded lone surrogate": "%ED%A0%80",
+        "10k characters": "a".repeat(10_000),
+        emoji: encodeURIComponent("😀"),
+        "an id of the wrong kind": encodeURIComponent(absentId({ pattern: "^ausr_" })),
+        "a valid id that names nothing": encodeURIComponent(absentId(param.schema)),
+        "an upper-cased valid id": encodeURIComponent(absentId(param.schema).toUpperCase()),
+        ...(param.name === "id" && route.path.startsWith("/sessions/") ? { "another user's session": encodeURIComponent(f.otherSessionId) } : {}),
+      };
+      for (const [label, value] of Object.entries(values)) {
+        add("bad path parameter", `${param.name} = ${label}`, undefined, {}, route.path.replace(`{${param.name}}`, value));
+      }
+    } else {
+      const kind = kindOf(param.schema);
+      const values: Record<string, string> =
+        kind === "number"
+          ? {
+              ...(param.schema.minimum !== undefined ? { [`${param.schema.minimum - 1}`]: String(param.schema.minimum - 1) } : {}),
+              ...(param.schema.maximum !== undefined ? { [`${param.schema.maximum + 1}`]: String(param.schema.maximum + 1) } : {}),
+              abc: "abc",
+              "-1": "-1",
+              "1.5": "1.5",
+              "1e309": "1e309",
+              "9007199254740993": "9007199254740993",
+              "-0": "-0",
+              empty: "",
+              NaN: "NaN",
+              Infinity: "Infinity",
+              "fullwidth digits": encodeURIComponent("１０"),
+              "' OR 1=1 --": encodeURIComponent("' OR 1=1 --"),
+            }
+          : {
+              garbage: "garbage",
+              "a bare prefix": "ases_",
+              "' OR 1=1 --": encodeURIComponent("' OR 1=1 --"),
+              '"; DROP TABLE authsome_users; --': encodeURIComponent('"; DROP TABLE authsome_users; --'),
+              "%00": "%00",
+              "a malformed escape %ZZ": "%ZZ",
+              "an encoded lone surrogate": "%ED%A0%80",
+              "10k characters": "a".repeat(10_000),
+              emoji: encodeURIComponent("😀"),
+              "an id of the wrong kind": encodeURIComponent(absentId({ pattern: "^ausr_" })),
+            };
+      // A string parameter without a pattern accepts anything, so only constrained parameters get bad values.
+      if (kind === "string" && !param.schema.pattern && !param.schema.format) continue;
+      for (const [label, value] of Object.entries(values)) {
+        add("bad query parameter", `${param.name}=${label}`, undefined, {}, `${path}?${param.name}=${value}`);
+      }
+    }
+  }
+  return inputs;
+}
+
+/** For routes whose only input is the auth header: credentials that must not authenticate. */
+function badCredentials(route: Route, f: Fixtures): BadInput[] {
+  const unsafe = route.method !== "GET";
+  const credentials: Record<string, Record<string, string>> = {
+    "no credentials": {},
+    "a bare `Bearer`": { authorization: "Bearer" },
+    "Basic credentials": { authorization: `Basic ${Buffer.from("victim@bad-input.test:correct horse battery staple").toString("base64")}` },
+    "an unknown session token": { authorization: `Bearer as_${"A".repeat(43)}` },
+    "a token with a character appended": { authorization: `Bearer ${f.sessionToken}x` },
+    "the refresh token as a bearer": { authorization: `Bearer ${f.refreshToken}` },
+    "a 10k-character token": { authorization: `Bearer ${"a".repeat(10_000)}` },
+    "' OR 1=1 -- as a token": { authorization: "Bearer ' OR 1=1 --" },
+    "two tokens": { authorization: `Bearer ${f.sessionToken} ${f.sessionToken}` },
+    "a garbage session cookie": { cookie: "authsome_session=' OR 1=1 --" },
+    ...(unsafe ? { "a valid session cookie from a foreign origin": { cookie: `authsome_session=${f.sessionToken}`, origin: "http://evil.test" } } : {}),
+    ...(unsafe ? { "a valid session cookie with no origin": { cookie: `authsome_session=${f.sessionToken}` } } : {}),
+  };
+  return Object.entries(credentials).map(([label, headers]) => ({
+    category: "bad credentials",
+    label,
+    method: route.method,
+    path: route.path,
+    headers,
+    ownCredentials: true,
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Sending and judging.
+
+interface Tally {
+  inputs: number;
+  requests: number;
+  byStatus: Map<number, number>;
+  byCategory: Map<Category, number>;
+}
+const tally: Tally = { inputs: 0, requests: 0, byStatus: new Map(), byCategory: new Map() };
+
+function toRequest(input: BadInput, bearer: string | undefined): Request {
+  const headers = new Headers(input.headers);
+  if (bearer) headers.set("authorization", `Bearer ${bearer}`);
+  const init: RequestInit = { method: input.method, headers };
+  if (input.body !== undefined) init.body = input.body;
+  return new Request(`${origin}${basePath}${input.path}`, init);
+}
+
+/** Sends every input (twice, without and with the bearer, unless it carries its own credentials); returns failures. */
+async function sendAll(inputs: BadInput[], name: (input: BadInput) => string): Promise<string[]> {
+  const jobs = inputs.flatMap((input) =>
+    input.ownCredentials ? [{ input, bearer: undefined }] : [{ input, bearer: undefined }, { input, bearer: fx.sessionToken }],
+  );
+  const failures: string[] = [];
+  let next = 0;
+  const worker = async () => {
+    for (let job = jobs[next++]; job; job = jobs[next++]) {
+      const { input, bearer } = job;
+      const shown = input.path.length > 80 ? `${input.path.slice(0, 80)}…` : input.path;
+      const what = `${name(input)} (${input.method} ${shown})${bearer ? " [with bearer]" : ""}`;
+      let status = 0;
+      try {
+        const res = await auth.handler(toRequest(input, bearer));
+        status = res.status;
+        const contentType = res.headers.get("content-type") ?? "";
+        const text = await res.text();
+        let body: Row | undefined;
+        try {
+          body = JSON.parse(text) as Row;
+        } catch {
+          body = undefined;
+        }
+        const problems = [
+          status >= 400 && status < 500 ? undefined : `status ${status}`,
+          /^application\/json\b/i.test(contentType) ? undefined : `content-type ${JSON.stringify(contentType)}`,
+          typeof body?.error === "string" && typeof body.code === "string" ? undefined : "no string error and code",
+        ].filter((p) => p !== undefined);
+        if (problems.length > 0) failures.push(`${what} → ${problems.join(", ")}: ${text.slice(0, 200)}`);
+      } catch (err) {
+        failures.push(`${what} → threw ${(err as Error).name}: ${(err as Error).message}`);
+      }
+      tally.requests += 1;
+      tally.byStatus.set(status, (tally.byStatus.get(status) ?? 0) + 1);
+    }
+  };
+  // Concurrent, so argon2 (reached by the base bodies) runs on every thread of the pool.
+  await Promise.all(Array.from({ length: 8 }, worker));
+  tally.inputs += inputs.length;
+  for (const input of inputs) tally.byCategory.set(input.category, (tally.byCategory.get(input.category) ?? 0) + 1);
+  return failures;
+}
+
+afterAll(async () => {
+  const categories = [...tally.byCategory].map(([c, n]) => `${c} ${n}`).join(", ");
+  const statuses = [...tally.byStatus].sort(([a], [b]) => a - b).map(([st, n]) => `${st}×${n}`).join(" ");
+  const defects = Object.keys(knownDefects).length;
+  console.info(
+    `bad input: tried ${tally.inputs} inputs (${tally.requests} requests, with and without a bearer) on ${withInputs.length + authHeaderOnly.length} routes — ${categories}; statuses ${statuses}${defects ? `; ${defects} known defects (500s) listed in knownDefects` : ""}`,
+  );
+  await auth.stop();
+  await s.t.drop();
+});
+
+/** How an input is named in failures and in `knownDefects`. */
+const inputId = (route: Route, input: BadInput) => `${route.key} — ${input.category}: ${input.label}`;
+
+/**
+ * Inputs that currently get a 500, each with its cause. They are kept out of the route tests and asserted on their
+ * own with `it.fails`: while the defect lasts that case passes, and once it is fixed it turns red — then delete the
+ * entry. Never add an entry without the cause and the fix.
+ */
+// Inputs known to answer a 5xx, each with its cause; each runs as an `it.fails` case until fixed. Empty: the
+// NUL-in-text and deeply-nested-metadata 500s this table found are fixed (store error mapping for plugin queries,
+// a bounded metadata schema).
+const knownDefects: Record<string, string> = {};
+
+describe("bad input on every route", () => {
+  it("reads a route table that covers the core and password routes", () => {
+    const keys = routes.map((r) => r.key);
+    for (const key of ["POST /signup", "POST /signin", "POST /refresh", "GET /sessions", "DELETE /sessions/{id}", "PATCH /me", "POST /verify-email"]) {
+      expect(keys).toContain(key);
+    }
+    expect(authHeaderOnly.map((r) => r.key).sort()).toEqual(["DELETE /me", "DELETE /sessions", "GET /me", "GET /session", "POST /signout"]);
+  });
+
+  for (const route of withInputs) {
+    it(`${route.key} answers every bad input with a 4xx JSON error, never a 5xx`, async () => {
+      const inputs = generate(route, fx).filter((input) => !(inputId(route, input) in knownDefects));
+      expect(inputs.length).toBeGreaterThan(0);
+      expect(await sendAll(inputs, (input) => inputId(route, input))).toEqual([]);
+    });
+  }
+
+  it(`routes whose only input is the auth header (${authHeaderOnly.map((r) => r.key).join(", ")}) answer bad credentials with a 4xx JSON error`, async () => {
+    const inputs = authHeaderOnly.flatMap((route) => badCredentials(route, fx).map((input) => ({ route, input })));
+    expect(inputs.length).toBeGreaterThan(0);
+    const byInput = new Map(inputs.map(({ route, input }) => [input, route]));
+    expect(await sendAll([...byInput.keys()], (input) => inputId(byInput.get(input) as Route, input))).toEqual([]);
+  });
+
+  const defectInput = (id: string): BadInput | undefined => {
+    for (const route of withInputs) for (const input of generate(route, fx)) if (inputId(route, input) === id) return input;
+    return undefined;
+  };
+  it("lists as known defects only inputs the generator still produces", () => {
+    for (const id of Object.keys(knownDefects)) expect(defectInput(id), id).toBeDefined();
+  });
+  for (const [id, cause] of Object.entries(knownDefects)) {
+    it.fails(`KNOWN DEFECT, fails until fixed: ${id} answers a 4xx JSON error (today a 500: ${cause})`, async () => {
+      const input = defectInput(id);
+      if (!input) throw new Error(`no such input: ${id}`);
+      expect(await sendAll([input], () => id)).toEqual([]);
+    });
+  }
+
+  it("leaves every authsome_* table, the signed-up user's row and the outbox unchanged", async () => {
+    expect(tally.requests).toBeGreaterThan(0);
+    const after = await snapshot();
+    expect(Object.keys(before.tables)).toEqual(expect.arrayContaining(["authsome_users", "authsome_sessions", "authsome_password_hashes", "authsome_verifications"]));
+    expect(before.tables.authsome_users?.rows).toBe(2);
+    expect(after.tables).toEqual(before.tables);
+    expect(after.user).toEqual(before.user);
+    expect(after.mails).toBe(before.mails);
+    // …and still works: the signed-up user's session was never revoked by anything above.
+    const res = await auth.handler(new Request(`${origin}${basePath}/session`, { headers: { authorization: `Bearer ${fx.sessionToken}` } }));
+    expect(res.status).toBe(200);
+  });
+
+  it("lets no body pollute Object.prototype", () => {
+    expect(({} as Row).polluted).toBeUndefined();
+  });
+});

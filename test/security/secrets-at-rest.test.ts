@@ -1,0 +1,235 @@
+// Secrets at rest (shared/spec/quality.md): after a full end-to-end run through the HTTP API, no raw secret the
+// client saw — session and refresh tokens, reset and verification link tokens, verification codes, passwords — is
+// stored anywhere. Every text, JSON and bytea column of every authsome_* table (found through information_schema, so
+// a new table or column is scanned without touching this file) is searched for each of them. Hashes of the secrets
+// may appear; they are hashes.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hashToken } from "../../src/crypto/tokens.js";
+import { createAuthsome } from "../../src/engine/authsome.js";
+import { memoryMailer } from "../../src/mail/memory.js";
+import { password } from "../../src/plugins/password/index.js";
+import { createTestStore, type TestStore } from "../support/store.js";
+
+const basePath = "/v1/auth";
+const origin = "http://localhost";
+
+type Body = Record<string, unknown>;
+
+let s: TestStore;
+let mailer: ReturnType<typeof memoryMailer>;
+let auth: ReturnType<typeof createAuthsome>;
+
+beforeAll(async () => {
+  s = await createTestStore();
+  mailer = memoryMailer();
+  // Rate limits off: they are not under test, and the run signs in and verifies several times from one client.
+  auth = createAuthsome({
+    store: s.store,
+    plugins: [password()],
+    mailer,
+    config: { development: true, basePath, appUrl: "http://app.test", rateLimits: false },
+  });
+  await auth.start();
+});
+
+afterAll(async () => {
+  await auth?.stop();
+  await s?.t.drop();
+});
+
+async function call(method: string, path: string, body?: Body, token?: string): Promise<{ status: number; body: Body }> {
+  const headers = new Headers({ "user-agent": "secrets-at-rest" });
+  if (token) headers.set("authorization", `Bearer ${token}`);
+  if (body) headers.set("content-type", "application/json");
+  const res = await auth.handler(
+    new Request(`${origin}${basePath}${path}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) }),
+  );
+  return { status: res.status, body: (await res.json()) as Body };
+}
+
+/** Status and body together, so a failed step shows what the server said. */
+async function expectStatus(pending: Promise<{ status: number; body: Body }>, status: number): Promise<Body> {
+  const res = await pending;
+  expect(res, JSON.stringify(res.body)).toMatchObject({ status });
+  return res.body;
+}
+
+/** The `token` query parameter of the link in the last mail to `to`. */
+function mailedLinkToken(to: string, path: string): string {
+  const text = mailer.lastTo(to)?.text ?? "";
+  const link = text.match(/https?:\/\/\S+/)?.[0];
+  expect(link, `a link in the mail to ${to}`).toBeDefined();
+  const url = new URL(link as string);
+  expect(url.origin + url.pathname).toBe(`http://app.test${path}`);
+  return url.searchParams.get("token") as string;
+}
+
+function mailedCode(to: string): string {
+  const code = mailer.lastTo(to)?.text.match(/code: (\d{6})\b/)?.[1];
+  expect(code, `a 6-digit code in the mail to ${to}`).toBeDefined();
+  return code as string;
+}
+
+type SecretKind = "session token" | "refresh token" | "reset token" | "verification token" | "verification code" | "password";
+interface Secret {
+  kind: SecretKind;
+  label: string;
+  value: string;
+}
+const secrets: Secret[] = [];
+const shapes: Record<SecretKind, RegExp> = {
+  "session token": /^as_[A-Za-z0-9_-]{43}$/,
+  "refresh token": /^ar_[A-Za-z0-9_-]{43}$/,
+  "reset token": /^pr_[A-Za-z0-9_-]{43}$/,
+  "verification token": /^ev_[A-Za-z0-9_-]{43}$/,
+  "verification code": /^\d{6}$/,
+  password: /^.{8,}$/,
+};
+function keep(kind: SecretKind, label: string, value: unknown): string {
+  expect(value, `${label} (${kind})`).toMatch(shapes[kind]);
+  secrets.push({ kind, label, value: value as string });
+  return value as string;
+}
+function keepSession(label: string, body: Body): { sessionToken: string; refreshToken: string } {
+  return {
+    sessionToken: keep("session token", `${label}: session token`, body.session_token),
+    refreshToken: keep("refresh token", `${label}: refresh token`, body.refresh_token),
+  };
+}
+
+const ada = "ada@secrets.test";
+const bob = "bob@secrets.test";
+
+describe("secrets at rest", () => {
+  it("runs sign-up, sign-in, refresh, change, forgot and reset password, verification by code and by link, and sign-out through the HTTP API", async () => {
+    // Ada: sign-up, a failed and a good sign-in, refresh (and a replay of the rotated token), change password.
+    const first = keep("password", "Ada's first password", "first correct horse battery");
+    const signedUp = keepSession("Ada's sign-up", await expectStatus(call("POST", "/signup", { email: ada, password: first, first_name: "Ada" }), 201));
+    const wrong = keep("password", "a wrong password", "wrong staple horse battery");
+    await expectStatus(call("POST", "/signin", { email: ada, password: wrong }), 401);
+    const signedIn = keepSession("Ada's sign-in", await expectStatus(call("POST", "/signin", { email: ada, password: first }), 200));
+    const refreshed = keepSession("Ada's refresh", await expectStatus(call("POST", "/refresh", { refresh_token: signedIn.refreshToken }), 200));
+    await expectStatus(call("POST", "/refresh", { refresh_token: signedIn.refreshToken }), 401); // replay: the family is revoked
+    const again = keepSession("Ada's second sign-in", await expectStatus(call("POST", "/signin", { email: ada, password: first }), 200));
+    const second = keep("password", "Ada's changed password", "second correct horse battery");
+    await expectStatus(call("POST", "/change-password", { current_password: first, new_password: second }, again.sessionToken), 200);
+
+    // Forgot and reset with the mailed link token; reset revokes every session, so sign in again.
+    await expectStatus(call("POST", "/forgot-password", { email: ada }), 200);
+    const resetToken = keep("reset token", "Ada's reset link token", mailedLinkToken(ada, "/reset-password"));
+    const third = keep("password", "Ada's reset password", "third correct horse battery");
+    await expectStatus(call("POST", "/reset-password", { token: resetToken, new_password: third }), 200);
+    await expectStatus(call("GET", "/session", undefined, again.sessionToken), 401);
+    const afterReset = keepSession("Ada's sign-in after the reset", await expectStatus(call("POST", "/signin", { email: ada, password: third }), 200));
+
+    // Resend, then verify with the mailed 6-digit code (the same mail's link token is seen too).
+    await expectStatus(call("POST", "/verify-email/resend", { email: ada }), 200);
+    keep("verification token", "Ada's verification link token", mailedLinkToken(ada, "/verify-email"));
+    const adaCode = keep("verification code", "Ada's verification code", mailedCode(ada));
+    await expectStatus(call("POST", "/verify-email", { code: adaCode, email: ada }), 200);
+    expect(await expectStatus(call("GET", "/me", undefined, afterReset.sessionToken), 200)).toMatchObject({ email_verified: true });
+
+    // Bob: sign-up, resend, then verify with the mailed link token (the same mail's code is seen too).
+    const bobs = keep("password", "Bob's password", "bob's correct horse battery");
+    const bobSession = keepSession("Bob's sign-up", await expectStatus(call("POST", "/signup", { email: bob, password: bobs }), 201));
+    await expectStatus(call("POST", "/verify-email/resend", { email: bob }), 200);
+    keep("verification code", "Bob's verification code", mailedCode(bob));
+    const bobLink = keep("verification token", "Bob's verification link token", mailedLinkToken(bob, "/verify-email"));
+    await expectStatus(call("POST", "/verify-email", { token: bobLink }), 200);
+    expect(await expectStatus(call("GET", "/me", undefined, bobSession.sessionToken), 200)).toMatchObject({ email_verified: true });
+
+    // Sign-out.
+    await expectStatus(call("POST", "/signout", undefined, afterReset.sessionToken), 200);
+    await expectStatus(call("POST", "/signout", undefined, bobSession.sessionToken), 200);
+    await expectStatus(call("GET", "/session", undefined, afterReset.sessionToken), 401);
+
+    expect(new Set(secrets.map((x) => x.value)).size).toBe(secrets.length);
+    expect(signedUp.sessionToken).not.toBe(refreshed.sessionToken);
+  });
+
+  it("stores none of those tokens, codes or passwords in any text, JSON or bytea column of any authsome_* table", async () => {
+    expect(secrets.length).toBeGreaterThanOrEqual(20); // the run above collected them
+
+    const columns = await s.t.query<{ table_name: string; column_name: string; data_type: string; udt_name: string }>(
+      `SELECT c.table_name, c.column_name, c.data_type, c.udt_name
+         FROM information_schema.columns c
+         JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+        WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' AND c.table_name LIKE 'authsome\\_%'
+          AND (c.data_type IN ('text', 'character varying', 'character', 'json', 'jsonb', 'bytea')
+               OR (c.data_type = 'ARRAY' AND c.udt_name IN ('_text', '_varchar', '_bpchar', '_json', '_jsonb', '_bytea'))
+               OR c.udt_name = 'citext')
+        ORDER BY c.table_name, c.ordinal_position`,
+    );
+    const tables = new Set(columns.map((c) => c.table_name));
+    for (const table of ["authsome_users", "authsome_sessions", "authsome_password_hashes", "authsome_verifications", "authsome_audit_events"]) {
+      expect(tables, table).toContain(table);
+    }
+
+    /** Every stored value of every column, as text (bytea: the raw bytes, read as latin1 so each byte is a char). */
+    const stored: Array<{ where: string; type: string; text: string; bytes?: Buffer }> = [];
+    const rows = await s.t.query<{ at: string; type: string; v: string }>(
+      columns
+        .map(({ table_name: table, column_name: column, data_type: type }) => {
+          const expr = type === "bytea" ? `encode("${column}", 'hex')` : `"${column}"::text`;
+          return `SELECT '${table}.${column}' AS at, '${type}' AS type, ${expr} AS v FROM "${table}" WHERE "${column}" IS NOT NULL`;
+        })
+        .join(" UNION ALL "),
+    );
+    for (const { at, type, v } of rows) {
+      const bytes = type === "bytea" ? Buffer.from(v, "hex") : undefined;
+      stored.push({ where: at, type, text: bytes ? bytes.toString("latin1") : v, ...(bytes ? { bytes } : {}) });
+    }
+
+    // The scan reads real data: the email is stored as is, and the refresh token of a signed-out session as its
+    // SHA-256 hex (signed-out sessions are deleted; their refresh hashes are kept to recognise a replay).
+    const where = (needle: string) => [...new Set(stored.filter((x) => x.text.includes(needle)).map((x) => x.where))];
+    expect(where(ada)).toContain("authsome_users.email");
+    const lastRefresh = secrets.filter((x) => x.kind === "refresh token").at(-1) as Secret;
+    expect(where(hashToken(lastRefresh.value))).toContain("authsome_revoked_refresh_tokens.token_hash");
+    expect(stored.some((x) => x.type === "jsonb")).toBe(true);
+
+    /**
+     * The forms a secret could be stored in: as is, escaped inside JSON text, URL-encoded (inside a stored link), and
+     * for tokens also their random part alone, that part's raw bytes (for bytea) and those bytes in hex.
+     */
+    function forms(secret: Secret): { texts: string[]; bytes: Buffer[] } {
+      const texts = new Set([secret.value, JSON.stringify(secret.value).slice(1, -1), encodeURIComponent(secret.value)]);
+      const bytes = [Buffer.from(secret.value, "utf8")];
+      const random = /^[a-z]+_([A-Za-z0-9_-]{43})$/.exec(secret.value)?.[1];
+      if (random) {
+        const raw = Buffer.from(random, "base64url");
+        texts.add(random);
+        texts.add(raw.toString("hex"));
+        texts.add(raw.toString("base64"));
+        bytes.push(raw);
+      }
+      return { texts: [...texts], bytes };
+    }
+
+    const found: string[] = [];
+    for (const secret of secrets) {
+      if (secret.kind === "verification code") {
+        // A 6-digit code is short enough to turn up by chance inside other values: ids are TypeIDs whose base32
+        // suffix mixes digits and letters, and hashes are hex. (Timestamps are not text columns, so they are not
+        // scanned.) So the code counts as found only where a value is exactly the code or contains it as a run of
+        // digits of its own — delimited by non-digits or the ends of the value — which a stored code would be,
+        // alone or inside JSON or a link; the chance of such a run appearing at random in the few ids and hashes
+        // of this run is negligible.
+        const delimited = new RegExp(`(?<!\\d)${secret.value}(?!\\d)`);
+        for (const value of stored) if (delimited.test(value.text)) found.push(`${value.where} holds ${secret.label}`);
+        continue;
+      }
+      const { texts, bytes } = forms(secret);
+      for (const value of stored) {
+        const hit = value.bytes ? bytes.some((b) => value.bytes?.includes(b)) || texts.some((t) => value.text.includes(t)) : texts.some((t) => value.text.includes(t));
+        if (hit) found.push(`${value.where} holds ${secret.label}`);
+      }
+    }
+    console.info(
+      `secrets at rest: scanned ${stored.length} values in ${columns.length} text/JSON/bytea columns of ${tables.size} authsome_* tables for ${secrets.length} secrets (${[
+        ...new Set(secrets.map((x) => x.kind)),
+      ].join(", ")})`,
+    );
+    expect(found).toEqual([]);
+  });
+});
