@@ -1,9 +1,124 @@
-// `npm start`. For now: bring the database up to date with every Authsome migration group and print the status.
-// The embedded PGlite database in ./.authsome/data is used unless DATABASE_URL is set. (The engine issue turns
-// this into the example HTTP server.)
-import { runCli } from "../src/cli.js";
+// `npm start`: Authsome's HTTP API with the password plugin on a plain node:http server, to try with curl.
+//
+//   HOST, PORT          where it listens (default 127.0.0.1:3000); the API is at http://HOST:PORT/v1/auth
+//   DATABASE_URL        a PostgreSQL server; without it, the embedded database in ./.authsome/data (PGlite)
+//   AUTHSOME_SECRET     seals stored secrets; without it, one is generated once into ./.authsome/secret
+//   APP_URL             where links in mail point, also trusted for CORS (default: this server's own origin)
+//   NODE_ENV            not "production": mail is printed and kept at GET /dev/mail. "production": no mailbox,
+//                       and mail goes through SMTP_URL (from MAIL_FROM), since printed reset links would land in logs.
+//
+// In an application the imports below are "authsome", "authsome/plugins/password" and "authsome/store/postgres".
+import { createServer } from "node:http";
+import { drizzle } from "drizzle-orm/pglite";
+import { consoleMailer, createAuthsome, type Mailer, memoryMailer, type MemoryMailer, smtpMailer } from "../src/index.js";
+import { password } from "../src/plugins/password/index.js";
+import { createPostgresStore, openEmbeddedDatabase, postgresStore } from "../src/store/postgres/index.js";
+import { fanOutMailer, sendMailbox } from "./dev-mail.js";
+import { loadOrCreateSecret } from "./dev-secret.js";
 
-const io = { out: (line: string) => console.log(line), err: (line: string) => console.error(line), env: process.env };
+const env = process.env;
+const host = env.HOST || "127.0.0.1";
+const port = Number(env.PORT || 3000);
+const basePath = "/v1/auth";
+const origin = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+const appUrl = env.APP_URL || origin;
 
-const migrated = await runCli(["migrate", "--plugins", "all"], io);
-process.exitCode = migrated === 0 ? await runCli(["migrate", "--status", "--plugins", "all"], io) : migrated;
+/** Startup failures are one line, without a stack trace. */
+function fail(message: string): never {
+  console.error(`authsome example: ${message}`);
+  process.exit(1);
+}
+
+if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`PORT must be a port number from 1 to 65535, not "${env.PORT}"`);
+
+let mailbox: MemoryMailer | undefined;
+let mailer: Mailer;
+if (env.NODE_ENV === "production") {
+  if (!env.SMTP_URL) fail("NODE_ENV=production needs SMTP_URL (and MAIL_FROM): the console mailer and /dev/mail are for development");
+  mailer = smtpMailer({ url: env.SMTP_URL, from: env.MAIL_FROM || "noreply@localhost" });
+} else {
+  mailbox = memoryMailer();
+  mailer = fanOutMailer(consoleMailer(), mailbox);
+}
+
+let secret = env.AUTHSOME_SECRET;
+if (!secret) {
+  const generated = await loadOrCreateSecret(".authsome/secret");
+  secret = generated.secret;
+  console.log(`Secret: ./.authsome/secret (${generated.created ? "generated now" : "from an earlier start"}); set AUTHSOME_SECRET to use your own`);
+}
+
+// One process at a time may open the embedded database: openEmbeddedDatabase takes ./.authsome/data.lock, and the
+// store's close() closes PGlite and releases that lock.
+const embedded = env.DATABASE_URL ? undefined : await openEmbeddedDatabase().catch((err: Error) => fail(err.message));
+const store = embedded
+  ? postgresStore(drizzle(embedded.client), { close: embedded.close })
+  : createPostgresStore(env.DATABASE_URL as string);
+
+const auth = createAuthsome({
+  store,
+  plugins: [password()],
+  mailer,
+  config: { appId: "example", basePath, appUrl, trustedOrigins: [appUrl], secret },
+});
+
+const landing = `Authsome example server
+
+API          ${origin}${basePath}   (its OpenAPI document: ${basePath}/openapi.json)
+${mailbox ? `Mailbox      ${origin}/dev/mail   (every mail sent, as JSON)\n` : ""}`;
+
+// Links in mail point at appUrl: this server answers them with the curl command that completes the step, as an
+// application's pages would with a form.
+const linkSteps: Record<string, (token: string) => string> = {
+  "/reset-password": (token) => `-d '{"token":"${token}","new_password":"a new password"}' ${origin}${basePath}/reset-password`,
+  "/verify-email": (token) => `-d '{"token":"${token}"}' ${origin}${basePath}/verify-email`,
+};
+
+const server = createServer((req, res) => {
+  const [path = "/", query = ""] = (req.url ?? "/").split("?"); // not new URL(): a malformed target would throw
+  const token = new URLSearchParams(query).get("token") ?? "";
+  const text = (status: number, body: string) => res.writeHead(status, { "content-type": "text/plain; charset=utf-8" }).end(body);
+  if (req.method === "GET" && path === "/") {
+    text(200, landing);
+  } else if (req.method === "GET" && path === "/dev/mail" && mailbox) {
+    sendMailbox(mailbox, res);
+  } else if (req.method === "GET" && linkSteps[path]) {
+    // Tokens are base64url; anything else is refused rather than echoed into a shell command.
+    if (!/^[A-Za-z0-9_-]{1,256}$/.test(token)) text(400, "This link has no valid token.\n");
+    else text(200, `To finish, run:\n\ncurl -s -H 'content-type: application/json' ${linkSteps[path]?.(token)}\n`);
+  } else {
+    auth.nodeHandler(req, res); // the API under /v1/auth; a JSON 404 anywhere else
+  }
+});
+
+try {
+  await auth.start(); // migrates core + the password group, then ensures the "example" app
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, resolve);
+  });
+} catch (err) {
+  await store.close().catch(() => {});
+  fail((err as Error).message);
+}
+
+console.log(`Sign up:  curl -s ${origin}${basePath}/signup -H 'content-type: application/json' \\
+            -d '{"email":"ada@example.com","password":"correct horse battery staple"}'`);
+if (mailbox) console.log(`Mailbox:  curl -s ${origin}/dev/mail`);
+console.log(`Authsome example listening on ${origin}${basePath}`); // last: scripts may wait for this line
+
+let stopping = false;
+async function shutdown(signal: NodeJS.Signals): Promise<void> {
+  // Ctrl-C reaches npm, tsx and this process at once, and tsx relays it again: repeats are ignored, not fatal.
+  if (stopping) return;
+  stopping = true;
+  console.log(`${signal}: shutting down`);
+  setTimeout(() => fail("shutdown took longer than 10 s"), 10_000).unref();
+  await new Promise<void>((resolve) => server.close(() => resolve())); // idle keep-alive connections close at once
+  await auth.stop(); // also closes the mailer
+  await store.close();
+  process.exitCode = 0;
+}
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => void shutdown(signal).catch((err: Error) => fail(`shutdown failed: ${err.message}`)));
+}

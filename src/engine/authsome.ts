@@ -39,8 +39,12 @@ export interface Authsome<Api> {
   stop(): Promise<void>;
   /** The HTTP API as a Fetch handler (`Request → Response`): Bun, Deno, Hono, Next.js route handlers… */
   handler(request: Request): Promise<Response>;
-  /** The HTTP API for node:http, Express and Fastify (`(req, res) => void`); it answers only under `basePath`. */
-  nodeHandler(req: IncomingMessage, res: ServerResponse): void;
+  /**
+   * The HTTP API for node:http, Express and Fastify. As Express middleware (`app.use(auth.nodeHandler)`) it passes
+   * requests outside `basePath` on with `next()`, and it serves the full original URL even when mounted under a
+   * path. Without `next` (plain node:http) any other path gets its JSON 404.
+   */
+  nodeHandler(req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): void;
   /** Every operation, in-process, through the same services the routes use. */
   readonly api: CoreApi & Api;
   readonly config: ReturnType<typeof resolveConfig>;
@@ -167,7 +171,12 @@ export function createAuthsome<const P extends readonly AuthsomePlugin<object>[]
       await options.mailer?.close?.();
     },
     handler: (request) => Promise.resolve(http.fetch(request)),
-    nodeHandler: (req, res) => {
+    nodeHandler: (req, res, next) => {
+      // Express strips a mount path from req.url; originalUrl keeps it.
+      const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? "/";
+      const path = url.split("?", 1)[0] as string;
+      if (next && path !== config.basePath && !path.startsWith(`${config.basePath}/`)) return next();
+      req.url = url;
       void listener(req, res);
     },
     api,
