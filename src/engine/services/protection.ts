@@ -57,6 +57,18 @@ export function createProtection({ store, config, now }: ProtectionDeps) {
       return config.lockout !== false && attempts >= config.lockout.maxAttempts;
     },
 
+    /** Whether more attempts than allowed are under way (a concurrent burst): refuse without checking the password. */
+    isBeyondLimit(attempts: number): boolean {
+      return config.lockout !== false && attempts > config.lockout.maxAttempts;
+    },
+
+    /** Locks the account and refuses this attempt. @throws RateLimitError `account_locked` */
+    async lockOut(userId: string): Promise<never> {
+      await this.lock(userId);
+      const duration = config.lockout ? config.lockout.durationSeconds : 1;
+      throw new RateLimitError("account_locked", "Too many failed sign-ins; the account is locked for a while", duration);
+    },
+
     /**
      * Locks the account for the configured duration. The attempt counter is left to expire with its window:
      * deleting it here would restart the count for sign-ins already in flight.

@@ -139,10 +139,7 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
       const { user } = candidate;
       protection.assertNotLocked(candidate.lockedUntil);
       // Attempts are counted before the password is checked, so a burst of concurrent guesses is cut off too.
-      if (candidate.attempts > (config.lockout ? config.lockout.maxAttempts : Number.POSITIVE_INFINITY)) {
-        await protection.lock(user.id);
-        protection.assertNotLocked(new Date(now().getTime() + (config.lockout ? config.lockout.durationSeconds : 0) * 1000));
-      }
+      if (protection.isBeyondLimit(candidate.attempts)) await protection.lockOut(user.id);
       if (!(await hasher.verify(candidate.hash, input.password))) {
         const locked = protection.isOverLimit(candidate.attempts);
         if (locked) await protection.lock(user.id);
