@@ -12,7 +12,7 @@ export type { AuditInput, EngineContext, Tenant } from "./engine/context.js";
 export type { Duration } from "./engine/duration.js";
 export type { HookEvents, HookHandler, HookMap, HookName, Logger } from "./engine/hooks.js";
 export type { AuthsomePlugin, PluginContext } from "./engine/plugin.js";
-export type { CoreApi, Introspection, ProfilePatch } from "./engine/services/core-api.js";
+export type { CoreApi, Introspection, ProfilePatch, PurgeCounts } from "./engine/services/core-api.js";
 export type { IssuedSession, RequestMeta } from "./engine/services/sessions.js";
 export type { AuthsomeApp, AuthsomeEnv } from "./http/env.js";
 export { consoleMailer, type ConsoleMailerOptions } from "./mail/console.js";

@@ -31,6 +31,21 @@ export interface CoreApi {
   /** Soft-deletes and anonymises the account and revokes all its sessions. */
   deleteUser(userId: string, meta: RequestMeta): Promise<void>;
   introspect(token: string): Promise<Introspection>;
+  /**
+   * Deletes what has expired: sessions past their refresh window, revoked refresh-token records past their family's
+   * expiry, ceremonies, rate-limit and lockout counters, verifications and reset links. Call it from a scheduler
+   * (any instance; it is idempotent). Returns how many rows each kind lost.
+   */
+  purgeExpired(): Promise<PurgeCounts>;
+}
+
+export interface PurgeCounts {
+  sessions: number;
+  revokedRefreshTokens: number;
+  ceremonies: number;
+  rateLimits: number;
+  verifications: number;
+  passwordResets: number;
 }
 
 export function createCoreApi(ctx: EngineContext): CoreApi {
@@ -69,6 +84,16 @@ export function createCoreApi(ctx: EngineContext): CoreApi {
         await tx.sessions.revokeByUser(userId, "logout", at);
         await ctx.audit({ type: "user.deleted", userId, meta }, tx);
       });
+    },
+    async purgeExpired() {
+      const at = ctx.now();
+      return {
+        ...(await sessions.purgeExpired()),
+        ceremonies: await store.ceremonies.purgeExpired(at),
+        rateLimits: await store.rateLimits.purgeExpired(at),
+        verifications: await store.verifications.purgeExpired(at),
+        passwordResets: await store.passwordResets.purgeExpired(at),
+      };
     },
     async introspect(token) {
       const found = await sessions.check(token);
