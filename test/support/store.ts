@@ -1,4 +1,5 @@
 // A migrated test database with a PostgresStore over it, and fixtures for the conformance suite.
+import { afterAll, beforeAll } from "vitest";
 import { randomBytes } from "node:crypto";
 import type { App, Environment, NewUser, StoreRepositories, User } from "../../src/store/contract.js";
 import { postgresStore, type PostgresStore } from "../../src/store/postgres/store.js";
@@ -54,4 +55,29 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<Error & { 
   if (!outcome.rejected) throw new Error("expected the promise to reject, but it resolved");
   if (!(outcome.error instanceof Error)) throw new Error(`expected an Error, got ${String(outcome.error)}`);
   return outcome.error as Error & { code?: string };
+}
+
+/** A fixed clock far from the real one: every expiry in the store is decided against the `now` passed in. */
+export const fixedNow = new Date("2030-01-01T00:00:00.000Z");
+
+/** `fixedNow` moved by `seconds`. */
+export function secondsAfterFixedNow(seconds: number): Date {
+  return new Date(fixedNow.getTime() + seconds * 1000);
+}
+
+export interface SeededStore {
+  readonly t: TestDatabase;
+  readonly store: PostgresStore;
+  readonly tenant: Tenant;
+}
+
+/** Registers beforeAll/afterAll for a test file: a migrated database, a store, and one app with its environment. */
+export function useSeededStore(): SeededStore {
+  const seeded = {} as { t: TestDatabase; store: PostgresStore; tenant: Tenant };
+  beforeAll(async () => {
+    Object.assign(seeded, await createTestStore());
+    seeded.tenant = await seedTenant(seeded.store);
+  });
+  afterAll(() => seeded.t?.drop());
+  return seeded;
 }

@@ -1,70 +1,61 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Ceremony } from "../../../src/store/contract.js";
-import { postgresStore, type PostgresStore } from "../../../src/store/postgres/store.js";
-import { isPostgres, pgliteSkipReason, type TestDatabase } from "../../support/database.js";
-import { createTestStore, fakeHash, rejectionOf, seedTenant, type Tenant } from "../../support/store.js";
+import { postgresStore } from "../../../src/store/postgres/store.js";
+import { isPostgres, pgliteSkipReason } from "../../support/database.js";
+import { fakeHash, fixedNow, rejectionOf, secondsAfterFixedNow, useSeededStore } from "../../support/store.js";
 
-// Every expiry is decided against the `now` passed in; these tests run on a fixed clock far from the real one.
-const now = new Date("2030-01-01T00:00:00.000Z");
-const at = (seconds: number) => new Date(now.getTime() + seconds * 1000);
+const now = fixedNow;
+const at = secondsAfterFixedNow;
 
-let t: TestDatabase;
-let store: PostgresStore;
-let tenant: Tenant;
-
-beforeAll(async () => {
-  ({ t, store } = await createTestStore());
-  tenant = await seedTenant(store);
-});
-afterAll(() => t.drop());
+const s = useSeededStore();
 
 async function putCeremony(overrides: Partial<Ceremony> = {}): Promise<Ceremony> {
   const ceremony: Ceremony = {
     keyHash: fakeHash(),
     kind: "oauth_state",
-    appId: tenant.app.id,
+    appId: s.tenant.app.id,
     payload: { provider: "github", codeVerifier: "v3r1f13r", redirect: { to: "/home" } },
     expiresAt: at(600),
     ...overrides,
   };
-  await store.ceremonies.put(ceremony);
+  await s.store.ceremonies.put(ceremony);
   return ceremony;
 }
 
 describe("ceremonies.put and consume", () => {
   it("returns the stored ceremony, payload intact, to the first consumer and null to the second", async () => {
     const ceremony = await putCeremony();
-    expect(await store.ceremonies.consume(ceremony.keyHash, "oauth_state", now)).toEqual(ceremony);
-    expect(await store.ceremonies.consume(ceremony.keyHash, "oauth_state", now)).toBeNull();
+    expect(await s.store.ceremonies.consume(ceremony.keyHash, "oauth_state", now)).toEqual(ceremony);
+    expect(await s.store.ceremonies.consume(ceremony.keyHash, "oauth_state", now)).toBeNull();
   });
 
   it("stores a ceremony that belongs to no app", async () => {
     const ceremony = await putCeremony({ appId: null, kind: "mfa_ticket", payload: {} });
-    expect(await store.ceremonies.consume(ceremony.keyHash, "mfa_ticket", now)).toEqual(ceremony);
+    expect(await s.store.ceremonies.consume(ceremony.keyHash, "mfa_ticket", now)).toEqual(ceremony);
   });
 
   it("returns null for a kind mismatch and leaves the ceremony for its own kind", async () => {
     const ceremony = await putCeremony({ kind: "webauthn_challenge" });
-    expect(await store.ceremonies.consume(ceremony.keyHash, "oauth_state", now)).toBeNull();
-    expect(await store.ceremonies.consume(ceremony.keyHash, "webauthn_challenge", now)).toEqual(ceremony);
+    expect(await s.store.ceremonies.consume(ceremony.keyHash, "oauth_state", now)).toBeNull();
+    expect(await s.store.ceremonies.consume(ceremony.keyHash, "webauthn_challenge", now)).toEqual(ceremony);
   });
 
   it("refuses a now at or after expires_at without consuming, and succeeds with a now before it", async () => {
     const ceremony = await putCeremony({ expiresAt: at(60) });
-    expect(await store.ceremonies.consume(ceremony.keyHash, "oauth_state", at(61))).toBeNull();
-    expect(await store.ceremonies.consume(ceremony.keyHash, "oauth_state", at(60))).toBeNull();
-    expect(await store.ceremonies.consume(ceremony.keyHash, "oauth_state", at(59))).toEqual(ceremony);
+    expect(await s.store.ceremonies.consume(ceremony.keyHash, "oauth_state", at(61))).toBeNull();
+    expect(await s.store.ceremonies.consume(ceremony.keyHash, "oauth_state", at(60))).toBeNull();
+    expect(await s.store.ceremonies.consume(ceremony.keyHash, "oauth_state", at(59))).toEqual(ceremony);
   });
 
   it("returns null for an unknown key hash", async () => {
-    expect(await store.ceremonies.consume(fakeHash(), "oauth_state", now)).toBeNull();
+    expect(await s.store.ceremonies.consume(fakeHash(), "oauth_state", now)).toBeNull();
   });
 
   it("refuses a second ceremony under the same key hash with ConflictError conflict", async () => {
     const ceremony = await putCeremony();
-    const err = await rejectionOf(store.ceremonies.put({ ...ceremony, kind: "mfa_ticket" }));
+    const err = await rejectionOf(s.store.ceremonies.put({ ...ceremony, kind: "mfa_ticket" }));
     expect(err).toMatchObject({ name: "ConflictError", code: "conflict" });
-    expect(await store.ceremonies.consume(ceremony.keyHash, "oauth_state", now)).toEqual(ceremony);
+    expect(await s.store.ceremonies.consume(ceremony.keyHash, "oauth_state", now)).toEqual(ceremony);
   });
 });
 
@@ -76,16 +67,16 @@ describe("ceremonies.purgeExpired", () => {
     await putCeremony({ expiresAt: purgeNow, appId: null });
     const live = await putCeremony({ expiresAt: new Date("1990-06-01T00:00:01.000Z") });
 
-    expect(await store.ceremonies.purgeExpired(purgeNow)).toBe(2);
-    expect(await store.ceremonies.purgeExpired(purgeNow)).toBe(0);
-    expect(await store.ceremonies.consume(live.keyHash, "oauth_state", new Date("1990-01-01T00:00:00.000Z"))).toEqual(live);
+    expect(await s.store.ceremonies.purgeExpired(purgeNow)).toBe(2);
+    expect(await s.store.ceremonies.purgeExpired(purgeNow)).toBe(0);
+    expect(await s.store.ceremonies.consume(live.keyHash, "oauth_state", new Date("1990-01-01T00:00:00.000Z"))).toEqual(live);
   });
 });
 
 describe.skipIf(!isPostgres)(`ceremonies.consume under concurrency (${pgliteSkipReason})`, () => {
   it("hands a ceremony to exactly one of 20 concurrent consumers, each on its own pool", async () => {
     const ceremony = await putCeremony();
-    const consumers = Array.from({ length: 20 }, () => t.newPool(1));
+    const consumers = Array.from({ length: 20 }, () => s.t.newPool(1));
     try {
       // Open every connection first, so the consumes race each other rather than the connection handshakes.
       await Promise.all(consumers.map(({ pool }) => pool.query("SELECT 1")));

@@ -1,25 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { NewNotification, Notification, Page } from "../../../src/store/contract.js";
-import type { PostgresStore } from "../../../src/store/postgres/store.js";
-import type { TestDatabase } from "../../support/database.js";
-import { createTestStore, rejectionOf, seedTenant, seedUser, type Tenant } from "../../support/store.js";
+import { rejectionOf, seedUser, useSeededStore } from "../../support/store.js";
 
 const now = new Date("2030-01-01T00:00:00.000Z");
 
-let t: TestDatabase;
-let store: PostgresStore;
-let tenant: Tenant;
-
-beforeAll(async () => {
-  ({ t, store } = await createTestStore());
-  tenant = await seedTenant(store);
-});
-afterAll(() => t.drop());
+const s = useSeededStore();
 
 function newNotification(overrides: Partial<NewNotification> = {}) {
-  return store.notifications.create({
-    appId: tenant.app.id,
-    envId: tenant.env.id,
+  return s.store.notifications.create({
+    appId: s.tenant.app.id,
+    envId: s.tenant.env.id,
     type: "verification_email",
     channel: "email",
     ...overrides,
@@ -28,7 +18,7 @@ function newNotification(overrides: Partial<NewNotification> = {}) {
 
 describe("notifications.create", () => {
   it("records outbox metadata with defaults, unsent, and no message body", async () => {
-    const user = await seedUser(store, tenant);
+    const user = await seedUser(s.store, s.tenant);
     const created = await newNotification({ userId: user.id, recipient: user.email, subject: "Verify your email" });
     expect(created.id).toMatch(/^antf_/);
     expect(created).toMatchObject({
@@ -57,19 +47,19 @@ describe("notifications.create", () => {
 describe("notifications.markSent", () => {
   it("sets sent_at to the given now and returns the notification", async () => {
     const created = await newNotification();
-    expect(await store.notifications.markSent(created.id, now)).toEqual({ ...created, sentAt: now });
+    expect(await s.store.notifications.markSent(created.id, now)).toEqual({ ...created, sentAt: now });
   });
 
   it("throws NotFoundError not_found for an unknown id", async () => {
-    const err = await rejectionOf(store.notifications.markSent("antf_01h455vb4pex5vsknk084sn02q", now));
+    const err = await rejectionOf(s.store.notifications.markSent("antf_01h455vb4pex5vsknk084sn02q", now));
     expect(err).toMatchObject({ name: "NotFoundError", code: "not_found" });
   });
 });
 
 describe("notifications.listByUser", () => {
   it("walks a user's notifications newest first, every one exactly once, across pages", async () => {
-    const user = await seedUser(store, tenant);
-    const other = await seedUser(store, tenant);
+    const user = await seedUser(s.store, s.tenant);
+    const other = await seedUser(s.store, s.tenant);
     const created: Notification[] = [];
     for (let i = 0; i < 25; i++) created.push(await newNotification({ userId: user.id, subject: `n${i}` }));
     await newNotification({ userId: other.id });
@@ -77,7 +67,7 @@ describe("notifications.listByUser", () => {
     const pages: Page<Notification>[] = [];
     let cursor: string | null = null;
     do {
-      const page: Page<Notification> = await store.notifications.listByUser(user.id, { limit: 10, cursor });
+      const page: Page<Notification> = await s.store.notifications.listByUser(user.id, { limit: 10, cursor });
       pages.push(page);
       cursor = page.nextCursor;
     } while (cursor !== null);
@@ -88,13 +78,13 @@ describe("notifications.listByUser", () => {
   });
 
   it("returns an empty page without a cursor for a user with no notifications", async () => {
-    const user = await seedUser(store, tenant);
-    expect(await store.notifications.listByUser(user.id)).toEqual({ items: [], nextCursor: null });
+    const user = await seedUser(s.store, s.tenant);
+    expect(await s.store.notifications.listByUser(user.id)).toEqual({ items: [], nextCursor: null });
   });
 
   it("rejects a limit outside 1–100 with invalid_request", async () => {
-    const user = await seedUser(store, tenant);
-    const err = await rejectionOf(store.notifications.listByUser(user.id, { limit: 101 }));
+    const user = await seedUser(s.store, s.tenant);
+    const err = await rejectionOf(s.store.notifications.listByUser(user.id, { limit: 101 }));
     expect(err).toMatchObject({ name: "ValidationError", code: "invalid_request" });
   });
 });

@@ -1,28 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { NewPasswordReset } from "../../../src/store/contract.js";
-import { postgresStore, type PostgresStore } from "../../../src/store/postgres/store.js";
-import { isPostgres, pgliteSkipReason, type TestDatabase } from "../../support/database.js";
-import { createTestStore, fakeHash, rejectionOf, seedTenant, seedUser, type Tenant } from "../../support/store.js";
+import { postgresStore } from "../../../src/store/postgres/store.js";
+import { isPostgres, pgliteSkipReason } from "../../support/database.js";
+import { fakeHash, fixedNow, rejectionOf, secondsAfterFixedNow, seedUser, useSeededStore } from "../../support/store.js";
 
-// Every expiry is decided against the `now` passed in; these tests run on a fixed clock far from the real one.
-const now = new Date("2030-01-01T00:00:00.000Z");
-const at = (seconds: number) => new Date(now.getTime() + seconds * 1000);
+const now = fixedNow;
+const at = secondsAfterFixedNow;
 
-let t: TestDatabase;
-let store: PostgresStore;
-let tenant: Tenant;
-
-beforeAll(async () => {
-  ({ t, store } = await createTestStore());
-  tenant = await seedTenant(store);
-});
-afterAll(() => t.drop());
+const s = useSeededStore();
 
 async function newReset(overrides: Partial<NewPasswordReset> = {}) {
-  const userId = overrides.userId ?? (await seedUser(store, tenant)).id;
-  return store.passwordResets.create({
-    appId: tenant.app.id,
-    envId: tenant.env.id,
+  const userId = overrides.userId ?? (await seedUser(s.store, s.tenant)).id;
+  return s.store.passwordResets.create({
+    appId: s.tenant.app.id,
+    envId: s.tenant.env.id,
     userId,
     tokenHash: fakeHash(),
     expiresAt: at(3600),
@@ -48,39 +39,39 @@ describe("passwordResets.create", () => {
 describe("passwordResets.consume", () => {
   it("returns the reset, marked consumed at now, to the first caller and null to the second", async () => {
     const created = await newReset();
-    const consumed = await store.passwordResets.consume(created.tokenHash, now);
+    const consumed = await s.store.passwordResets.consume(created.tokenHash, now);
     expect(consumed).toEqual({ ...created, consumedAt: now });
-    expect(await store.passwordResets.consume(created.tokenHash, now)).toBeNull();
+    expect(await s.store.passwordResets.consume(created.tokenHash, now)).toBeNull();
   });
 
   it("refuses a now at or after expires_at without consuming, and succeeds with a now before it", async () => {
     const created = await newReset({ expiresAt: at(60) });
-    expect(await store.passwordResets.consume(created.tokenHash, at(120))).toBeNull();
-    expect(await store.passwordResets.consume(created.tokenHash, at(60))).toBeNull();
-    expect((await store.passwordResets.consume(created.tokenHash, at(59)))?.id).toBe(created.id);
+    expect(await s.store.passwordResets.consume(created.tokenHash, at(120))).toBeNull();
+    expect(await s.store.passwordResets.consume(created.tokenHash, at(60))).toBeNull();
+    expect((await s.store.passwordResets.consume(created.tokenHash, at(59)))?.id).toBe(created.id);
   });
 
   it("returns null for an unknown token hash", async () => {
-    expect(await store.passwordResets.consume(fakeHash(), now)).toBeNull();
+    expect(await s.store.passwordResets.consume(fakeHash(), now)).toBeNull();
   });
 });
 
 describe("passwordResets.consumeAllForUser", () => {
   it("invalidates every open reset of the user, returns how many, and leaves other users' resets open", async () => {
-    const user = await seedUser(store, tenant);
-    const other = await seedUser(store, tenant);
+    const user = await seedUser(s.store, s.tenant);
+    const other = await seedUser(s.store, s.tenant);
     const a = await newReset({ userId: user.id });
     const b = await newReset({ userId: user.id });
     const used = await newReset({ userId: user.id });
-    await store.passwordResets.consume(used.tokenHash, now);
+    await s.store.passwordResets.consume(used.tokenHash, now);
     await newReset({ userId: user.id, expiresAt: at(-1) });
     const othersOwn = await newReset({ userId: other.id });
 
-    expect(await store.passwordResets.consumeAllForUser(user.id, now)).toBe(2);
-    expect(await store.passwordResets.consume(a.tokenHash, now)).toBeNull();
-    expect(await store.passwordResets.consume(b.tokenHash, now)).toBeNull();
-    expect(await store.passwordResets.consumeAllForUser(user.id, now)).toBe(0);
-    expect((await store.passwordResets.consume(othersOwn.tokenHash, now))?.id).toBe(othersOwn.id);
+    expect(await s.store.passwordResets.consumeAllForUser(user.id, now)).toBe(2);
+    expect(await s.store.passwordResets.consume(a.tokenHash, now)).toBeNull();
+    expect(await s.store.passwordResets.consume(b.tokenHash, now)).toBeNull();
+    expect(await s.store.passwordResets.consumeAllForUser(user.id, now)).toBe(0);
+    expect((await s.store.passwordResets.consume(othersOwn.tokenHash, now))?.id).toBe(othersOwn.id);
   });
 });
 
@@ -88,14 +79,14 @@ describe("passwordResets.purgeExpired", () => {
   it("deletes the resets expired at now, returns how many, and keeps the unexpired ones", async () => {
     // A clock of its own (1990s), so rows of the other tests (2030) are not expired at this now.
     const purgeNow = new Date("1990-06-01T00:00:00.000Z");
-    const user = await seedUser(store, tenant);
+    const user = await seedUser(s.store, s.tenant);
     await newReset({ userId: user.id, expiresAt: new Date("1990-01-01T00:00:00.000Z") });
     await newReset({ userId: user.id, expiresAt: purgeNow });
     const live = await newReset({ userId: user.id, expiresAt: new Date("1990-06-01T00:00:01.000Z") });
 
-    expect(await store.passwordResets.purgeExpired(purgeNow)).toBe(2);
-    expect(await store.passwordResets.purgeExpired(purgeNow)).toBe(0);
-    const rows = await t.query<{ id: string }>("SELECT id FROM authsome_password_resets WHERE user_id = $1", [user.id]);
+    expect(await s.store.passwordResets.purgeExpired(purgeNow)).toBe(2);
+    expect(await s.store.passwordResets.purgeExpired(purgeNow)).toBe(0);
+    const rows = await s.t.query<{ id: string }>("SELECT id FROM authsome_password_resets WHERE user_id = $1", [user.id]);
     expect(rows.map((r) => r.id)).toEqual([live.id]);
   });
 });
@@ -103,7 +94,7 @@ describe("passwordResets.purgeExpired", () => {
 describe.skipIf(!isPostgres)(`passwordResets.consume under concurrency (${pgliteSkipReason})`, () => {
   it("hands the reset to exactly one of 20 concurrent callers on separate connections", async () => {
     const created = await newReset();
-    const callers = Array.from({ length: 20 }, () => t.newPool(1));
+    const callers = Array.from({ length: 20 }, () => s.t.newPool(1));
     try {
       // Open every connection first, so the consumes race each other rather than the connection handshakes.
       await Promise.all(callers.map(({ pool }) => pool.query("SELECT 1")));

@@ -1,28 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { NewVerification } from "../../../src/store/contract.js";
-import type { PostgresStore } from "../../../src/store/postgres/store.js";
-import type { TestDatabase } from "../../support/database.js";
-import { createTestStore, fakeHash, seedTenant, seedUser, type Tenant } from "../../support/store.js";
+import { fakeHash, fixedNow, secondsAfterFixedNow, seedUser, useSeededStore } from "../../support/store.js";
 
-// Every expiry is decided against the `now` passed in; these tests run on a fixed clock far from the real one.
-const now = new Date("2030-01-01T00:00:00.000Z");
-const at = (seconds: number) => new Date(now.getTime() + seconds * 1000);
+const now = fixedNow;
+const at = secondsAfterFixedNow;
 
-let t: TestDatabase;
-let store: PostgresStore;
-let tenant: Tenant;
-
-beforeAll(async () => {
-  ({ t, store } = await createTestStore());
-  tenant = await seedTenant(store);
-});
-afterAll(() => t.drop());
+const s = useSeededStore();
 
 async function newVerification(overrides: Partial<NewVerification> = {}) {
-  const userId = overrides.userId ?? (await seedUser(store, tenant)).id;
-  return store.verifications.create({
-    appId: tenant.app.id,
-    envId: tenant.env.id,
+  const userId = overrides.userId ?? (await seedUser(s.store, s.tenant)).id;
+  return s.store.verifications.create({
+    appId: s.tenant.app.id,
+    envId: s.tenant.env.id,
     userId,
     type: "email",
     tokenHash: fakeHash(),
@@ -45,116 +34,116 @@ describe("verifications.create", () => {
 describe("verifications.findActiveByTokenHash", () => {
   it("finds an open verification by its token hash", async () => {
     const created = await newVerification();
-    expect(await store.verifications.findActiveByTokenHash(created.tokenHash, now)).toEqual(created);
+    expect(await s.store.verifications.findActiveByTokenHash(created.tokenHash, now)).toEqual(created);
   });
 
   it("returns null for an unknown token hash", async () => {
-    expect(await store.verifications.findActiveByTokenHash(fakeHash(), now)).toBeNull();
+    expect(await s.store.verifications.findActiveByTokenHash(fakeHash(), now)).toBeNull();
   });
 
   it("decides expiry against the given now: found just before expires_at, null at and after it", async () => {
     const created = await newVerification({ expiresAt: at(60) });
-    expect(await store.verifications.findActiveByTokenHash(created.tokenHash, at(59))).not.toBeNull();
-    expect(await store.verifications.findActiveByTokenHash(created.tokenHash, at(60))).toBeNull();
-    expect(await store.verifications.findActiveByTokenHash(created.tokenHash, at(3600))).toBeNull();
+    expect(await s.store.verifications.findActiveByTokenHash(created.tokenHash, at(59))).not.toBeNull();
+    expect(await s.store.verifications.findActiveByTokenHash(created.tokenHash, at(60))).toBeNull();
+    expect(await s.store.verifications.findActiveByTokenHash(created.tokenHash, at(3600))).toBeNull();
   });
 
   it("returns null once the verification is consumed", async () => {
     const created = await newVerification();
-    await store.verifications.consume(created.id, now);
-    expect(await store.verifications.findActiveByTokenHash(created.tokenHash, now)).toBeNull();
+    await s.store.verifications.consume(created.id, now);
+    expect(await s.store.verifications.findActiveByTokenHash(created.tokenHash, now)).toBeNull();
   });
 });
 
 describe("verifications.findActiveForUser", () => {
   it("returns the user's newest open verification of the requested type", async () => {
-    const user = await seedUser(store, tenant);
+    const user = await seedUser(s.store, s.tenant);
     await newVerification({ userId: user.id });
     const newest = await newVerification({ userId: user.id });
     await newVerification({ userId: user.id, type: "phone" });
-    const found = await store.verifications.findActiveForUser(user.id, "email", now);
+    const found = await s.store.verifications.findActiveForUser(user.id, "email", now);
     expect(found?.id).toBe(newest.id);
   });
 
   it("skips consumed and expired verifications", async () => {
-    const user = await seedUser(store, tenant);
+    const user = await seedUser(s.store, s.tenant);
     const open = await newVerification({ userId: user.id });
     const consumed = await newVerification({ userId: user.id });
-    await store.verifications.consume(consumed.id, now);
+    await s.store.verifications.consume(consumed.id, now);
     await newVerification({ userId: user.id, expiresAt: at(-1) });
-    expect((await store.verifications.findActiveForUser(user.id, "email", now))?.id).toBe(open.id);
+    expect((await s.store.verifications.findActiveForUser(user.id, "email", now))?.id).toBe(open.id);
   });
 
   it("returns null when the user has no open verification of that type", async () => {
-    const user = await seedUser(store, tenant);
+    const user = await seedUser(s.store, s.tenant);
     await newVerification({ userId: user.id, type: "magic_link" });
-    expect(await store.verifications.findActiveForUser(user.id, "phone", now)).toBeNull();
+    expect(await s.store.verifications.findActiveForUser(user.id, "phone", now)).toBeNull();
   });
 });
 
 describe("verifications.reserveAttempt", () => {
   it("counts each attempt and returns the new count while attempts are left", async () => {
     const created = await newVerification();
-    expect(await store.verifications.reserveAttempt(created.id, 5, now)).toBe(1);
-    expect(await store.verifications.reserveAttempt(created.id, 5, now)).toBe(2);
-    expect(await store.verifications.reserveAttempt(created.id, 5, now)).toBe(3);
-    expect((await store.verifications.findActiveByTokenHash(created.tokenHash, now))?.attempts).toBe(3);
+    expect(await s.store.verifications.reserveAttempt(created.id, 5, now)).toBe(1);
+    expect(await s.store.verifications.reserveAttempt(created.id, 5, now)).toBe(2);
+    expect(await s.store.verifications.reserveAttempt(created.id, 5, now)).toBe(3);
+    expect((await s.store.verifications.findActiveByTokenHash(created.tokenHash, now))?.attempts).toBe(3);
   });
 
   it("hands out at most maxAttempts attempts, however many callers ask at once", async () => {
     const created = await newVerification();
-    const counts = await Promise.all(Array.from({ length: 10 }, () => store.verifications.reserveAttempt(created.id, 5, now)));
+    const counts = await Promise.all(Array.from({ length: 10 }, () => s.store.verifications.reserveAttempt(created.id, 5, now)));
     expect(counts.filter((n) => n !== null).sort()).toEqual([1, 2, 3, 4, 5]);
     expect(counts.filter((n) => n === null)).toHaveLength(5);
   });
 
   it("returns null for a consumed, expired or unknown verification", async () => {
     const consumed = await newVerification();
-    await store.verifications.consume(consumed.id, now);
-    expect(await store.verifications.reserveAttempt(consumed.id, 5, now)).toBeNull();
+    await s.store.verifications.consume(consumed.id, now);
+    expect(await s.store.verifications.reserveAttempt(consumed.id, 5, now)).toBeNull();
     const expired = await newVerification();
-    expect(await store.verifications.reserveAttempt(expired.id, 5, expired.expiresAt)).toBeNull();
-    expect(await store.verifications.reserveAttempt("avrf_01h455vb4pex5vsknk084sn02q", 5, now)).toBeNull();
+    expect(await s.store.verifications.reserveAttempt(expired.id, 5, expired.expiresAt)).toBeNull();
+    expect(await s.store.verifications.reserveAttempt("avrf_01h455vb4pex5vsknk084sn02q", 5, now)).toBeNull();
   });
 });
 
 describe("verifications.consume", () => {
   it("consumes a verification once: the second call returns false", async () => {
     const created = await newVerification();
-    expect(await store.verifications.consume(created.id, now)).toBe(true);
-    expect(await store.verifications.consume(created.id, now)).toBe(false);
+    expect(await s.store.verifications.consume(created.id, now)).toBe(true);
+    expect(await s.store.verifications.consume(created.id, now)).toBe(false);
   });
 
   it("refuses a now at or after expires_at without consuming, and succeeds with a now before it", async () => {
     const created = await newVerification({ expiresAt: at(60) });
-    expect(await store.verifications.consume(created.id, at(61))).toBe(false);
-    expect(await store.verifications.consume(created.id, at(60))).toBe(false);
-    expect(await store.verifications.consume(created.id, at(59))).toBe(true);
+    expect(await s.store.verifications.consume(created.id, at(61))).toBe(false);
+    expect(await s.store.verifications.consume(created.id, at(60))).toBe(false);
+    expect(await s.store.verifications.consume(created.id, at(59))).toBe(true);
   });
 
   it("returns false for an unknown id", async () => {
-    expect(await store.verifications.consume("avrf_01h455vb4pex5vsknk084sn02q", now)).toBe(false);
+    expect(await s.store.verifications.consume("avrf_01h455vb4pex5vsknk084sn02q", now)).toBe(false);
   });
 });
 
 describe("verifications.consumeAllForUser", () => {
   it("consumes every open verification of the type for the user and returns how many", async () => {
-    const user = await seedUser(store, tenant);
-    const other = await seedUser(store, tenant);
+    const user = await seedUser(s.store, s.tenant);
+    const other = await seedUser(s.store, s.tenant);
     const a = await newVerification({ userId: user.id });
     const b = await newVerification({ userId: user.id });
     const phone = await newVerification({ userId: user.id, type: "phone" });
     const consumed = await newVerification({ userId: user.id });
-    await store.verifications.consume(consumed.id, now);
+    await s.store.verifications.consume(consumed.id, now);
     await newVerification({ userId: user.id, expiresAt: at(-60) });
     const othersOwn = await newVerification({ userId: other.id });
 
-    expect(await store.verifications.consumeAllForUser(user.id, "email", now)).toBe(2);
-    expect(await store.verifications.findActiveByTokenHash(a.tokenHash, now)).toBeNull();
-    expect(await store.verifications.findActiveByTokenHash(b.tokenHash, now)).toBeNull();
-    expect(await store.verifications.findActiveByTokenHash(phone.tokenHash, now)).not.toBeNull();
-    expect(await store.verifications.findActiveByTokenHash(othersOwn.tokenHash, now)).not.toBeNull();
-    expect(await store.verifications.consumeAllForUser(user.id, "email", now)).toBe(0);
+    expect(await s.store.verifications.consumeAllForUser(user.id, "email", now)).toBe(2);
+    expect(await s.store.verifications.findActiveByTokenHash(a.tokenHash, now)).toBeNull();
+    expect(await s.store.verifications.findActiveByTokenHash(b.tokenHash, now)).toBeNull();
+    expect(await s.store.verifications.findActiveByTokenHash(phone.tokenHash, now)).not.toBeNull();
+    expect(await s.store.verifications.findActiveByTokenHash(othersOwn.tokenHash, now)).not.toBeNull();
+    expect(await s.store.verifications.consumeAllForUser(user.id, "email", now)).toBe(0);
   });
 });
 
@@ -162,16 +151,16 @@ describe("verifications.purgeExpired", () => {
   it("deletes the verifications expired at now, returns how many, and keeps the unexpired ones", async () => {
     // A clock of its own (1990s), so rows of the other tests (2030) are not expired at this now.
     const purgeNow = new Date("1990-06-01T00:00:00.000Z");
-    const user = await seedUser(store, tenant);
+    const user = await seedUser(s.store, s.tenant);
     const expired = [
       await newVerification({ userId: user.id, expiresAt: new Date("1990-01-01T00:00:00.000Z") }),
       await newVerification({ userId: user.id, expiresAt: purgeNow }),
     ];
     const live = await newVerification({ userId: user.id, expiresAt: new Date("1990-06-01T00:00:01.000Z") });
 
-    expect(await store.verifications.purgeExpired(purgeNow)).toBe(2);
-    expect(await store.verifications.purgeExpired(purgeNow)).toBe(0);
-    const ids = (await t.query<{ id: string }>("SELECT id FROM authsome_verifications WHERE user_id = $1", [user.id])).map(
+    expect(await s.store.verifications.purgeExpired(purgeNow)).toBe(2);
+    expect(await s.store.verifications.purgeExpired(purgeNow)).toBe(0);
+    const ids = (await s.t.query<{ id: string }>("SELECT id FROM authsome_verifications WHERE user_id = $1", [user.id])).map(
       (r) => r.id,
     );
     expect(ids).toEqual([live.id]);
