@@ -12,7 +12,8 @@ export type RandomSource = (size: number) => Uint8Array;
 
 export const defaultRandomSource: RandomSource = (size) => randomBytes(size);
 
-const TOKEN_PREFIX = /^[a-z]{1,8}_$/;
+// One or two segments: `as_`, `pk_live_`.
+const TOKEN_PREFIX = /^[a-z]{1,8}_(?:[a-z]{1,8}_)?$/;
 /** 32 bytes = 256 bits, the spec's minimum for opaque tokens; 43 base64url characters. */
 const TOKEN_ENTROPY_BYTES = 32;
 const MIN_CODE_DIGITS = 4;
@@ -23,11 +24,11 @@ const MAX_CODE_DRAWS = 128;
 /**
  * A new opaque token: `prefix` followed by the base64url of 32 random bytes. The prefix (`as_` session, `ar_`
  * refresh, `ev_` verification link, `pr_` password reset) lets secret scanners recognise leaked tokens.
- * @throws TypeError when the prefix is not 1–8 lowercase letters followed by `_`, or the source returns too few bytes
+ * @throws TypeError when the prefix is not one or two groups of 1–8 lowercase letters each followed by `_`, or the source returns too few bytes
  */
 export function generateToken(prefix: string, random: RandomSource = defaultRandomSource): string {
   if (!TOKEN_PREFIX.test(prefix)) {
-    throw new TypeError(`Token prefix must be 1-8 lowercase letters followed by "_", got ${JSON.stringify(prefix)}`);
+    throw new TypeError(`Token prefix must be 1-8 lowercase letters followed by "_" (at most twice), got ${JSON.stringify(prefix)}`);
   }
   const bytes = drawRandomBytes(random, TOKEN_ENTROPY_BYTES);
   return prefix + Buffer.from(bytes).toString("base64url");

@@ -1,13 +1,15 @@
 import { getRequestListener } from "@hono/node-server";
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RandomSource } from "../crypto/tokens.js";
-import { AuthsomeError, isAuthsomeError, ValidationError } from "../errors.js";
+import { AuthsomeError, ValidationError } from "../errors.js";
 import { createHttpApp } from "../http/app.js";
 import type { Mailer } from "../mail/mailer.js";
 import type { MigrationGroup } from "../migrate/groups.js";
 import type { Store, StoreRepositories } from "../store/contract.js";
 import { type AuthsomeConfig, resolveConfig } from "./config.js";
 import type { EngineContext, Tenant } from "./context.js";
+import { createTenantResolver, mustExist } from "./tenants.js";
 import { createHookBus, type HookName, type Logger } from "./hooks.js";
 import type { AuthsomePlugin, PluginContext } from "./plugin.js";
 import { createProtection } from "./services/protection.js";
@@ -45,6 +47,12 @@ export interface Authsome<Api> {
    * path. Without `next` (plain node:http) any other path gets its JSON 404.
    */
   nodeHandler(req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): void;
+  /**
+   * Runs `fn` as another app (multi-app deployments): every `auth.api.*` call it makes — and everything those
+   * calls await — acts for the app with this slug or publishable key.
+   * @throws NotFoundError `not_found` for an unknown app; AuthsomeError `not_started`.
+   */
+  withApp<T>(app: string, fn: () => Promise<T>): Promise<T>;
   /** Every operation, in-process, through the same services the routes use. */
   readonly api: CoreApi & Api;
   readonly config: ReturnType<typeof resolveConfig>;
@@ -107,7 +115,9 @@ export function createAuthsome<const P extends readonly AuthsomePlugin<object>[]
   const logger = options.logger ?? defaultLogger;
   const now = options.now ?? (() => new Date());
   const hooks = createHookBus(logger);
-  let tenant: Tenant | undefined;
+  const tenants = createTenantResolver({ store, config, logger });
+  const scope = new AsyncLocalStorage<Tenant>();
+  let started = false;
 
   const context: EngineContext = {
     config,
@@ -121,12 +131,14 @@ export function createAuthsome<const P extends readonly AuthsomePlugin<object>[]
     now,
     random: options.random,
     hooks,
-    sessions: createSessionService({ store, config, now, ...(options.random ? { random: options.random } : {}) }),
+    sessions: createSessionService({ store, config, now, tenant: () => context.tenant(), ...(options.random ? { random: options.random } : {}) }),
     protection: createProtection({ store, config, now }),
+    tenants,
     tenant() {
-      if (!tenant) throw notStarted();
-      return tenant;
+      if (!started) throw notStarted();
+      return scope.getStore() ?? tenants.configured();
     },
+    withTenant: (tenant, fn) => scope.run(tenant, fn),
     async audit(input, repos: StoreRepositories = store) {
       const { app, env } = context.tenant();
       await repos.auditEvents.append({
@@ -146,7 +158,7 @@ export function createAuthsome<const P extends readonly AuthsomePlugin<object>[]
     for (const [name, handler] of Object.entries(plugin.hooks ?? {})) hooks.on(name as HookName, handler as never);
   }
   const api = createCoreApi(context) as CoreApi & PluginApis<P>;
-  const http = createHttpApp(context, api, { isStarted: () => tenant !== undefined });
+  const http = createHttpApp(context, api, { isStarted: () => started });
   const pluginContext = (): PluginContext => ({
     ...context,
     router: http.router,
@@ -164,10 +176,12 @@ export function createAuthsome<const P extends readonly AuthsomePlugin<object>[]
         const groups = plugins.map((p) => p.migrations).filter((g): g is MigrationGroup => g !== undefined);
         await store.migrate(...groups);
       }
-      tenant = await ensureTenant(store, config.appId);
+      await tenants.start();
+      started = true;
     },
     async stop() {
-      tenant = undefined;
+      started = false;
+      tenants.stop();
       await options.mailer?.close?.();
     },
     handler: (request) => Promise.resolve(http.fetch(request)),
@@ -179,32 +193,13 @@ export function createAuthsome<const P extends readonly AuthsomePlugin<object>[]
       req.url = url;
       void listener(req, res);
     },
+    async withApp(app, fn) {
+      if (!started) throw notStarted();
+      const tenant = mustExist(await tenants.byReference(app), app);
+      return scope.run(tenant, fn);
+    },
     api,
     config,
     store,
   };
-}
-
-/** The configured app (created if missing) and its default environment (a `production` one if it has none). */
-async function ensureTenant(store: Store, slug: string): Promise<Tenant> {
-  const app = (await store.apps.findBySlug(slug)) ?? (await createOrFind(() => store.apps.create({ name: slug, slug }), () => store.apps.findBySlug(slug)));
-  const env =
-    (await store.environments.findDefault(app.id)) ??
-    (await createOrFind(
-      () => store.environments.create({ appId: app.id, name: "Production", slug: "production", type: "production" }),
-      () => store.environments.findDefault(app.id),
-    ));
-  return { app, env };
-}
-
-/** Create, or — when a concurrently booting instance won the insert — read what it created. */
-async function createOrFind<T>(create: () => Promise<T>, find: () => Promise<T | null>): Promise<T> {
-  try {
-    return await create();
-  } catch (err) {
-    if (!isAuthsomeError(err) || (err.code !== "slug_taken" && err.code !== "conflict")) throw err;
-    const found = await find();
-    if (!found) throw err;
-    return found;
-  }
 }

@@ -25,12 +25,22 @@ export interface LockoutConfig {
 export interface AuthsomeConfig {
   /** Slug of the app this engine serves (created on `start()` if missing). Default `"default"`. */
   appId?: string;
+  /**
+   * Multi-app deployments: refuse requests without an `X-Publishable-Key` header (or `publishable_key` query
+   * parameter) instead of serving them as the `appId` app. Default false.
+   */
+  requirePublishableKey?: boolean;
+  /**
+   * How long an app, its default environment and its session overrides are kept in memory before a background
+   * refresh (changes made through this engine apply at once). Default 60 s.
+   */
+  appCacheTTL?: Duration;
   /** Where the HTTP API is mounted. Default `/authsome`. */
   basePath?: string;
   /** Origin of the application, where links in mail point (`<appUrl>/reset-password?token=…`). */
   appUrl?: string;
   session?: {
-    /** Access-token lifetime. Default 1 h. */
+    /** Access-token lifetime. Default 1 h. An app's row in `authsome_app_session_configs` overrides both TTLs. */
     tokenTTL?: Duration;
     /** Refresh-token lifetime. Default 30 d. */
     refreshTokenTTL?: Duration;
@@ -58,6 +68,8 @@ export interface AuthsomeConfig {
 
 export interface ResolvedConfig {
   appId: string;
+  requirePublishableKey: boolean;
+  appCacheTtlSeconds: number;
   basePath: string;
   appUrl: string | null;
   session: { tokenTtlSeconds: number; refreshTokenTtlSeconds: number; refreshReuseGraceSeconds: number };
@@ -141,6 +153,8 @@ export function resolveConfig(input: AuthsomeConfig = {}): ResolvedConfig {
   const session = input.session ?? {};
   return {
     appId,
+    requirePublishableKey: input.requirePublishableKey ?? false,
+    appCacheTtlSeconds: durationSeconds(input.appCacheTTL ?? 60, "config.appCacheTTL"),
     basePath,
     appUrl: input.appUrl === undefined ? null : origin(input.appUrl, "config.appUrl"),
     session: {

@@ -1,16 +1,13 @@
 import type { RandomSource } from "../crypto/tokens.js";
 import type { Mailer } from "../mail/mailer.js";
-import type { App, Environment, Store, StoreRepositories } from "../store/contract.js";
+import type { Store, StoreRepositories } from "../store/contract.js";
 import type { ResolvedConfig } from "./config.js";
 import type { HookBus, Logger } from "./hooks.js";
 import type { Protection } from "./services/protection.js";
 import type { RequestMeta, SessionService } from "./services/sessions.js";
+import type { Tenant, TenantResolver } from "./tenants.js";
 
-/** The app and environment this engine serves, resolved by `start()`. */
-export interface Tenant {
-  app: App;
-  env: Environment;
-}
+export type { SessionSettings, Tenant } from "./tenants.js";
 
 export interface AuditInput {
   type: string;
@@ -30,8 +27,15 @@ export interface EngineContext {
   readonly hooks: HookBus;
   readonly sessions: SessionService;
   readonly protection: Protection;
-  /** @throws AuthsomeError `not_started` before `start()` has finished. */
+  readonly tenants: TenantResolver;
+  /**
+   * The app the current request or call acts for: the one `withTenant` (an `X-Publishable-Key` header, or
+   * `auth.withApp`) selected, else the configured app.
+   * @throws AuthsomeError `not_started` before `start()` has finished.
+   */
   tenant(): Tenant;
+  /** Runs `fn` (and everything it awaits) as `tenant`. */
+  withTenant<T>(tenant: Tenant, fn: () => T): T;
   /** Appends an audit event (on `repos` to join a transaction). */
   audit(input: AuditInput, repos?: StoreRepositories): Promise<void>;
 }

@@ -64,12 +64,21 @@ export function createHttpApp(ctx: EngineContext, api: CoreApi, state: { isStart
       maxAge: 600,
     }),
   );
-  router.use("*", async function gateUntilStarted(c, next) {
-    if (!state.isStarted() && c.req.path !== `${config.basePath}/health` && c.req.path !== `${config.basePath}/openapi.json`) {
-      throw new AuthsomeError("not_started", "Authsome has not been started");
-    }
+  const appFree = new Set([`${config.basePath}/health`, `${config.basePath}/openapi.json`]);
+  router.use("*", async function resolveApp(c, next) {
     c.set("meta", requestMeta(c, config.trustProxy));
-    await next();
+    if (appFree.has(c.req.path)) return next();
+    if (!state.isStarted()) throw new AuthsomeError("not_started", "Authsome has not been started");
+    // Multi-app: the publishable key names the app (a query parameter too, for browser navigations that cannot
+    // send headers); without one, the configured app — unless keys are required.
+    const key = c.req.header("x-publishable-key") ?? c.req.query("publishable_key");
+    if (key === undefined) {
+      if (config.requirePublishableKey) throw new ValidationError("app_required", "An X-Publishable-Key header is required");
+      return next();
+    }
+    const tenant = await ctx.tenants.byPublishableKey(key);
+    if (!tenant) throw new AuthenticationError("invalid_publishable_key", "The publishable key is not valid");
+    return ctx.withTenant(tenant, next);
   });
   router.use(
     "*",
@@ -105,7 +114,7 @@ export function createHttpApp(ctx: EngineContext, api: CoreApi, state: { isStart
   return {
     router,
     requireSession,
-    setSessionCookies: (c: Context<AuthsomeEnv>, issued: IssuedSession) => setSessionCookies(c, config, issued),
+    setSessionCookies: (c: Context<AuthsomeEnv>, issued: IssuedSession) => setSessionCookies(c, config, issued, ctx.tenant().session),
     /** Mounts the router after every plugin added its routes, and publishes the OpenAPI document. */
     finish() {
       router.doc31("/openapi.json", {

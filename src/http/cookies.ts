@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import type { ResolvedConfig } from "../engine/config.js";
 import type { IssuedSession } from "../engine/services/sessions.js";
+import type { SessionSettings } from "../engine/tenants.js";
 import type { AuthsomeEnv } from "./env.js";
 import { ownOrigin, refreshCookie, sessionCookie } from "./request.js";
 
@@ -19,14 +20,17 @@ function base(c: Context<AuthsomeEnv>, config: ResolvedConfig) {
   };
 }
 
-/** The two cookies of the contract: the session token site-wide, the refresh token only for the refresh route. */
-export function setSessionCookies(c: Context<AuthsomeEnv>, config: ResolvedConfig, issued: IssuedSession): void {
+/**
+ * The two cookies of the contract: the session token site-wide, the refresh token only for the refresh route; their
+ * lifetimes are the app's session TTLs.
+ */
+export function setSessionCookies(c: Context<AuthsomeEnv>, config: ResolvedConfig, issued: IssuedSession, ttl: SessionSettings): void {
   const opts = base(c, config);
-  setCookie(c, sessionCookie, issued.sessionToken, { ...opts, path: "/", maxAge: config.session.tokenTtlSeconds });
+  setCookie(c, sessionCookie, issued.sessionToken, { ...opts, path: "/", maxAge: ttl.tokenTtlSeconds });
   setCookie(c, refreshCookie, issued.refreshToken, {
     ...opts,
     path: `${config.basePath}/refresh`,
-    maxAge: config.session.refreshTokenTtlSeconds,
+    maxAge: ttl.refreshTokenTtlSeconds,
   });
 }
 

@@ -45,7 +45,7 @@ export const sessions = pgTable(
   ],
 );
 
-export const refreshRevocationReasons = ["rotated", "replay_detected", "logout", "family_revocation"] as const;
+export const refreshRevocationReasons = ["rotated", "replay_detected", "logout", "family_revocation", "evicted"] as const;
 export type RefreshRevocationReason = (typeof refreshRevocationReasons)[number];
 
 /**

@@ -117,6 +117,9 @@ export interface SessionWithUser {
 /** What a refresh-token rotation replaces. */
 export interface SessionRotation {
   sessionId?: string;
+  /** Only a session of this app and environment rotates (a token of another tenant is as good as unknown). */
+  appId?: string;
+  envId?: string;
   /** The refresh token hash presented: the rotation happens only if it is still the session's current one. */
   refreshTokenHash: string;
   newTokenHash: string;
@@ -157,6 +160,10 @@ export interface SessionsStore {
   revoke(id: string, reason: RefreshRevocationReason, now: Date, audit?: SessionAudit): Promise<boolean>;
   /** Deletes every session of a user except `exceptId`, recording their refresh hashes; returns how many. */
   revokeByUser(userId: string, reason: RefreshRevocationReason, now: Date, exceptId?: string): Promise<number>;
+  /**
+   * Keeps the user's `keep` newest live sessions and deletes the rest (recorded as `evicted`); returns how many went.
+   */
+  evictOldest(userId: string, keep: number, now: Date): Promise<number>;
   /** Deletes every session of a token family, recording their refresh hashes; returns how many. */
   revokeFamily(familyId: string, reason: RefreshRevocationReason, now: Date): Promise<number>;
   /** Deletes sessions whose refresh window closed before `now`; returns how many. */
@@ -193,8 +200,11 @@ export interface VerificationsStore {
 
 export interface PasswordResetsStore {
   create(input: NewPasswordReset): Promise<PasswordReset>;
-  /** Single use, atomically: returns the reset for exactly one caller while unconsumed and unexpired. */
-  consume(tokenHash: string, now: Date): Promise<PasswordReset | null>;
+  /**
+   * Single use, atomically: returns the reset for exactly one caller while unconsumed and unexpired. With `appId`,
+   * a reset of another app is left untouched and reported as unknown.
+   */
+  consume(tokenHash: string, now: Date, appId?: string): Promise<PasswordReset | null>;
   /** Invalidates every open reset of a user (after a reset or password change); returns how many. */
   consumeAllForUser(userId: string, now: Date): Promise<number>;
   /** Deletes rows with `expires_at <= now` (consumed or not); returns how many. */
@@ -207,11 +217,22 @@ export interface AppsStore {
   findById(id: string): Promise<App | null>;
   findBySlug(slug: string): Promise<App | null>;
   findByPublishableKey(publishableKey: string): Promise<App | null>;
+  /**
+   * What an engine needs to serve an app, in one statement: the app (by slug or publishable key), its default
+   * environment (null if it has none yet) and its session overrides (null if none).
+   */
+  findTenant(by: { slug: string } | { publishableKey: string }): Promise<TenantRecord | null>;
   /** @throws NotFoundError; ConflictError as `create`. */
   update(id: string, patch: AppPatch): Promise<App>;
   /** Deletes the app and, by cascade, every row that belongs to it. @throws NotFoundError */
   delete(id: string): Promise<void>;
   list(page?: PageRequest): Promise<Page<App>>;
+}
+
+export interface TenantRecord {
+  app: App;
+  env: Environment | null;
+  sessionConfig: AppSessionConfig | null;
 }
 
 export interface EnvironmentsStore {

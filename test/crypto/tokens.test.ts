@@ -34,8 +34,12 @@ describe("generateToken", () => {
     expect(generateToken("abcdefgh_")).toMatch(/^abcdefgh_[A-Za-z0-9_-]{43}$/);
   });
 
+  it("accepts a second segment, as in publishable keys (pk_live_)", () => {
+    expect(generateToken("pk_live_")).toMatch(/^pk_live_[A-Za-z0-9_-]{43}$/);
+  });
+
   it("rejects any other prefix with a TypeError", () => {
-    for (const prefix of ["", "_", "as", "AS_", "as-", "a1_", "as__", "abcdefghi_", " as_"]) {
+    for (const prefix of ["", "_", "as", "AS_", "as-", "a1_", "as__", "abcdefghi_", " as_", "pk_live", "a_b_c_", "pk_abcdefghi_"]) {
       expect(() => generateToken(prefix), prefix).toThrow(TypeError);
     }
   });

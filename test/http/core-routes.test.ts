@@ -5,11 +5,12 @@ import { hashToken } from "../../src/crypto/tokens.js";
 import { createAuthsome } from "../../src/engine/authsome.js";
 import { createSessionService, type IssuedSession, type SessionService } from "../../src/engine/services/sessions.js";
 import type { User } from "../../src/store/contract.js";
-import { createTestStore, type Tenant, type TestStore } from "../support/store.js";
+import { createTestStore, servedAs, type Tenant, type TestStore } from "../support/store.js";
 
 const basePath = "/v1/auth";
 const origin = "http://localhost";
-const config = { development: true, basePath, rateLimits: false } as const;
+// A long app cache: a background refresh of the app must not land inside a counted request.
+const config = { development: true, basePath, rateLimits: false, appCacheTTL: "1h" } as const;
 
 let s: TestStore;
 let auth: ReturnType<typeof createAuthsome>;
@@ -99,7 +100,7 @@ beforeAll(async () => {
   const env = await s.store.environments.findDefault(app.id);
   if (!env) throw new Error("start() did not create the default environment");
   tenant = { app, env };
-  sessions = createSessionService({ store: s.store, config: auth.config, now: () => new Date() });
+  sessions = createSessionService({ store: s.store, config: auth.config, now: () => new Date(), tenant: servedAs(tenant, auth.config) });
 });
 
 afterAll(async () => {

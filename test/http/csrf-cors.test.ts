@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuthsome } from "../../src/engine/authsome.js";
 import { createSessionService, type IssuedSession, type SessionService } from "../../src/engine/services/sessions.js";
-import { createTestStore, type Tenant, type TestStore } from "../support/store.js";
+import { createTestStore, servedAs, type Tenant, type TestStore } from "../support/store.js";
 
 const basePath = "/v1/auth";
 const ownOrigin = "http://localhost";
@@ -46,7 +46,7 @@ beforeAll(async () => {
   const env = app && (await s.store.environments.findDefault(app.id));
   if (!app || !env) throw new Error("start() did not ensure the app and its default environment");
   tenant = { app, env };
-  sessions = createSessionService({ store: s.store, config: auth.config, now: () => new Date() });
+  sessions = createSessionService({ store: s.store, config: auth.config, now: () => new Date(), tenant: servedAs(tenant, auth.config) });
 });
 
 afterAll(async () => {

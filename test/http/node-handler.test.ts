@@ -9,7 +9,7 @@ import { createSessionService, type IssuedSession, type SessionService } from ".
 import { NotFoundError } from "../../src/errors.js";
 import { toAuthResponseBody } from "../../src/http/schemas.js";
 import type { User } from "../../src/store/contract.js";
-import { createTestStore, type Tenant, type TestStore } from "../support/store.js";
+import { createTestStore, servedAs, type Tenant, type TestStore } from "../support/store.js";
 
 const basePath = "/v1/auth";
 const loopback = ["127.0.0.1", "::ffff:127.0.0.1"];
@@ -106,7 +106,7 @@ beforeAll(async () => {
   const env = app && (await s.store.environments.findDefault(app.id));
   if (!app || !env) throw new Error("start() did not ensure the app and its default environment");
   tenant = { app, env };
-  sessions = createSessionService({ store: s.store, config: direct.auth.config, now: () => new Date() });
+  sessions = createSessionService({ store: s.store, config: direct.auth.config, now: () => new Date(), tenant: servedAs(tenant, direct.auth.config) });
 });
 
 afterAll(async () => {

@@ -53,7 +53,7 @@ export interface CallResult {
 }
 
 export interface EngineOptions {
-  /** Merged over the helper's config (`development`, `basePath`, `appUrl`, `rateLimits: false`). */
+  /** Merged over the helper's config (`development`, `basePath`, `appUrl`, `rateLimits: false`, `appCacheTTL: "1h"`). */
   config?: AuthsomeConfig;
   password?: PasswordPluginOptions;
   /** Default: a logger that drops everything (tests that expect errors stay quiet). */
@@ -102,7 +102,8 @@ async function startEngine(t: TestDatabase, store: Store, clock: TestClock, opti
     plugins: [password(options.password)],
     mailer,
     logger: options.logger ?? silentLogger,
-    config: { development: true, basePath, appUrl, rateLimits: false, ...options.config },
+    // A long app cache: a background refresh of the app must not land inside a request whose statements are counted.
+    config: { development: true, basePath, appUrl, rateLimits: false, appCacheTTL: "1h", ...options.config },
     now: clock.now,
   });
   await auth.start();

@@ -1,4 +1,6 @@
 // A migrated test database with a PostgresStore over it, and fixtures for the conformance suite.
+import type { ResolvedConfig } from "../../src/engine/config.js";
+import type { Tenant as EngineTenant } from "../../src/engine/tenants.js";
 import { afterAll, beforeAll } from "vitest";
 import { randomBytes } from "node:crypto";
 import type { App, Environment, NewUser, StoreRepositories, User } from "../../src/store/contract.js";
@@ -21,6 +23,12 @@ export async function createTestStore(): Promise<TestStore> {
 export interface Tenant {
   app: App;
   env: Environment;
+}
+
+/** The engine's view of a seeded tenant (its session settings straight from `config`), for a session service. */
+export function servedAs(tenant: Tenant, config: Pick<ResolvedConfig, "session">): () => EngineTenant {
+  const session = { tokenTtlSeconds: config.session.tokenTtlSeconds, refreshTokenTtlSeconds: config.session.refreshTokenTtlSeconds, maxActiveSessions: null };
+  return () => ({ ...tenant, session });
 }
 
 const unique = () => randomBytes(4).toString("hex");

@@ -1,6 +1,8 @@
-import { NotFoundError } from "../../errors.js";
-import type { Page, PageRequest, Session, SessionWithUser, User, UserPatch } from "../../store/contract.js";
+import { NotFoundError, ValidationError } from "../../errors.js";
+import type { App, Page, PageRequest, Session, SessionWithUser, User, UserPatch } from "../../store/contract.js";
 import type { EngineContext } from "../context.js";
+import { type Duration, durationSeconds } from "../duration.js";
+import { newPublishableKey } from "../tenants.js";
 import type { IssuedSession, RequestMeta } from "./sessions.js";
 
 export type ProfilePatch = Pick<UserPatch, "firstName" | "lastName" | "image" | "username" | "metadata">;
@@ -13,7 +15,18 @@ export interface Introspection {
   expiresAt?: Date;
 }
 
-/** The core operations, in-process; the HTTP routes call the same functions. */
+/** An app's session overrides; a setting left out inherits the engine's config. */
+export interface AppSessionOverrides {
+  tokenTTL?: Duration;
+  refreshTokenTTL?: Duration;
+  /** Sign-ins beyond this many live sessions of one user evict the oldest. */
+  maxActiveSessions?: number;
+}
+
+/**
+ * The core operations, in-process; the HTTP routes call the same functions. Each acts for the configured app, or for
+ * the one selected by `auth.withApp` (over HTTP: the `X-Publishable-Key` header).
+ */
 export interface CoreApi {
   /** The session check. `null` for an invalid, expired or revoked token. */
   getSession(sessionToken: string): Promise<SessionWithUser | null>;
@@ -37,6 +50,15 @@ export interface CoreApi {
    * (any instance; it is idempotent). Returns how many rows each kind lost.
    */
   purgeExpired(): Promise<PurgeCounts>;
+  /**
+   * Registers another app (multi-app deployments) with a default `production` environment and a fresh publishable
+   * key (`pk_live_…`, public: it only names the app). @throws ConflictError `slug_taken`; ValidationError
+   */
+  createApp(input: { name: string; slug: string; session?: AppSessionOverrides }): Promise<App>;
+  /** Replaces an app's session overrides (`null` removes them); applies at once on this instance. @throws NotFoundError */
+  setAppSessionConfig(appId: string, overrides: AppSessionOverrides | null): Promise<void>;
+  /** Issues a new publishable key; the old one stops resolving. @throws NotFoundError */
+  rotatePublishableKey(appId: string): Promise<App>;
 }
 
 export interface PurgeCounts {
@@ -48,8 +70,43 @@ export interface PurgeCounts {
   passwordResets: number;
 }
 
+const slugShape = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+function overrideValues(overrides: AppSessionOverrides) {
+  const seconds = (value: Duration | undefined, field: string) => {
+    if (value === undefined) return null;
+    try {
+      return durationSeconds(value, field);
+    } catch {
+      throw new ValidationError("invalid_request", "The request is invalid", { details: { fields: { [field]: 'must be a positive duration like 900, "15m", "1h" or "30d"' } } });
+    }
+  };
+  const max = overrides.maxActiveSessions;
+  if (max !== undefined && (!Number.isSafeInteger(max) || max < 1)) {
+    throw new ValidationError("invalid_request", "The request is invalid", { details: { fields: { maxActiveSessions: "must be a whole number of at least 1" } } });
+  }
+  return {
+    tokenTtlSeconds: seconds(overrides.tokenTTL, "tokenTTL"),
+    refreshTokenTtlSeconds: seconds(overrides.refreshTokenTTL, "refreshTokenTTL"),
+    maxActiveSessions: max ?? null,
+  };
+}
+
 export function createCoreApi(ctx: EngineContext): CoreApi {
   const { store, sessions } = ctx;
+
+  /** A live user of the current app and environment; any other is unknown here. */
+  async function ownUser(userId: string): Promise<User> {
+    const { app, env } = ctx.tenant();
+    const user = await store.users.findById(userId);
+    if (!user || user.appId !== app.id || user.envId !== env.id) throw new NotFoundError("not_found", "User not found");
+    return user;
+  }
+
+  async function mustHaveApp(appId: string): Promise<void> {
+    if (!(await store.apps.findById(appId))) throw new NotFoundError("not_found", "App not found");
+  }
+
   return {
     getSession: (token) => sessions.check(token),
     refresh: (token, meta) => sessions.refresh(token, meta),
@@ -60,13 +117,13 @@ export function createCoreApi(ctx: EngineContext): CoreApi {
     listSessions: (userId, page) => sessions.list(userId, page),
     revokeSession: (userId, sessionId) => sessions.revoke(userId, sessionId),
     revokeOtherSessions: (userId, current) => sessions.revokeOthers(userId, current),
-    async getUser(userId) {
-      const user = await store.users.findById(userId);
-      if (!user) throw new NotFoundError("not_found", "User not found");
-      return user;
+    getUser: ownUser,
+    async updateUser(userId, patch) {
+      await ownUser(userId);
+      return store.users.update(userId, patch);
     },
-    updateUser: (userId, patch) => store.users.update(userId, patch),
     async deleteUser(userId, meta) {
+      await ownUser(userId);
       const at = ctx.now();
       await store.transaction(async (tx) => {
         // Anonymise first: the soft-deleted row keeps no personal data, and its email and username are free again.
@@ -94,6 +151,36 @@ export function createCoreApi(ctx: EngineContext): CoreApi {
         verifications: await store.verifications.purgeExpired(at),
         passwordResets: await store.passwordResets.purgeExpired(at),
       };
+    },
+    async createApp(input) {
+      if (!slugShape.test(input.slug)) {
+        throw new ValidationError("invalid_request", "The request is invalid", { details: { fields: { slug: "must be a slug (lowercase letters, digits, dashes)" } } });
+      }
+      const name = input.name.trim();
+      if (!name || name.length > 200) throw new ValidationError("invalid_request", "The request is invalid", { details: { fields: { name: "must be 1 to 200 characters" } } });
+      const values = input.session ? overrideValues(input.session) : null;
+      return store.transaction(async (tx) => {
+        const app = await tx.apps.create({ name, slug: input.slug, publishableKey: newPublishableKey(ctx.random) });
+        await tx.environments.create({ appId: app.id, name: "Production", slug: "production", type: "production" });
+        if (values) await tx.appSessionConfigs.set(app.id, values);
+        return app;
+      });
+    },
+    async setAppSessionConfig(appId, overrides) {
+      if (overrides === null) {
+        await mustHaveApp(appId);
+        await store.appSessionConfigs.delete(appId);
+      } else {
+        const values = overrideValues(overrides);
+        await mustHaveApp(appId);
+        await store.appSessionConfigs.set(appId, values);
+      }
+      await ctx.tenants.forget(appId);
+    },
+    async rotatePublishableKey(appId) {
+      const app = await store.apps.update(appId, { publishableKey: newPublishableKey(ctx.random) });
+      await ctx.tenants.forget(appId);
+      return app;
     },
     async introspect(token) {
       const found = await sessions.check(token);

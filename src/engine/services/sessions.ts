@@ -2,6 +2,7 @@ import { AuthenticationError, NotFoundError } from "../../errors.js";
 import { generateToken, hashToken, type RandomSource } from "../../crypto/tokens.js";
 import type { Page, PageRequest, Session, SessionWithUser, StoreRepositories, User } from "../../store/contract.js";
 import type { ResolvedConfig } from "../config.js";
+import type { SessionSettings, Tenant } from "../tenants.js";
 
 /** Who is asking: recorded on sessions and audit events. */
 export interface RequestMeta {
@@ -20,6 +21,8 @@ export interface SessionServiceDeps {
   store: StoreRepositories;
   config: Pick<ResolvedConfig, "session">;
   now: () => Date;
+  /** The app the current request acts for: its sessions only, with its session settings. */
+  tenant: () => Tenant;
   random?: RandomSource;
 }
 
@@ -39,8 +42,7 @@ const invalidRefresh = () => new AuthenticationError("invalid_refresh_token", "T
  * by compare-and-swap and detects reuse of a retired refresh token.
  */
 export function createSessionService(deps: SessionServiceDeps) {
-  const { store, config, now } = deps;
-  const ttl = config.session;
+  const { store, config, now, tenant } = deps;
 
   function newTokens() {
     const sessionToken = generateToken(sessionTokenPrefix, deps.random);
@@ -48,17 +50,26 @@ export function createSessionService(deps: SessionServiceDeps) {
     return { sessionToken, refreshToken, tokenHash: hashToken(sessionToken), refreshTokenHash: hashToken(refreshToken) };
   }
 
-  function expiries(at: Date) {
+  function expiries(at: Date, settings: SessionSettings) {
     return {
-      expiresAt: new Date(at.getTime() + ttl.tokenTtlSeconds * 1000),
-      refreshExpiresAt: new Date(at.getTime() + ttl.refreshTokenTtlSeconds * 1000),
+      expiresAt: new Date(at.getTime() + settings.tokenTtlSeconds * 1000),
+      refreshExpiresAt: new Date(at.getTime() + settings.refreshTokenTtlSeconds * 1000),
     };
   }
 
+  /** Whether a session belongs to the current app and environment; any other is treated as unknown. */
+  function isOurs(session: { appId: string; envId: string }, current: Tenant = tenant()): boolean {
+    return session.appId === current.app.id && session.envId === current.env.id;
+  }
+
   return {
-    /** Starts a new sign-in (a new token family) for `user`, on `repos` (pass a transaction's to join it). */
+    /**
+     * Starts a new sign-in (a new token family) for `user`, on `repos` (pass a transaction's to join it). When the
+     * app caps live sessions, the user's oldest beyond the cap are evicted.
+     */
     async issue(user: User, meta: RequestMeta, repos: StoreRepositories = store): Promise<IssuedSession> {
       const at = now();
+      const { session: settings } = tenant();
       const tokens = newTokens();
       const session = await repos.sessions.create({
         appId: user.appId,
@@ -69,15 +80,21 @@ export function createSessionService(deps: SessionServiceDeps) {
         familyId: generateToken(familyPrefix, deps.random),
         ipAddress: meta.ipAddress,
         userAgent: meta.userAgent,
-        ...expiries(at),
+        ...expiries(at, settings),
       });
+      if (settings.maxActiveSessions !== null) await repos.sessions.evictOldest(user.id, settings.maxActiveSessions, at);
       return { session, sessionToken: tokens.sessionToken, refreshToken: tokens.refreshToken };
     },
 
-    /** The session check: one statement, no write. `null` for a malformed, unknown, expired or orphaned token. */
+    /**
+     * The session check: one statement, no write. `null` for a malformed, unknown, expired or orphaned token, and
+     * for a session of another app or environment.
+     */
     async check(sessionToken: string): Promise<SessionWithUser | null> {
       if (!sessionTokenShape.test(sessionToken)) return null;
-      return store.sessions.findByTokenHash(hashToken(sessionToken), now());
+      const current = tenant();
+      const found = await store.sessions.findByTokenHash(hashToken(sessionToken), now());
+      return found && isOurs(found.session, current) ? found : null;
     },
 
     /**
@@ -89,24 +106,28 @@ export function createSessionService(deps: SessionServiceDeps) {
     async refresh(refreshToken: string, meta: RequestMeta): Promise<IssuedSession> {
       if (!refreshTokenShape.test(refreshToken)) throw invalidRefresh();
       const at = now();
+      const current = tenant();
       const presented = hashToken(refreshToken);
       const tokens = newTokens();
       const session = await store.sessions.rotate({
+        appId: current.app.id,
+        envId: current.env.id,
         refreshTokenHash: presented,
         newTokenHash: tokens.tokenHash,
         newRefreshTokenHash: tokens.refreshTokenHash,
-        ...expiries(at),
+        ...expiries(at, current.session),
         now: at,
       });
       if (session) return { session, sessionToken: tokens.sessionToken, refreshToken: tokens.refreshToken };
 
       const retired = await store.revokedRefreshTokens.find(presented);
       // Only a token retired by rotation can be replayed; one of a signed-out or revoked session is simply invalid.
-      if (!retired || retired.expiresAt <= at || (retired.reason !== "rotated" && retired.reason !== "replay_detected")) {
+      // Another app's token is unknown here: it can neither be replayed nor revoke that app's sessions.
+      if (!retired || retired.appId !== current.app.id || retired.expiresAt <= at || (retired.reason !== "rotated" && retired.reason !== "replay_detected")) {
         throw invalidRefresh();
       }
       const isLostRace =
-        retired.reason === "rotated" && at.getTime() - retired.revokedAt.getTime() < ttl.refreshReuseGraceSeconds * 1000;
+        retired.reason === "rotated" && at.getTime() - retired.revokedAt.getTime() < config.session.refreshReuseGraceSeconds * 1000;
       if (isLostRace) throw invalidRefresh();
       await store.sessions.revokeFamily(retired.familyId, "family_revocation", at);
       const firstReplay = await store.revokedRefreshTokens.markReplayed(presented);
@@ -136,7 +157,7 @@ export function createSessionService(deps: SessionServiceDeps) {
     /** Revokes one of the user's own sessions. @throws NotFoundError for another user's or an unknown session. */
     async revoke(userId: string, sessionId: string): Promise<void> {
       const session = await store.sessions.findById(sessionId);
-      if (!session || session.userId !== userId) throw new NotFoundError("not_found", "Session not found");
+      if (!session || session.userId !== userId || !isOurs(session)) throw new NotFoundError("not_found", "Session not found");
       await store.sessions.revoke(sessionId, "logout", now());
     },
 

@@ -146,7 +146,7 @@ export function registerCoreRoutes(
     if (!token) throw new AuthenticationError("invalid_refresh_token", "A refresh token is required");
     try {
       const issued = await sessions.refresh(token, c.var.meta);
-      setSessionCookies(c, config, issued);
+      setSessionCookies(c, config, issued, ctx.tenant().session);
       return c.json({ session_token: issued.sessionToken, refresh_token: issued.refreshToken, expires_at: issued.session.expiresAt.toISOString() }, 200);
     } catch (err) {
       clearSessionCookies(c, config);

@@ -210,8 +210,9 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
       assertPasswordPolicy(newPassword, config.password);
       const hash = await hasher.hash(newPassword);
       const at = now();
+      const { app } = ctx.tenant();
       const user = await store.transaction(async (tx) => {
-        const reset = await tx.passwordResets.consume(hashToken(token), at);
+        const reset = await tx.passwordResets.consume(hashToken(token), at, app.id); // another app's link is unknown here
         if (!reset) throw invalidToken();
         const owner = await tx.users.findById(reset.userId);
         if (!owner) throw invalidToken();
@@ -228,7 +229,9 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
     /** Verifies with the link token. @throws ValidationError `invalid_token` */
     async verifyEmailToken(token: string, meta: RequestMeta): Promise<void> {
       const at = now();
-      const verification = await store.verifications.findActiveByTokenHash(hashToken(token), at);
+      const { app, env } = ctx.tenant();
+      const found = await store.verifications.findActiveByTokenHash(hashToken(token), at);
+      const verification = found && found.appId === app.id && found.envId === env.id ? found : null; // another app's link is unknown here
       if (!verification || !(await store.verifications.consume(verification.id, at))) throw invalidToken();
       const user = await store.users.findById(verification.userId);
       if (!user) throw invalidToken();

@@ -1,8 +1,8 @@
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { NotFoundError } from "../../errors.js";
 import type { AnyPgDatabase } from "../../migrate/runner.js";
-import { apps } from "../../schema/apps.js";
-import type { App, AppPatch, AppsStore, NewApp, Page, PageRequest } from "../contract.js";
+import { apps, appSessionConfigs, environments } from "../../schema/apps.js";
+import type { App, AppPatch, AppsStore, NewApp, Page, PageRequest, TenantRecord } from "../contract.js";
 import { keyset, toPage } from "./pagination.js";
 
 export class PgAppsStore implements AppsStore {
@@ -25,6 +25,17 @@ export class PgAppsStore implements AppsStore {
 
   async findByPublishableKey(publishableKey: string): Promise<App | null> {
     const [row] = await this.db.select().from(apps).where(eq(apps.publishableKey, publishableKey)).limit(1);
+    return row ?? null;
+  }
+
+  async findTenant(by: { slug: string } | { publishableKey: string }): Promise<TenantRecord | null> {
+    const [row] = await this.db
+      .select({ app: apps, env: environments, sessionConfig: appSessionConfigs })
+      .from(apps)
+      .leftJoin(environments, and(eq(environments.appId, apps.id), eq(environments.isDefault, true)))
+      .leftJoin(appSessionConfigs, eq(appSessionConfigs.appId, apps.id))
+      .where("slug" in by ? eq(apps.slug, by.slug) : eq(apps.publishableKey, by.publishableKey))
+      .limit(1);
     return row ?? null;
   }
 

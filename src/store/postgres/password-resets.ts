@@ -16,13 +16,13 @@ export class PgPasswordResetsStore implements PasswordResetsStore {
     return row as PasswordReset;
   }
 
-  async consume(tokenHash: string, now: Date): Promise<PasswordReset | null> {
+  async consume(tokenHash: string, now: Date, appId?: string): Promise<PasswordReset | null> {
     // One UPDATE … WHERE consumed_at IS NULL: of concurrent callers only the first to lock the row matches; the
     // others re-check the predicate after it commits and get nothing, so a reset link works exactly once.
     const [row] = await this.db
       .update(passwordResets)
       .set({ consumedAt: now })
-      .where(and(eq(passwordResets.tokenHash, tokenHash), isOpen(now)))
+      .where(and(eq(passwordResets.tokenHash, tokenHash), isOpen(now), appId === undefined ? undefined : eq(passwordResets.appId, appId)))
       .returning();
     return row ?? null;
   }

@@ -56,12 +56,14 @@ export class PgSessionsStore implements SessionsStore {
     // token queue on the row lock; once the winner commits, the others re-check `refresh_token_hash` against the
     // new row version and match nothing. The retired hash is kept until the family's (new) refresh expiry.
     const onlySession = r.sessionId === undefined ? sql`` : sql` AND id = ${r.sessionId}`;
+    const onlyApp = r.appId === undefined ? sql`` : sql` AND app_id = ${r.appId}`;
+    const onlyEnv = r.envId === undefined ? sql`` : sql` AND env_id = ${r.envId}`;
     const result = await this.db.execute(sql`
       WITH rotated AS (
         UPDATE authsome_sessions
         SET token_hash = ${r.newTokenHash}, refresh_token_hash = ${r.newRefreshTokenHash},
             expires_at = ${r.expiresAt}, refresh_expires_at = ${r.refreshExpiresAt}, updated_at = ${r.now}
-        WHERE refresh_token_hash = ${r.refreshTokenHash} AND refresh_expires_at > ${r.now}${onlySession}
+        WHERE refresh_token_hash = ${r.refreshTokenHash} AND refresh_expires_at > ${r.now}${onlySession}${onlyApp}${onlyEnv}
         RETURNING *
       ), retired AS (
         INSERT INTO authsome_revoked_refresh_tokens (token_hash, app_id, family_id, reason, revoked_at, expires_at)
@@ -80,6 +82,16 @@ export class PgSessionsStore implements SessionsStore {
   revokeByUser(userId: string, reason: RefreshRevocationReason, now: Date, exceptId?: string): Promise<number> {
     const except = exceptId === undefined ? sql`` : sql` AND id <> ${exceptId}`;
     return this.revokeWhere(sql`user_id = ${userId}${except}`, reason, now);
+  }
+
+  evictOldest(userId: string, keep: number, now: Date): Promise<number> {
+    return this.revokeWhere(
+      sql`user_id = ${userId} AND id NOT IN (
+        SELECT id FROM authsome_sessions WHERE user_id = ${userId} AND refresh_expires_at > ${now}
+        ORDER BY created_at DESC, id DESC LIMIT ${keep})`,
+      "evicted",
+      now,
+    );
   }
 
   revokeFamily(familyId: string, reason: RefreshRevocationReason, now: Date): Promise<number> {

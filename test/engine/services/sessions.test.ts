@@ -5,7 +5,7 @@ import { createSessionService, type RequestMeta } from "../../../src/engine/serv
 import type { StoreRepositories } from "../../../src/store/contract.js";
 import { postgresStore } from "../../../src/store/postgres/store.js";
 import { isPostgres, pgliteSkipReason } from "../../support/database.js";
-import { createTestStore, rejectionOf, seedTenant, seedUser, type Tenant, type TestStore } from "../../support/store.js";
+import { createTestStore, rejectionOf, seedTenant, seedUser, servedAs, type Tenant, type TestStore } from "../../support/store.js";
 
 let s: TestStore;
 let tenant: Tenant;
@@ -19,7 +19,7 @@ function clock(start = new Date("2030-01-01T00:00:00Z")) {
 }
 
 function service(store: StoreRepositories = s.store, time = clock()) {
-  return { time, sessions: createSessionService({ store, config, now: time.now }) };
+  return { time, sessions: createSessionService({ store, config, now: time.now, tenant: servedAs(tenant, config) }) };
 }
 
 beforeAll(async () => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSessionService } from "../../../src/engine/services/sessions.js";
 import { passwordHashes } from "../../../src/plugins/password/schema.js";
 import { createTestEngine, keysOf, linkIn, type TestEngine } from "../../support/engine.js";
+import { servedAs } from "../../support/store.js";
 
 const secret = "correct horse battery";
 const tokenShape = (prefix: string) => new RegExp(`^${prefix}[A-Za-z0-9_-]{43}$`);
@@ -450,7 +451,9 @@ describe("password flows with email verification required", () => {
 /** A session issued directly through the engine's session service (for a user who cannot sign in yet). */
 async function sessionFor(e: TestEngine, userId: string): Promise<{ sessionToken: string }> {
   const user = await e.store.users.findById(userId);
-  if (!user) throw new Error("user missing");
-  const sessions = createSessionService({ store: e.store, config: e.auth.config, now: e.clock.now });
+  const app = user && (await e.store.apps.findById(user.appId));
+  const env = user && (await e.store.environments.findById(user.envId));
+  if (!user || !app || !env) throw new Error("user missing");
+  const sessions = createSessionService({ store: e.store, config: e.auth.config, now: e.clock.now, tenant: servedAs({ app, env }, e.auth.config) });
   return sessions.issue(user, { ipAddress: "203.0.113.1", userAgent: "vitest" });
 }

@@ -36,6 +36,20 @@ describe("apps store", () => {
     expect(await s.store.apps.findByPublishableKey(app.publishableKey as string)).toEqual(app);
   });
 
+  it("resolves a tenant by slug or publishable key in one statement: app, default environment, session overrides", async () => {
+    const app = await createApp({ publishableKey: `pk_live_${Math.random().toString(36).slice(2)}` });
+    expect(await s.store.apps.findTenant({ slug: app.slug })).toEqual({ app, env: null, sessionConfig: null });
+    const env = await s.store.environments.create({ appId: app.id, name: "Production", slug: "production", type: "production" });
+    await s.store.environments.create({ appId: app.id, name: "Staging", slug: "staging", type: "staging" });
+    const sessionConfig = await s.store.appSessionConfigs.set(app.id, { tokenTtlSeconds: 300 });
+    s.t.counter.reset();
+    const found = await s.store.apps.findTenant({ publishableKey: app.publishableKey as string });
+    expect(s.t.counter.count).toBe(1);
+    expect(found).toEqual({ app, env, sessionConfig });
+    expect(await s.store.apps.findTenant({ slug: "no-such-app" })).toBeNull();
+    expect(await s.store.apps.findTenant({ publishableKey: "pk_live_unknown" })).toBeNull();
+  });
+
   it("returns null for an unknown id, slug or publishable key", async () => {
     expect(await s.store.apps.findById("aapp_01h455vb4pex5vsknk084sn02q")).toBeNull();
     expect(await s.store.apps.findBySlug("no-such-app")).toBeNull();

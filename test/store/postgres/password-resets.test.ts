@@ -54,6 +54,12 @@ describe("passwordResets.consume", () => {
   it("returns null for an unknown token hash", async () => {
     expect(await s.store.passwordResets.consume(fakeHash(), now)).toBeNull();
   });
+
+  it("with an app id, leaves another app's reset unconsumed and reports it unknown", async () => {
+    const created = await newReset();
+    expect(await s.store.passwordResets.consume(created.tokenHash, now, "aapp_01h455vb4pex5vsknk084sn02q")).toBeNull();
+    expect((await s.store.passwordResets.consume(created.tokenHash, now, s.tenant.app.id))?.id).toBe(created.id);
+  });
 });
 
 describe("passwordResets.consumeAllForUser", () => {

@@ -121,6 +121,31 @@ describe("sessions store", () => {
     expect(await s.store.sessions.rotate({ ...rotation(session), sessionId: session.id })).not.toBeNull();
   });
 
+  it("rotates only within the given app and environment", async () => {
+    const user = await seedUser(s.store, tenant);
+    const session = await seedSession(user.id);
+    const elsewhere = await seedTenant(s.store);
+    expect(await s.store.sessions.rotate({ ...rotation(session), appId: elsewhere.app.id })).toBeNull();
+    expect(await s.store.sessions.rotate({ ...rotation(session), appId: tenant.app.id, envId: elsewhere.env.id })).toBeNull();
+    expect(await s.store.revokedRefreshTokens.find(session.refreshTokenHash)).toBeNull(); // nothing was retired
+    expect(await s.store.sessions.rotate({ ...rotation(session), appId: tenant.app.id, envId: tenant.env.id })).not.toBeNull();
+  });
+
+  it("evicts all but the user's newest live sessions, recording them as evicted, in one statement", async () => {
+    const user = await seedUser(s.store, tenant);
+    const bystander = await seedSession((await seedUser(s.store, tenant)).id);
+    const sessions = [];
+    for (let i = 0; i < 4; i++) sessions.push(await seedSession(user.id, { createdAt: later(i * 1000) } as Partial<NewSession>));
+    s.t.counter.reset();
+    expect(await s.store.sessions.evictOldest(user.id, 2, now)).toBe(2);
+    expect(s.t.counter.count).toBe(1);
+    const left = (await s.store.sessions.listByUser(user.id, now)).items.map((x) => x.id);
+    expect(left.sort()).toEqual([sessions[2]?.id, sessions[3]?.id].sort());
+    expect((await s.store.revokedRefreshTokens.find(sessions[0]?.refreshTokenHash as string))?.reason).toBe("evicted");
+    expect(await s.store.sessions.findById(bystander.id)).not.toBeNull();
+    expect(await s.store.sessions.evictOldest(user.id, 2, now)).toBe(0);
+  });
+
   it("revokes one session and records its refresh token as revoked", async () => {
     const user = await seedUser(s.store, tenant);
     const session = await seedSession(user.id);
