@@ -199,7 +199,8 @@ type Category =
   | "deeply nested JSON"
   | "bad path parameter"
   | "bad query parameter"
-  | "bad credentials";
+  | "bad credentials"
+  | "bad publishable key";
 
 interface BadInput {
   category: Category;
@@ -505,6 +506,31 @@ function badCredentials(route: Route, f: Fixtures): BadInput[] {
   }));
 }
 
+/** Every route, with app selectors that name no app: a 401 before anything else is read or written. */
+function badPublishableKeys(route: Route): BadInput[] {
+  const values: Record<string, string> = {
+    empty: "",
+    garbage: "garbage",
+    "an unknown well-formed key": `pk_live_${"A".repeat(43)}`,
+    "a bare prefix": "pk_",
+    "' OR 1=1 --": "' OR 1=1 --",
+    "a session-token-shaped value": `as_${"A".repeat(43)}`,
+    "10k characters": `pk_live_${"a".repeat(10_000)}`,
+    "latin-1 bytes": "pk_live_\u00e9\u00ff",
+  };
+  const path = route.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(absentId(route.params.find((p) => p.name === name)?.schema ?? {})));
+  return Object.entries(values).flatMap(([label, value]) => [
+    { category: "bad publishable key" as const, label: `header ${label}`, method: route.method, path, headers: { "x-publishable-key": value }, ownCredentials: true },
+    {
+      category: "bad publishable key" as const,
+      label: `query ${label}`,
+      method: route.method,
+      path: `${path}?publishable_key=${encodeURIComponent(value)}`,
+      ownCredentials: true,
+    },
+  ]);
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Sending and judging.
 
@@ -614,6 +640,17 @@ describe("bad input on every route", () => {
     expect(inputs.length).toBeGreaterThan(0);
     const byInput = new Map(inputs.map(({ route, input }) => [input, route]));
     expect(await sendAll([...byInput.keys()], (input) => inputId(byInput.get(input) as Route, input))).toEqual([]);
+  });
+
+  it("every route answers an app selector that names no app with 401 invalid_publishable_key", async () => {
+    const inputs = routes.flatMap((route) => badPublishableKeys(route).map((input) => ({ route, input })));
+    const byInput = new Map(inputs.map(({ route, input }) => [input, route]));
+    expect(await sendAll([...byInput.keys()], (input) => inputId(byInput.get(input) as Route, input))).toEqual([]);
+    for (const { input } of inputs.slice(0, 4)) {
+      const res = await auth.handler(new Request(`${origin}${basePath}${input.path}`, { method: input.method, headers: input.headers ?? {} }));
+      expect(res.status).toBe(401);
+      expect(await res.json()).toMatchObject({ code: "invalid_publishable_key" });
+    }
   });
 
   const defectInput = (id: string): BadInput | undefined => {
