@@ -30,13 +30,18 @@ interface LoadResult { requests: number; rps: number; p50: number; p99: number; 
 
 /** Runs the load generator as a child process (asynchronously: the servers live in this process). */
 function load(url: string, method: string, headersList: Record<string, string>[], bodies?: string[]): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
+  const cpu = process.cpuUsage();
+  return new Promise<LoadResult>((resolve, reject) => {
     const args = [new URL("./load-client.mjs", import.meta.url).pathname, JSON.stringify({ url, method, headersList, bodies, connections, seconds })];
     const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     child.stdout.on("data", (chunk) => (out += chunk));
     child.on("error", reject);
     child.on("close", (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`load client exited ${code}`))));
+  }).then((r) => {
+    const used = process.cpuUsage(cpu);
+    if (process.env.BENCH_CPU) console.log(`${url}: server CPU ${(((used.user + used.system) / r.requests)).toFixed(0)} µs/request (user ${(used.user / r.requests).toFixed(0)}, system ${(used.system / r.requests).toFixed(0)})`);
+    return r;
   });
 }
 
@@ -71,7 +76,8 @@ await withBenchDatabase(async ({ pool }) => {
     createServer(async (req, res) => {
       const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "";
       const hash = createHash("sha256").update(token).digest("hex");
-      const result = await ceilingPool.query({ text: lookup, values: [hash, new Date()], rowMode: "array" });
+      // A named prepared statement, as Authsome's session check is: parsed and planned once per connection.
+      const result = await ceilingPool.query({ name: "ceiling_session_check", text: lookup, values: [hash, new Date()], rowMode: "array" });
       const row = result.rows[0] as unknown[] | undefined;
       if (!row) {
         res.writeHead(401, { "content-type": "application/json" }).end('{"error":"unauthorized","code":"unauthorized"}');

@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { getCookie } from "hono/cookie";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import type { EngineContext } from "../engine/context.js";
@@ -12,7 +11,7 @@ import { AuthenticationError, AuthsomeError, ForbiddenError, NotFoundError, Vali
 import { setSessionCookies } from "./cookies.js";
 import type { AuthsomeApp, AuthsomeEnv } from "./env.js";
 import { renderError } from "./errors.js";
-import { bearerToken, ownOrigin, presentedSessionToken, refreshCookie, requestMeta, sessionCookie } from "./request.js";
+import { bearerToken, cookie, header, ownOrigin, presentedSessionToken, refreshCookie, requestMeta, sessionCookie } from "./request.js";
 import { registerCoreRoutes } from "./routes/core.js";
 
 export const maxBodyBytes = 64 * 1024;
@@ -44,7 +43,7 @@ export function createHttpApp(ctx: EngineContext, api: CoreApi, state: { isStart
   const root = new OpenAPIHono<AuthsomeEnv>();
 
   root.use("*", async function requestId(c, next) {
-    const incoming = c.req.header("x-request-id");
+    const incoming = header(c, "x-request-id");
     const id = incoming && /^[A-Za-z0-9._-]{1,128}$/.test(incoming) ? incoming : randomUUID();
     c.set("requestId", id);
     c.header("x-request-id", id);
@@ -54,16 +53,15 @@ export function createHttpApp(ctx: EngineContext, api: CoreApi, state: { isStart
   router.onError((err, c) => renderError(c, err, ctx.logger));
   root.notFound((c) => renderError(c, new NotFoundError("not_found", "Not found"), ctx.logger));
 
-  router.use(
-    "*",
-    cors({
-      origin: (origin) => (trusted.has(origin) ? origin : null),
-      credentials: true,
-      allowHeaders: ["Content-Type", "Authorization", "X-Request-Id", "X-Publishable-Key"],
-      exposeHeaders: ["X-Request-Id", "Retry-After"],
-      maxAge: 600,
-    }),
-  );
+  const corsHeaders = cors({
+    origin: (origin) => (trusted.has(origin) ? origin : null),
+    credentials: true,
+    allowHeaders: ["Content-Type", "Authorization", "X-Request-Id", "X-Publishable-Key"],
+    exposeHeaders: ["X-Request-Id", "Retry-After"],
+    maxAge: 600,
+  });
+  // CORS concerns only requests that carry an Origin (every preflight does).
+  router.use("*", (c, next) => (header(c, "origin") === undefined ? next() : corsHeaders(c, next)));
   const appFree = new Set([`${config.basePath}/health`, `${config.basePath}/openapi.json`]);
   router.use("*", async function resolveApp(c, next) {
     c.set("meta", requestMeta(c, config.trustProxy));
@@ -71,7 +69,7 @@ export function createHttpApp(ctx: EngineContext, api: CoreApi, state: { isStart
     if (!state.isStarted()) throw new AuthsomeError("not_started", "Authsome has not been started");
     // Multi-app: the publishable key names the app (a query parameter too, for browser navigations that cannot
     // send headers); without one, the configured app — unless keys are required.
-    const key = c.req.header("x-publishable-key") ?? c.req.query("publishable_key");
+    const key = header(c, "x-publishable-key") ?? (c.req.url.includes("publishable_key=") ? c.req.query("publishable_key") : undefined);
     if (key === undefined) {
       if (config.requirePublishableKey) throw new ValidationError("app_required", "An X-Publishable-Key header is required");
       return next();
@@ -80,21 +78,20 @@ export function createHttpApp(ctx: EngineContext, api: CoreApi, state: { isStart
     if (!tenant) throw new AuthenticationError("invalid_publishable_key", "The publishable key is not valid");
     return ctx.withTenant(tenant, next);
   });
-  router.use(
-    "*",
-    bodyLimit({
-      maxSize: maxBodyBytes,
-      onError: () => {
-        throw new HTTPException(413);
-      },
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: maxBodyBytes,
+    onError: () => {
+      throw new HTTPException(413);
+    },
+  });
+  // Only methods that may carry a body: asking a GET for its body would build a whole Fetch Request to learn it has none.
+  router.use("*", (c, next) => (unsafeMethods.has(c.req.method) ? limitBody(c, next) : next()));
   router.use("*", async function checkOrigin(c, next) {
     // Cookie-authenticated state changes must come from our own origin or a trusted one. Bearer requests carry no
     // ambient credential, so they are exempt.
-    if (unsafeMethods.has(c.req.method) && !bearerToken(c) && (getCookie(c, sessionCookie) || getCookie(c, refreshCookie))) {
-      const origin = c.req.header("origin");
-      const site = c.req.header("sec-fetch-site");
+    if (unsafeMethods.has(c.req.method) && !bearerToken(c) && (cookie(c, sessionCookie) || cookie(c, refreshCookie))) {
+      const origin = header(c, "origin");
+      const site = header(c, "sec-fetch-site");
       const allowed = origin ? origin === ownOrigin(c, config.trustProxy) || trusted.has(origin) : site === "same-origin";
       if (!allowed) throw new ForbiddenError("invalid_origin", "Cross-site request refused");
     }

@@ -49,7 +49,7 @@ async function serve(trustProxy: boolean): Promise<Served> {
   const auth = createAuthsome({
     store: s.store,
     plugins: [testSignIn],
-    config: { development: true, basePath, rateLimits: false, trustProxy },
+    config: { development: true, basePath, rateLimits: false, trustProxy, trustedOrigins: ["https://spa.example"] },
   });
   await auth.start();
   const server = createServer(auth.nodeHandler);
@@ -128,6 +128,28 @@ describe("auth.nodeHandler on a listening node:http server", () => {
 
     const anonymous = await fetch(`${direct.origin}${basePath}/session`);
     expect({ status: anonymous.status, body: await anonymous.json() }).toMatchObject({ status: 401, body: { code: "unauthorized" } });
+  });
+
+  it("reads headers straight from Node: CORS preflights, the X-Publishable-Key header and duplicated headers", async () => {
+    const preflight = await fetch(`${direct.origin}${basePath}/session`, {
+      method: "OPTIONS",
+      headers: { origin: "https://spa.example", "access-control-request-method": "GET", "access-control-request-headers": "authorization" },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("https://spa.example");
+    const untrusted = await fetch(`${direct.origin}${basePath}/session`, { method: "OPTIONS", headers: { origin: "https://evil.example", "access-control-request-method": "GET" } });
+    expect(untrusted.headers.get("access-control-allow-origin")).toBeNull();
+
+    const app = await direct.auth.api.createApp({ name: "Node", slug: `node-${Date.now()}` });
+    const { issued } = await signedIn();
+    const foreign = await fetch(`${direct.origin}${basePath}/session`, {
+      headers: { authorization: `Bearer ${issued.sessionToken}`, "x-publishable-key": app.publishableKey as string },
+    });
+    expect(foreign.status).toBe(401);
+    const unknown = await fetch(`${direct.origin}${basePath}/session`, { headers: { "x-publishable-key": "pk_live_nope_nope_nope" } });
+    expect(await unknown.json()).toMatchObject({ code: "invalid_publishable_key" });
+    const ok = await fetch(`${direct.origin}${basePath}/session`, { headers: { authorization: `Bearer ${issued.sessionToken}`, "user-agent": "agent/1" } });
+    expect(ok.status).toBe(200);
   });
 
   it("answers 404 not_found outside the base path", async () => {

@@ -1,12 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-import { getCookie } from "hono/cookie";
 import type { EngineContext } from "../../engine/context.js";
 import type { CoreApi } from "../../engine/services/core-api.js";
 import { AuthenticationError } from "../../errors.js";
 import { clearSessionCookies, setSessionCookies } from "../cookies.js";
 import type { AuthsomeApp, AuthsomeEnv } from "../env.js";
-import { refreshCookie } from "../request.js";
+import { cookie, refreshCookie } from "../request.js";
 import {
   errorResponses,
   MetadataSchema,
@@ -142,7 +141,7 @@ export function registerCoreRoutes(
   app.openapi(refresh, async (c) => {
     await ctx.protection.limit("refresh", c.var.meta);
     const body = c.req.valid("json") as { refresh_token?: string } | undefined;
-    const token = body?.refresh_token ?? getCookie(c, refreshCookie);
+    const token = body?.refresh_token ?? cookie(c, refreshCookie);
     if (!token) throw new AuthenticationError("invalid_refresh_token", "A refresh token is required");
     try {
       const issued = await sessions.refresh(token, c.var.meta);
