@@ -84,8 +84,19 @@ export function createHttpApp(ctx: EngineContext, api: CoreApi, state: { isStart
       throw new HTTPException(413);
     },
   });
-  // Only methods that may carry a body: asking a GET for its body would build a whole Fetch Request to learn it has none.
-  router.use("*", (c, next) => (unsafeMethods.has(c.req.method) ? limitBody(c, next) : next()));
+  router.use("*", function limitBodySize(c, next) {
+    // Only methods that may carry a body: asking a GET for its body would build a whole Fetch Request to learn it has none.
+    if (!unsafeMethods.has(c.req.method)) return next();
+    // Through node:http the parser holds a body to its declared Content-Length, so that header decides alone and the
+    // body stays unread until a route parses it (reading it here would build two Fetch Requests per call).
+    const headers = c.env?.incoming?.headers;
+    const declared = headers?.["content-length"];
+    if (declared !== undefined && headers?.["transfer-encoding"] === undefined) {
+      if (Number(declared) > maxBodyBytes) throw new HTTPException(413);
+      return next();
+    }
+    return limitBody(c, next);
+  });
   router.use("*", async function checkOrigin(c, next) {
     // Cookie-authenticated state changes must come from our own origin or a trusted one. Bearer requests carry no
     // ambient credential, so they are exempt.

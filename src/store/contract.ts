@@ -137,8 +137,16 @@ export interface SessionAudit {
   metadata?: Record<string, unknown>;
 }
 
+/** What `sessions.create` may do in the same statement, so a sign-in costs one round trip for all of it. */
+export interface SessionCreationEffects {
+  /** Appends this audit event for the new session's user, at `at`. */
+  audit?: SessionAudit & { at: Date };
+  /** Deletes these `authsome_rate_limits` rows (e.g. the account's failed sign-in counter after a success). */
+  resetRateLimitKeys?: string[];
+}
+
 export interface SessionsStore {
-  create(input: NewSession): Promise<Session>;
+  create(input: NewSession, effects?: SessionCreationEffects): Promise<Session>;
   /** The session check: one statement, the unexpired session by access-token hash joined to its live user. */
   findByTokenHash(tokenHash: string, now: Date): Promise<SessionWithUser | null>;
   /** The session whose current refresh token this is, while its refresh window is open. */

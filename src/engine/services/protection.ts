@@ -17,6 +17,13 @@ function retryAfterSeconds(resetAt: Date, now: Date): number {
   return Math.max(1, Math.ceil((resetAt.getTime() - now.getTime()) / 1000));
 }
 
+/** A per-IP limit to count: `key` in `authsome_rate_limits`, at most `limit` hits per `windowSeconds`. */
+export interface LimitSpec {
+  key: string;
+  limit: number;
+  windowSeconds: number;
+}
+
 export interface ProtectionDeps {
   store: StoreRepositories;
   config: Pick<ResolvedConfig, "rateLimits" | "lockout">;
@@ -30,13 +37,23 @@ export function createProtection({ store, config, now }: ProtectionDeps) {
   return {
     /** Counts one request of `name` from the client. @throws RateLimitError `rate_limited` over the limit. */
     async limit(name: RateLimitName, meta: RequestMeta): Promise<void> {
-      if (!config.rateLimits) return;
+      const spec = this.limitOf(name, meta);
+      if (!spec) return;
+      this.assertWithin(spec, await store.rateLimits.hit(spec.key, spec.windowSeconds, now()));
+    },
+
+    /** The limit `name` puts on this client, for a caller that counts it inside its own statement; null when off. */
+    limitOf(name: RateLimitName, meta: RequestMeta): LimitSpec | null {
+      if (!config.rateLimits) return null;
       const limit = config.rateLimits.limits[name];
-      if (limit === false) return;
-      const at = now();
-      const state = await store.rateLimits.hit(`rl:${name}:${meta.ipAddress}`, config.rateLimits.windowSeconds, at);
-      if (state.count > limit) {
-        throw new RateLimitError("rate_limited", "Too many requests; try again later", retryAfterSeconds(state.resetAt, at));
+      if (limit === false) return null;
+      return { key: `rl:${name}:${meta.ipAddress}`, limit, windowSeconds: config.rateLimits.windowSeconds };
+    },
+
+    /** @throws RateLimitError `rate_limited` when the counted hits exceed the spec's limit. */
+    assertWithin(spec: LimitSpec | null, state: { count: number; resetAt: Date } | null): void {
+      if (spec && state && state.count > spec.limit) {
+        throw new RateLimitError("rate_limited", "Too many requests; try again later", retryAfterSeconds(state.resetAt, now()));
       }
     },
 

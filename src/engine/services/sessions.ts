@@ -10,6 +10,14 @@ export interface RequestMeta {
   userAgent: string;
 }
 
+/** Written in the same statement as a new session (one round trip for a whole sign-in's writes). */
+export interface IssueEffects {
+  /** An audit event for the user, with the session id added to its metadata. */
+  audit?: { type: string; metadata?: Record<string, unknown> };
+  /** Rate-limit rows to delete, e.g. the account's failed sign-in counter. */
+  resetRateLimitKeys?: string[];
+}
+
 /** A session with its tokens — the only moment the raw tokens exist outside the client. */
 export interface IssuedSession {
   session: Session;
@@ -64,10 +72,10 @@ export function createSessionService(deps: SessionServiceDeps) {
 
   return {
     /**
-     * Starts a new sign-in (a new token family) for `user`, on `repos` (pass a transaction's to join it). When the
-     * app caps live sessions, the user's oldest beyond the cap are evicted.
+     * Starts a new sign-in (a new token family) for `user`, on `repos` (pass a transaction's to join it), with
+     * `effects` in the same statement. When the app caps live sessions, the user's oldest beyond the cap are evicted.
      */
-    async issue(user: User, meta: RequestMeta, repos: StoreRepositories = store): Promise<IssuedSession> {
+    async issue(user: User, meta: RequestMeta, repos: StoreRepositories = store, effects: IssueEffects = {}): Promise<IssuedSession> {
       const at = now();
       const { session: settings } = tenant();
       const tokens = newTokens();
@@ -81,6 +89,9 @@ export function createSessionService(deps: SessionServiceDeps) {
         ipAddress: meta.ipAddress,
         userAgent: meta.userAgent,
         ...expiries(at, settings),
+      }, {
+        ...(effects.audit ? { audit: { ...effects.audit, ipAddress: meta.ipAddress, userAgent: meta.userAgent, at } } : {}),
+        ...(effects.resetRateLimitKeys ? { resetRateLimitKeys: effects.resetRateLimitKeys } : {}),
       });
       if (settings.maxActiveSessions !== null) await repos.sessions.evictOldest(user.id, settings.maxActiveSessions, at);
       return { session, sessionToken: tokens.sessionToken, refreshToken: tokens.refreshToken };

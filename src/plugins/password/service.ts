@@ -1,6 +1,7 @@
 import { typeid } from "typeid-js";
 import { generateNumericCode, generateToken, hashToken, isEqualHash } from "../../crypto/tokens.js";
 import type { EngineContext } from "../../engine/context.js";
+import { lockoutKeys } from "../../engine/services/protection.js";
 import type { IssuedSession, RequestMeta } from "../../engine/services/sessions.js";
 import { AuthenticationError, ForbiddenError, RateLimitError, ValidationError } from "../../errors.js";
 import type { MailMessage } from "../../mail/mailer.js";
@@ -100,9 +101,11 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
         outcome = await store.transaction(async (tx) => {
           const user = await tx.users.create(profile);
           await passwordStore(tx).setInitial(user.id, hash);
-          await ctx.audit({ type: "user.signed_up", userId: user.id, meta }, tx);
-          if (config.requireEmailVerification) return { user, verification: await createVerification(tx, user) };
-          return { user, issued: await ctx.sessions.issue(user, meta, tx) };
+          if (config.requireEmailVerification) {
+            await ctx.audit({ type: "user.signed_up", userId: user.id, meta }, tx);
+            return { user, verification: await createVerification(tx, user) };
+          }
+          return { user, issued: await ctx.sessions.issue(user, meta, tx, { audit: { type: "user.signed_up" } }) };
         });
       } catch (err) {
         if (config.requireEmailVerification && (err as { code?: string }).code === "email_taken") {
@@ -126,11 +129,14 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
      *   ForbiddenError `email_not_verified` | `user_banned`; RateLimitError `account_locked` | `rate_limited`.
      */
     async signIn(input: SignInInput, meta: RequestMeta): Promise<SignInResult> {
-      await protection.limit("signIn", meta);
       const { app, env } = ctx.tenant();
       const identity = input.email !== undefined ? { email: input.email.trim().toLowerCase() } : { username: (input.username ?? "").trim().toLowerCase() };
       const counting = config.lockout ? { windowSeconds: config.lockout.windowSeconds } : false;
-      const candidate = await passwordStore(store).beginSignIn({ appId: app.id, envId: env.id, ...identity }, now(), counting);
+      // One statement counts the client's hit, finds the account and counts this attempt against it.
+      const ipLimit = protection.limitOf("signIn", meta);
+      const lookup = await passwordStore(store).beginSignIn({ appId: app.id, envId: env.id, ...identity }, now(), counting, ipLimit);
+      protection.assertWithin(ipLimit, lookup.rateLimit);
+      const { candidate } = lookup;
       if (!candidate?.hash) {
         await hasher.verify(await dummyHash, input.password);
         await ctx.audit({ type: "signin.failed", meta, metadata: { reason: "unknown_account" } });
@@ -157,9 +163,11 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
         const upgraded = await hasher.hash(input.password);
         await store.transaction((tx) => passwordStore(tx).replace(user.id, upgraded, now()));
       }
-      const issued = await ctx.sessions.issue(user, meta);
-      await ctx.audit({ type: "signin.succeeded", userId: user.id, meta });
-      if (candidate.attempts > 0) await protection.clearAttempts(user.id);
+      // The session, its audit event and the reset of the failed-attempt counter: one statement.
+      const issued = await ctx.sessions.issue(user, meta, store, {
+        audit: { type: "signin.succeeded" },
+        ...(candidate.attempts > 0 ? { resetRateLimitKeys: [lockoutKeys.attempts(user.id)] } : {}),
+      });
       await ctx.hooks.after("signIn.after", { user, session: issued.session, meta }, store);
       return { user, ...issued };
     },

@@ -2,37 +2,59 @@ import { and, eq, gt, isNull, lte, sql, type SQL } from "drizzle-orm";
 import type { AnyPgDatabase } from "../../migrate/runner.js";
 import { sessions, type RefreshRevocationReason } from "../../schema/sessions.js";
 import { users } from "../../schema/users.js";
-import type { NewSession, Page, PageRequest, Session, SessionAudit, SessionRotation, SessionsStore, SessionWithUser } from "../contract.js";
+import type {
+  NewSession,
+  Page,
+  PageRequest,
+  Session,
+  SessionAudit,
+  SessionCreationEffects,
+  SessionRotation,
+  SessionsStore,
+  SessionWithUser,
+} from "../contract.js";
 import { auditEvents } from "../../schema/audit-events.js";
 import { allOf, keyset, toPage } from "./pagination.js";
 import { mapRow, rowsOf } from "./rows.js";
 
-/** The session check, built once: a named prepared statement that each connection parses and plans only once. */
-function prepareSessionCheck(db: AnyPgDatabase) {
+/** The session check: the unexpired session by token hash joined to its live user. */
+function sessionCheck(db: AnyPgDatabase) {
   return db
     .select({ session: sessions, user: users })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(and(eq(sessions.tokenHash, sql.placeholder("tokenHash")), gt(sessions.expiresAt, sql.placeholder("now")), isNull(users.deletedAt)))
-    .limit(1)
-    .prepare("authsome_session_check");
+    .limit(1);
 }
 
 export class PgSessionsStore implements SessionsStore {
-  private sessionCheck: ReturnType<typeof prepareSessionCheck> | undefined;
+  // Built on first use, then reused: rebuilding the query on every call cost more CPU than the rest of the request.
+  private check: { execute(values: { tokenHash: string; now: string }): Promise<SessionWithUser[]> } | undefined;
 
-  constructor(private readonly db: AnyPgDatabase) {}
+  constructor(
+    private readonly db: AnyPgDatabase,
+    private readonly options: { prepared?: boolean } = {},
+  ) {}
 
-  async create(input: NewSession): Promise<Session> {
-    const [row] = await this.db.insert(sessions).values(input).returning();
-    return row as Session;
+  async create(input: NewSession, effects: SessionCreationEffects = {}): Promise<Session> {
+    const insert = this.db.insert(sessions).values(input).returning();
+    const { audit, resetRateLimitKeys = [] } = effects;
+    if (!audit && resetRateLimitKeys.length === 0) return (await insert)[0] as Session;
+    // One statement for the session and its side effects: a sign-in pays one round trip, not three.
+    const logged = audit ? sql`, logged AS (${auditFrom("created", audit, audit.at)})` : sql``;
+    const reset =
+      resetRateLimitKeys.length > 0
+        ? sql`, reset AS (DELETE FROM authsome_rate_limits WHERE key IN (${sql.join(resetRateLimitKeys.map((key) => sql`${key}`), sql`, `)}))`
+        : sql``;
+    const result = await this.db.execute(sql`WITH created AS (${insert.getSQL()})${logged}${reset} SELECT * FROM created`);
+    return mapRow(sessions, rowsOf(result)[0] as Record<string, unknown>);
   }
 
   async findByTokenHash(tokenHash: string, now: Date): Promise<SessionWithUser | null> {
-    // The hot path: one indexed lookup on token_hash joined to the live user, and no write. Building the query with
-    // Drizzle on every call cost more CPU than the rest of the request; it is prepared once per store.
-    this.sessionCheck ??= prepareSessionCheck(this.db);
-    const [row] = await this.sessionCheck.execute({ tokenHash, now: now.toISOString() });
+    // The hot path: one indexed lookup on token_hash joined to the live user, and no write.
+    // Named: each connection parses and plans it once. Unnamed: only the built text is reused.
+    this.check ??= sessionCheck(this.db).prepare(this.options.prepared === false ? "" : "authsome_session_check");
+    const [row] = await this.check.execute({ tokenHash, now: now.toISOString() });
     return row ?? null;
   }
 
@@ -113,14 +135,7 @@ export class PgSessionsStore implements SessionsStore {
    * deleted session — in one statement.
    */
   private async revokeWhere(condition: SQL, reason: RefreshRevocationReason, now: Date, audit?: SessionAudit): Promise<number> {
-    const logged = audit
-      ? sql`, logged AS (
-          INSERT INTO authsome_audit_events (id, app_id, env_id, user_id, type, ip_address, user_agent, metadata, created_at)
-          SELECT ${newAuditId()}, app_id, env_id, user_id, ${audit.type}, ${audit.ipAddress}, ${audit.userAgent},
-                 ${JSON.stringify({ ...audit.metadata })}::jsonb || jsonb_build_object('sessionId', id), ${now}
-          FROM gone LIMIT 1
-        )`
-      : sql``;
+    const logged = audit ? sql`, logged AS (${auditFrom("gone", audit, now)})` : sql``;
     const result = await this.db.execute(sql`
       WITH gone AS (
         DELETE FROM authsome_sessions WHERE ${condition}
@@ -146,4 +161,13 @@ export class PgSessionsStore implements SessionsStore {
 /** An id for an audit row written by raw SQL (the schema's default lives in JavaScript). */
 function newAuditId(): string {
   return auditEvents.id.defaultFn?.() as string;
+}
+
+/** Appends one audit event for the (first) session row of the CTE `source`, with the session id in its metadata. */
+function auditFrom(source: "created" | "gone", audit: SessionAudit, at: Date): SQL {
+  return sql`
+    INSERT INTO authsome_audit_events (id, app_id, env_id, user_id, type, ip_address, user_agent, metadata, created_at)
+    SELECT ${newAuditId()}, app_id, env_id, user_id, ${audit.type}, ${audit.ipAddress}, ${audit.userAgent},
+           ${JSON.stringify({ ...audit.metadata })}::jsonb || jsonb_build_object('sessionId', id), ${at}
+    FROM ${sql.raw(source)} LIMIT 1`;
 }

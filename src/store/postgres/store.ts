@@ -23,15 +23,20 @@ export interface PostgresStoreOptions {
   migrate?: MigrateOptions;
   /** Overrides what `close()` does; by default it ends the Drizzle database's own client (pool or PGlite). */
   close?: () => Promise<void>;
+  /**
+   * The session check runs as a named prepared statement (parsed and planned once per connection). Set `false`
+   * behind a pooler that cannot carry them (PgBouncer before 1.21, or without `max_prepared_statements`). Default true.
+   */
+  preparedStatements?: boolean;
 }
 
 /** The sub-stores over one connection or transaction. */
-function repositories(db: AnyPgDatabase): StoreRepositories {
+function repositories(db: AnyPgDatabase, prepared: boolean): StoreRepositories {
   const repos: StoreRepositories = {
     db,
     mapError: toStoreError,
     users: guardMethods(new PgUsersStore(db)),
-    sessions: guardMethods(new PgSessionsStore(db)),
+    sessions: guardMethods(new PgSessionsStore(db, { prepared })),
     revokedRefreshTokens: guardMethods(new PgRevokedRefreshTokensStore(db)),
     verifications: guardMethods(new PgVerificationsStore(db)),
     passwordResets: guardMethods(new PgPasswordResetsStore(db)),
@@ -43,14 +48,14 @@ function repositories(db: AnyPgDatabase): StoreRepositories {
     ceremonies: guardMethods(new PgCeremoniesStore(db)),
     rateLimits: guardMethods(new PgRateLimitsStore(db)),
     auditEvents: guardMethods(new PgAuditEventsStore(db)),
-    transaction: (fn) => runTransaction(db, fn),
+    transaction: (fn) => runTransaction(db, fn, prepared),
   };
   return repos;
 }
 
-async function runTransaction<T>(db: AnyPgDatabase, fn: (tx: StoreRepositories) => Promise<T>): Promise<T> {
+async function runTransaction<T>(db: AnyPgDatabase, fn: (tx: StoreRepositories) => Promise<T>, prepared: boolean): Promise<T> {
   try {
-    return await db.transaction((tx) => fn(repositories(tx as unknown as AnyPgDatabase)));
+    return await db.transaction((tx) => fn(repositories(tx as unknown as AnyPgDatabase, prepared)));
   } catch (err) {
     // The caller's own errors pass through untouched; a failing BEGIN/COMMIT is mapped like any store call.
     throw isDriverError(err) ? toStoreError(err) : err;
@@ -72,7 +77,7 @@ export interface PostgresStore extends Store {}
  * ```
  */
 export function postgresStore(db: AnyPgDatabase, options: PostgresStoreOptions = {}): PostgresStore {
-  const repos = repositories(db);
+  const repos = repositories(db, options.preparedStatements ?? true);
   return {
     ...repos,
     migrate(...groups: MigrationGroup[]): Promise<MigrateResult> {

@@ -234,3 +234,25 @@ describe.skipIf(!isPostgres)(`sessions store under concurrency (PostgreSQL; ${is
     expect((await s.store.revokedRefreshTokens.find(session.refreshTokenHash))?.reason).toBe("rotated");
   });
 });
+
+describe.skipIf(!isPostgres)(`the session check as a prepared statement (PostgreSQL; ${isPostgres ? "running" : pgliteSkipReason})`, () => {
+  const preparedOn = async (pool: { query(text: string): Promise<{ rows: Array<{ name: string }> }> }) =>
+    (await pool.query("SELECT name FROM pg_prepared_statements")).rows.map((r) => r.name);
+
+  it("is prepared once per connection by name, and unnamed with preparedStatements: false (for poolers)", async () => {
+    const user = await seedUser(s.store, tenant);
+    const session = await seedSession(user.id);
+    const named = s.t.newPool(1); // one connection: the catalog query below sees that connection's statements
+    const store = postgresStore(named.db);
+    for (let i = 0; i < 3; i++) expect((await store.sessions.findByTokenHash(session.tokenHash, now))?.session.id).toBe(session.id);
+    expect(await preparedOn(named.pool)).toEqual(["authsome_session_check"]);
+
+    const unnamed = s.t.newPool(1);
+    const plain = postgresStore(unnamed.db, { preparedStatements: false });
+    expect((await plain.sessions.findByTokenHash(session.tokenHash, now))?.user.id).toBe(user.id);
+    expect(await plain.transaction((tx) => tx.sessions.findByTokenHash(session.tokenHash, now))).not.toBeNull();
+    expect(await preparedOn(unnamed.pool)).toEqual([]);
+    await named.pool.end();
+    await unnamed.pool.end();
+  });
+});
