@@ -29,7 +29,7 @@ export function domainAllowlist(domains: readonly string[]): AuthsomePlugin<Doma
     },
     setup(ctx) {
       ctx.router.use("/whoami", ctx.requireSession);
-      ctx.router.openapi(whoami, (c) => c.json({ email: c.var.auth.user.email }, 200));
+      ctx.router.openapi(whoami, (c) => c.json({ email: c.get("auth").user.email }, 200));
       return { isAllowed }; // merged into auth.api, typed
     },
   };

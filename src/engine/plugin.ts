@@ -10,7 +10,7 @@ import type { Context } from "hono";
 export interface PluginContext extends EngineContext {
   /** The router mounted at `config.basePath`; add routes with `router.openapi(route, handler)`. */
   readonly router: AuthsomeApp;
-  /** Route middleware: 401 `unauthorized` without a valid session; sets `c.var.auth`. */
+  /** Route middleware: 401 `unauthorized` without a valid session; sets `auth` (read `c.get("auth")`: `c.var` copies every variable on each access). */
   readonly requireSession: MiddlewareHandler<AuthsomeEnv>;
   /** Sets the session and refresh cookies of a newly issued session. */
   setSessionCookies(c: Context<AuthsomeEnv>, issued: IssuedSession): void;

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { RequestMeta } from "../engine/services/sessions.js";
 import type { SessionWithUser } from "../store/contract.js";
@@ -12,10 +12,10 @@ export interface AuthsomeVariables {
   auth: SessionWithUser;
 }
 
-/** `incoming` is set when served through `auth.nodeHandler` (node:http, Express, Fastify). */
+/** `incoming` and `outgoing` are set when served through `auth.nodeHandler` (node:http, Express, Fastify). */
 export interface AuthsomeEnv {
   Variables: AuthsomeVariables;
-  Bindings: { incoming?: IncomingMessage };
+  Bindings: { incoming?: IncomingMessage; outgoing?: ServerResponse };
 }
 
 /** Authsome's router; plugins add their routes to it. Typed locally, never by augmenting Hono's global maps. */

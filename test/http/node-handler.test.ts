@@ -146,8 +146,9 @@ describe("auth.nodeHandler on a listening node:http server", () => {
       headers: { authorization: `Bearer ${issued.sessionToken}`, "x-publishable-key": app.publishableKey as string },
     });
     expect(foreign.status).toBe(401);
-    const unknown = await fetch(`${direct.origin}${basePath}/session`, { headers: { "x-publishable-key": "pk_live_nope_nope_nope" } });
+    const unknown = await fetch(`${direct.origin}${basePath}/session`, { headers: { "x-publishable-key": "pk_live_nope_nope_nope", "x-request-id": "trace-42" } });
     expect(await unknown.json()).toMatchObject({ code: "invalid_publishable_key" });
+    expect(unknown.headers.get("x-request-id")).toBe("trace-42"); // set on the Node response, errors included
     const ok = await fetch(`${direct.origin}${basePath}/session`, { headers: { authorization: `Bearer ${issued.sessionToken}`, "user-agent": "agent/1" } });
     expect(ok.status).toBe(200);
   });

@@ -127,24 +127,24 @@ export function registerCoreRoutes(
 
   app.on("GET", "/session", requireSession); // per method: other methods on this path stay 404
   app.openapi(getSession, (c) => {
-    const { user, session } = c.var.auth;
+    const { user, session } = c.get("auth");
     return c.json({ user: toUserBody(user), session: toSessionBody(session) }, 200);
   });
 
   app.on("POST", "/signout", requireSession);
   app.openapi(signOut, async (c) => {
-    await api.signOut(c.var.auth.session, c.var.meta);
+    await api.signOut(c.get("auth").session, c.get("meta"));
     clearSessionCookies(c, config);
     return c.json({ status: "signed_out" as const }, 200);
   });
 
   app.openapi(refresh, async (c) => {
-    await ctx.protection.limit("refresh", c.var.meta);
+    await ctx.protection.limit("refresh", c.get("meta"));
     const body = c.req.valid("json") as { refresh_token?: string } | undefined;
     const token = body?.refresh_token ?? cookie(c, refreshCookie);
     if (!token) throw new AuthenticationError("invalid_refresh_token", "A refresh token is required");
     try {
-      const issued = await sessions.refresh(token, c.var.meta);
+      const issued = await sessions.refresh(token, c.get("meta"));
       setSessionCookies(c, config, issued, ctx.tenant().session);
       return c.json({ session_token: issued.sessionToken, refresh_token: issued.refreshToken, expires_at: issued.session.expiresAt.toISOString() }, 200);
     } catch (err) {
@@ -157,24 +157,24 @@ export function registerCoreRoutes(
   app.on("DELETE", "/sessions/:id", requireSession);
   app.openapi(listSessions, async (c) => {
     const query = c.req.valid("query");
-    const page = await sessions.list(c.var.auth.user.id, { limit: query.limit ?? 20, cursor: query.cursor ?? null });
-    const current = c.var.auth.session.id;
+    const page = await sessions.list(c.get("auth").user.id, { limit: query.limit ?? 20, cursor: query.cursor ?? null });
+    const current = c.get("auth").session.id;
     return c.json({ items: page.items.map((s) => toSessionBody(s, current)), next_cursor: page.nextCursor }, 200);
   });
   app.openapi(revokeSession, async (c) => {
-    await sessions.revoke(c.var.auth.user.id, c.req.valid("param").id);
+    await sessions.revoke(c.get("auth").user.id, c.req.valid("param").id);
     return c.json({ status: "ok" as const }, 200);
   });
   app.openapi(revokeOthers, async (c) => {
-    const revoked = await sessions.revokeOthers(c.var.auth.user.id, c.var.auth.session.id);
+    const revoked = await sessions.revokeOthers(c.get("auth").user.id, c.get("auth").session.id);
     return c.json({ status: "ok" as const, revoked }, 200);
   });
 
   app.on(["GET", "PATCH", "DELETE"], "/me", requireSession);
-  app.openapi(getMe, (c) => c.json(toUserBody(c.var.auth.user), 200));
+  app.openapi(getMe, (c) => c.json(toUserBody(c.get("auth").user), 200));
   app.openapi(patchMe, async (c) => {
     const body = c.req.valid("json");
-    const user = await api.updateUser(c.var.auth.user.id, {
+    const user = await api.updateUser(c.get("auth").user.id, {
       ...(body.first_name !== undefined ? { firstName: body.first_name } : {}),
       ...(body.last_name !== undefined ? { lastName: body.last_name } : {}),
       ...(body.image !== undefined ? { image: body.image } : {}),
@@ -184,7 +184,7 @@ export function registerCoreRoutes(
     return c.json(toUserBody(user), 200);
   });
   app.openapi(deleteMe, async (c) => {
-    await api.deleteUser(c.var.auth.user.id, c.var.meta);
+    await api.deleteUser(c.get("auth").user.id, c.get("meta"));
     clearSessionCookies(c, config);
     return c.json({ status: "deleted" as const }, 200);
   });

@@ -105,7 +105,7 @@ export function registerPasswordRoutes(ctx: PluginContext, passwords: PasswordSe
         ...(body.username !== undefined ? { username: body.username } : {}),
         ...(body.metadata !== undefined ? { metadata: body.metadata } : {}),
       },
-      c.var.meta,
+      c.get("meta"),
       appUrl(c),
     );
     if (result.verificationRequired) return c.json({ user: toUserBody(result.user), verification_required: true as const }, 201);
@@ -117,7 +117,7 @@ export function registerPasswordRoutes(ctx: PluginContext, passwords: PasswordSe
     const body = c.req.valid("json");
     const result = await passwords.signIn(
       "email" in body ? { email: body.email, password: body.password } : { username: body.username, password: body.password },
-      c.var.meta,
+      c.get("meta"),
     );
     ctx.setSessionCookies(c, result);
     return c.json(toAuthResponseBody(result), 200);
@@ -127,49 +127,49 @@ export function registerPasswordRoutes(ctx: PluginContext, passwords: PasswordSe
   router.openapi(changePassword, async (c) => {
     const body = c.req.valid("json");
     await passwords.changePassword(
-      c.var.auth.user,
+      c.get("auth").user,
       {
         currentPassword: body.current_password,
         newPassword: body.new_password,
         revokeOtherSessions: body.revoke_other_sessions ?? false,
-        currentSessionId: c.var.auth.session.id,
+        currentSessionId: c.get("auth").session.id,
       },
-      c.var.meta,
+      c.get("meta"),
     );
     return c.json(ok, 200);
   });
 
   router.openapi(forgotPassword, async (c) => {
-    await passwords.forgotPassword(c.req.valid("json").email, c.var.meta, appUrl(c));
+    await passwords.forgotPassword(c.req.valid("json").email, c.get("meta"), appUrl(c));
     return c.json(ok, 200);
   });
 
   router.openapi(resetPassword, async (c) => {
     const body = c.req.valid("json");
-    await passwords.resetPassword(body.token, body.new_password, c.var.meta);
+    await passwords.resetPassword(body.token, body.new_password, c.get("meta"));
     return c.json(ok, 200);
   });
 
   router.openapi(verifyEmail, async (c) => {
     const body = c.req.valid("json");
     if ("token" in body) {
-      await passwords.verifyEmailToken(body.token, c.var.meta);
+      await passwords.verifyEmailToken(body.token, c.get("meta"));
       return c.json(ok, 200);
     }
     if (body.email !== undefined) {
-      await passwords.verifyEmailCode({ email: body.email }, body.code, c.var.meta);
+      await passwords.verifyEmailCode({ email: body.email }, body.code, c.get("meta"));
       return c.json(ok, 200);
     }
     // A code without an email belongs to the signed-in user.
     const token = presentedSessionToken(c);
     const auth = token ? await ctx.sessions.check(token) : null;
     if (!auth) throw new AuthenticationError("unauthorized", "Sign in, or send the email with the code");
-    await passwords.verifyEmailCode({ user: auth.user }, body.code, c.var.meta);
+    await passwords.verifyEmailCode({ user: auth.user }, body.code, c.get("meta"));
     return c.json(ok, 200);
   });
 
   router.openapi(resend, async (c) => {
-    await passwords.resendVerification(c.req.valid("json").email, c.var.meta, appUrl(c));
+    await passwords.resendVerification(c.req.valid("json").email, c.get("meta"), appUrl(c));
     return c.json(ok, 200);
   });
 }
