@@ -141,8 +141,8 @@ export interface SessionAudit {
 export interface SessionCreationEffects {
   /** Appends this audit event for the new session's user, at `at`. */
   audit?: SessionAudit & { at: Date };
-  /** Deletes these `authsome_rate_limits` rows (e.g. the account's failed sign-in counter after a success). */
-  resetRateLimitKeys?: string[];
+  /** Deletes this `authsome_rate_limits` row (e.g. the account's failed sign-in counter after a success). */
+  resetRateLimitKey?: string;
 }
 
 export interface SessionsStore {
@@ -364,6 +364,11 @@ export interface StoreRepositories {
    * applies: conflicts, invalid references and values, unavailability — never a driver message).
    */
   mapError(err: unknown): AuthsomeError;
+  /**
+   * Whether hot statements run as named prepared statements (`postgresStore(db, { preparedStatements })`); a plugin's
+   * own hand-written statements follow it (see `runStatement`).
+   */
+  readonly preparedStatements: boolean;
   readonly users: UsersStore;
   readonly sessions: SessionsStore;
   readonly revokedRefreshTokens: RevokedRefreshTokensStore;

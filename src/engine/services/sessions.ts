@@ -14,8 +14,8 @@ export interface RequestMeta {
 export interface IssueEffects {
   /** An audit event for the user, with the session id added to its metadata. */
   audit?: { type: string; metadata?: Record<string, unknown> };
-  /** Rate-limit rows to delete, e.g. the account's failed sign-in counter. */
-  resetRateLimitKeys?: string[];
+  /** A rate-limit row to delete, e.g. the account's failed sign-in counter. */
+  resetRateLimitKey?: string;
 }
 
 /** A session with its tokens — the only moment the raw tokens exist outside the client. */
@@ -91,7 +91,7 @@ export function createSessionService(deps: SessionServiceDeps) {
         ...expiries(at, settings),
       }, {
         ...(effects.audit ? { audit: { ...effects.audit, ipAddress: meta.ipAddress, userAgent: meta.userAgent, at } } : {}),
-        ...(effects.resetRateLimitKeys ? { resetRateLimitKeys: effects.resetRateLimitKeys } : {}),
+        ...(effects.resetRateLimitKey ? { resetRateLimitKey: effects.resetRateLimitKey } : {}),
       });
       if (settings.maxActiveSessions !== null) await repos.sessions.evictOldest(user.id, settings.maxActiveSessions, at);
       return { session, sessionToken: tokens.sessionToken, refreshToken: tokens.refreshToken };

@@ -166,7 +166,7 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
       // The session, its audit event and the reset of the failed-attempt counter: one statement.
       const issued = await ctx.sessions.issue(user, meta, store, {
         audit: { type: "signin.succeeded" },
-        ...(candidate.attempts > 0 ? { resetRateLimitKeys: [lockoutKeys.attempts(user.id)] } : {}),
+        ...(candidate.attempts > 0 ? { resetRateLimitKey: lockoutKeys.attempts(user.id) } : {}),
       });
       await ctx.hooks.after("signIn.after", { user, session: issued.session, meta }, store);
       return { user, ...issued };

@@ -1,9 +1,9 @@
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { type LimitSpec, lockoutKeyPrefixes } from "../../engine/services/protection.js";
-import { rateLimits } from "../../schema/rate-limits.js";
 import { users } from "../../schema/users.js";
 import type { StoreRepositories, User } from "../../store/contract.js";
-import { mapRow, rowsOf } from "../../store/postgres/rows.js";
+import { runStatement, type Statement } from "../../store/postgres/prepared.js";
+import { mapRow } from "../../store/postgres/rows.js";
 import { passwordHashes } from "./schema.js";
 
 /** A user found for sign-in, with everything the decision needs from one statement. */
@@ -34,13 +34,49 @@ export interface AttemptWindow {
  * the caller mapped by the store, like the core sub-stores'.
  */
 /** A counter row's upsert: a new window once the stored one has expired, else one more hit. */
-const stale = sql`authsome_rate_limits.expires_at <= excluded.window_started_at`;
-const countOnConflict = sql`ON CONFLICT (key) DO UPDATE SET
-  hits = CASE WHEN ${stale} THEN 1 ELSE authsome_rate_limits.hits + 1 END,
-  window_started_at = CASE WHEN ${stale} THEN excluded.window_started_at ELSE authsome_rate_limits.window_started_at END,
-  expires_at = CASE WHEN ${stale} THEN excluded.expires_at ELSE authsome_rate_limits.expires_at END`;
+const countOnConflict = `ON CONFLICT (key) DO UPDATE SET
+  hits = CASE WHEN authsome_rate_limits.expires_at <= excluded.window_started_at THEN 1 ELSE authsome_rate_limits.hits + 1 END,
+  window_started_at = CASE WHEN authsome_rate_limits.expires_at <= excluded.window_started_at
+                      THEN excluded.window_started_at ELSE authsome_rate_limits.window_started_at END,
+  expires_at = CASE WHEN authsome_rate_limits.expires_at <= excluded.window_started_at
+               THEN excluded.expires_at ELSE authsome_rate_limits.expires_at END`;
 
-export function passwordStore(repos: Pick<StoreRepositories, "db" | "mapError">) {
+/**
+ * The sign-in lookup (prepared: planning these CTEs cost the database more than running them). $1 IP key, $2 now,
+ * $3 its window's end, $4 whether the IP is counted, $5 app, $6 environment, $7 the IP limit, $8 the attempt
+ * window's end, $9 whether attempts are counted, $10 the email or username.
+ */
+function signInStatement(name: string, identity: string): Statement {
+  return {
+    name,
+    text: `WITH ip_hit AS (
+        INSERT INTO authsome_rate_limits (key, hits, window_started_at, expires_at)
+        SELECT $1, 1, $2, $3 WHERE $4
+        ${countOnConflict}
+        RETURNING hits, expires_at
+      ), candidate AS (
+        SELECT u.*, ph.hash AS password_hash, lk.expires_at AS locked_until
+        FROM authsome_users u
+        LEFT JOIN authsome_password_hashes ph ON ph.user_id = u.id AND ph.replaced_at IS NULL
+        LEFT JOIN authsome_rate_limits lk ON lk.key = '${lockoutKeyPrefixes.lock}' || u.id AND lk.expires_at > $2
+        WHERE u.app_id = $5 AND u.env_id = $6 AND ${identity} AND u.deleted_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM ip_hit WHERE hits > $7)
+        LIMIT 1
+      ), attempt AS (
+        INSERT INTO authsome_rate_limits (key, hits, window_started_at, expires_at)
+        SELECT '${lockoutKeyPrefixes.attempts}' || id, 1, $2, $8 FROM candidate
+        WHERE locked_until IS NULL AND $9
+        ${countOnConflict}
+        RETURNING hits
+      )
+      SELECT c.*, (SELECT hits FROM attempt) AS attempts, ip.hits AS ip_hits, ip.expires_at AS ip_reset_at
+      FROM (SELECT 1) AS one LEFT JOIN candidate c ON true LEFT JOIN ip_hit ip ON true`,
+  };
+}
+const signInByEmail = signInStatement("authsome_signin_by_email", "u.email = $10");
+const signInByUsername = signInStatement("authsome_signin_by_username", "u.username = $10 AND u.username <> ''");
+
+export function passwordStore(repos: Pick<StoreRepositories, "db" | "mapError" | "preparedStatements">) {
   const { db } = repos;
   const queries = {
     /**
@@ -54,33 +90,19 @@ export function passwordStore(repos: Pick<StoreRepositories, "db" | "mapError">)
       counting: AttemptWindow | false,
       ipLimit: LimitSpec | null = null,
     ): Promise<SignInLookup> {
-      const identity = by.email !== undefined ? sql`u.email = ${by.email}` : sql`u.username = ${by.username ?? ""} AND u.username <> ''`;
-      const windowEnd = new Date(now.getTime() + (counting ? counting.windowSeconds : 0) * 1000);
-      const ipWindowEnd = new Date(now.getTime() + (ipLimit ? ipLimit.windowSeconds : 0) * 1000);
-      const result = await db.execute(sql`
-        WITH ip_hit AS (
-          INSERT INTO ${rateLimits} (key, hits, window_started_at, expires_at)
-          SELECT ${ipLimit?.key ?? ""}, 1, ${now}, ${ipWindowEnd} WHERE ${ipLimit !== null}
-          ${countOnConflict}
-          RETURNING hits, expires_at
-        ), candidate AS (
-          SELECT u.*, ph.hash AS password_hash, lk.expires_at AS locked_until
-          FROM ${users} u
-          LEFT JOIN ${passwordHashes} ph ON ph.user_id = u.id AND ph.replaced_at IS NULL
-          LEFT JOIN ${rateLimits} lk ON lk.key = ${lockoutKeyPrefixes.lock} || u.id AND lk.expires_at > ${now}
-          WHERE u.app_id = ${by.appId} AND u.env_id = ${by.envId} AND ${identity} AND u.deleted_at IS NULL
-            AND NOT EXISTS (SELECT 1 FROM ip_hit WHERE hits > ${ipLimit?.limit ?? 0})
-          LIMIT 1
-        ), attempt AS (
-          INSERT INTO ${rateLimits} (key, hits, window_started_at, expires_at)
-          SELECT ${lockoutKeyPrefixes.attempts} || id, 1, ${now}, ${windowEnd} FROM candidate
-          WHERE locked_until IS NULL AND ${counting !== false}
-          ${countOnConflict}
-          RETURNING hits
-        )
-        SELECT c.*, (SELECT hits FROM attempt) AS attempts, ip.hits AS ip_hits, ip.expires_at AS ip_reset_at
-        FROM (SELECT 1) AS one LEFT JOIN candidate c ON true LEFT JOIN ip_hit ip ON true`);
-      const row = rowsOf(result)[0] as Record<string, unknown>;
+      const byEmail = by.email !== undefined;
+      const [row] = (await runStatement(repos, byEmail ? signInByEmail : signInByUsername, [
+        ipLimit?.key ?? "",
+        now,
+        new Date(now.getTime() + (ipLimit ? ipLimit.windowSeconds : 0) * 1000),
+        ipLimit !== null,
+        by.appId,
+        by.envId,
+        ipLimit?.limit ?? 0,
+        new Date(now.getTime() + (counting ? counting.windowSeconds : 0) * 1000),
+        counting !== false,
+        byEmail ? by.email : (by.username ?? ""),
+      ])) as [Record<string, unknown>];
       const rateLimit = row.ip_hits === null || row.ip_hits === undefined ? null : { count: Number(row.ip_hits), resetAt: new Date(row.ip_reset_at as string) };
       if (row.id === null || row.id === undefined) return { candidate: null, rateLimit };
       return {

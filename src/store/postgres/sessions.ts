@@ -15,6 +15,7 @@ import type {
 } from "../contract.js";
 import { auditEvents } from "../../schema/audit-events.js";
 import { allOf, keyset, toPage } from "./pagination.js";
+import { runStatement, type Statement } from "./prepared.js";
 import { mapRow, rowsOf } from "./rows.js";
 
 /** The session check: the unexpired session by token hash joined to its live user. */
@@ -37,17 +38,34 @@ export class PgSessionsStore implements SessionsStore {
   ) {}
 
   async create(input: NewSession, effects: SessionCreationEffects = {}): Promise<Session> {
-    const insert = this.db.insert(sessions).values(input).returning();
-    const { audit, resetRateLimitKeys = [] } = effects;
-    if (!audit && resetRateLimitKeys.length === 0) return (await insert)[0] as Session;
-    // One statement for the session and its side effects: a sign-in pays one round trip, not three.
-    const logged = audit ? sql`, logged AS (${auditFrom("created", audit, audit.at)})` : sql``;
-    const reset =
-      resetRateLimitKeys.length > 0
-        ? sql`, reset AS (DELETE FROM authsome_rate_limits WHERE key IN (${sql.join(resetRateLimitKeys.map((key) => sql`${key}`), sql`, `)}))`
-        : sql``;
-    const result = await this.db.execute(sql`WITH created AS (${insert.getSQL()})${logged}${reset} SELECT * FROM created`);
-    return mapRow(sessions, rowsOf(result)[0] as Record<string, unknown>);
+    const { audit, resetRateLimitKey } = effects;
+    if (!audit && !resetRateLimitKey) return (await this.db.insert(sessions).values(input).returning())[0] as Session;
+    // One prepared statement for the session and its side effects: a sign-in pays one round trip, not three.
+    const [row] = await runStatement({ db: this.db, preparedStatements: this.options.prepared !== false }, createWithEffects, [
+      input.id ?? (sessions.id.defaultFn?.() as string),
+      input.appId,
+      input.envId,
+      input.userId,
+      input.orgId ?? null,
+      input.tokenHash,
+      input.refreshTokenHash,
+      input.familyId,
+      input.ipAddress ?? "",
+      input.userAgent ?? "",
+      input.deviceId ?? null,
+      input.impersonatedBy ?? null,
+      input.expiresAt,
+      input.refreshExpiresAt,
+      newAuditId(),
+      audit?.type ?? "",
+      audit?.ipAddress ?? "",
+      audit?.userAgent ?? "",
+      JSON.stringify({ ...audit?.metadata }),
+      audit?.at ?? new Date(0),
+      audit !== undefined,
+      resetRateLimitKey ?? null,
+    ]);
+    return mapRow(sessions, row as Record<string, unknown>);
   }
 
   async findByTokenHash(tokenHash: string, now: Date): Promise<SessionWithUser | null> {
@@ -157,6 +175,24 @@ export class PgSessionsStore implements SessionsStore {
     return rows.length;
   }
 }
+
+/** A new session with, optionally, its audit event ($21) and the reset of one rate-limit counter ($22). */
+const createWithEffects: Statement = {
+  name: "authsome_session_create",
+  text: `WITH created AS (
+      INSERT INTO authsome_sessions (id, app_id, env_id, user_id, org_id, token_hash, refresh_token_hash, family_id,
+                                     ip_address, user_agent, device_id, impersonated_by, expires_at, refresh_expires_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+      RETURNING *
+    ), logged AS (
+      INSERT INTO authsome_audit_events (id, app_id, env_id, user_id, type, ip_address, user_agent, metadata, created_at)
+      SELECT $15, app_id, env_id, user_id, $16, $17, $18, $19::jsonb || jsonb_build_object('sessionId', id), $20
+      FROM created WHERE $21
+    ), reset AS (
+      DELETE FROM authsome_rate_limits WHERE key = $22
+    )
+    SELECT * FROM created`,
+};
 
 /** An id for an audit row written by raw SQL (the schema's default lives in JavaScript). */
 function newAuditId(): string {

@@ -35,6 +35,7 @@ function repositories(db: AnyPgDatabase, prepared: boolean): StoreRepositories {
   const repos: StoreRepositories = {
     db,
     mapError: toStoreError,
+    preparedStatements: prepared,
     users: guardMethods(new PgUsersStore(db)),
     sessions: guardMethods(new PgSessionsStore(db, { prepared })),
     revokedRefreshTokens: guardMethods(new PgRevokedRefreshTokensStore(db)),

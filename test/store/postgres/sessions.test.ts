@@ -62,6 +62,27 @@ describe("sessions store", () => {
     expect(await s.store.sessions.findByTokenHash(session.tokenHash, now)).toBeNull();
   });
 
+  it("creates a session with its audit event and a rate-limit reset in one statement", async () => {
+    const user = await seedUser(s.store, tenant);
+    await s.store.rateLimits.hit(`signin-attempts:${user.id}`, 900, now);
+    await s.store.rateLimits.hit("someone-else", 900, now);
+    s.t.counter.reset();
+    const session = await s.store.sessions.create(
+      { appId: tenant.app.id, envId: tenant.env.id, userId: user.id, tokenHash: fakeHash(), refreshTokenHash: fakeHash(), familyId: "fam_fx", ipAddress: "192.0.2.1", expiresAt: later(hour), refreshExpiresAt: later(24 * hour) },
+      { audit: { type: "signin.succeeded", ipAddress: "192.0.2.1", userAgent: "ua", metadata: { via: "test" }, at: now }, resetRateLimitKey: `signin-attempts:${user.id}` },
+    );
+    expect(s.t.counter.count).toBe(1);
+    expect(session).toMatchObject({ userId: user.id, ipAddress: "192.0.2.1", userAgent: "", familyId: "fam_fx", orgId: null });
+    expect(session.id).toMatch(/^ases_/);
+    expect(session.createdAt).toBeInstanceOf(Date);
+    expect(await s.store.sessions.findById(session.id)).toEqual(session);
+    const events = await s.store.auditEvents.list({ appId: tenant.app.id, userId: user.id });
+    expect(events.items).toHaveLength(1);
+    expect(events.items[0]).toMatchObject({ type: "signin.succeeded", ipAddress: "192.0.2.1", userAgent: "ua", metadata: { via: "test", sessionId: session.id }, createdAt: now });
+    expect(await s.store.rateLimits.peek(`signin-attempts:${user.id}`, now)).toBeNull();
+    expect(await s.store.rateLimits.peek("someone-else", now)).not.toBeNull();
+  });
+
   it("checks a session in exactly one SQL statement", async () => {
     const user = await seedUser(s.store, tenant);
     const session = await seedSession(user.id);
@@ -245,12 +266,19 @@ describe.skipIf(!isPostgres)(`the session check as a prepared statement (Postgre
     const named = s.t.newPool(1); // one connection: the catalog query below sees that connection's statements
     const store = postgresStore(named.db);
     for (let i = 0; i < 3; i++) expect((await store.sessions.findByTokenHash(session.tokenHash, now))?.session.id).toBe(session.id);
-    expect(await preparedOn(named.pool)).toEqual(["authsome_session_check"]);
+    const withEffects = (repos: typeof store) =>
+      repos.sessions.create(
+        { appId: tenant.app.id, envId: tenant.env.id, userId: user.id, tokenHash: fakeHash(), refreshTokenHash: fakeHash(), familyId: "fam_p", expiresAt: later(hour), refreshExpiresAt: later(2 * hour) },
+        { audit: { type: "test.signed_in", ipAddress: "", userAgent: "", at: now } },
+      );
+    await withEffects(store);
+    expect((await preparedOn(named.pool)).sort()).toEqual(["authsome_session_check", "authsome_session_create"]);
 
     const unnamed = s.t.newPool(1);
     const plain = postgresStore(unnamed.db, { preparedStatements: false });
     expect((await plain.sessions.findByTokenHash(session.tokenHash, now))?.user.id).toBe(user.id);
     expect(await plain.transaction((tx) => tx.sessions.findByTokenHash(session.tokenHash, now))).not.toBeNull();
+    await withEffects(plain);
     expect(await preparedOn(unnamed.pool)).toEqual([]);
     await named.pool.end();
     await unnamed.pool.end();
