@@ -1,5 +1,6 @@
 import type { Context } from "hono";
-import { deleteCookie, setCookie } from "hono/cookie";
+import { setCookie } from "hono/cookie";
+import { type CookieOptions, serialize } from "hono/utils/cookie";
 import type { ResolvedConfig } from "../engine/config.js";
 import type { IssuedSession } from "../engine/services/sessions.js";
 import type { SessionSettings } from "../engine/tenants.js";
@@ -20,14 +21,21 @@ function base(c: Context<AuthsomeEnv>, config: ResolvedConfig) {
   };
 }
 
+/** Sets a cookie — on node:http straight onto the response, sparing a Fetch Headers object per sign-in. */
+function putCookie(c: Context<AuthsomeEnv>, name: string, value: string, options: CookieOptions & { path: string }): void {
+  const outgoing = c.env?.outgoing;
+  if (outgoing) outgoing.appendHeader("set-cookie", serialize(name, value, options));
+  else setCookie(c, name, value, options);
+}
+
 /**
  * The two cookies of the contract: the session token site-wide, the refresh token only for the refresh route; their
  * lifetimes are the app's session TTLs.
  */
 export function setSessionCookies(c: Context<AuthsomeEnv>, config: ResolvedConfig, issued: IssuedSession, ttl: SessionSettings): void {
   const opts = base(c, config);
-  setCookie(c, sessionCookie, issued.sessionToken, { ...opts, path: "/", maxAge: ttl.tokenTtlSeconds });
-  setCookie(c, refreshCookie, issued.refreshToken, {
+  putCookie(c, sessionCookie, issued.sessionToken, { ...opts, path: "/", maxAge: ttl.tokenTtlSeconds });
+  putCookie(c, refreshCookie, issued.refreshToken, {
     ...opts,
     path: `${config.basePath}/refresh`,
     maxAge: ttl.refreshTokenTtlSeconds,
@@ -36,6 +44,6 @@ export function setSessionCookies(c: Context<AuthsomeEnv>, config: ResolvedConfi
 
 export function clearSessionCookies(c: Context<AuthsomeEnv>, config: ResolvedConfig): void {
   const opts = base(c, config);
-  deleteCookie(c, sessionCookie, { ...opts, path: "/" });
-  deleteCookie(c, refreshCookie, { ...opts, path: `${config.basePath}/refresh` });
+  putCookie(c, sessionCookie, "", { ...opts, path: "/", maxAge: 0 });
+  putCookie(c, refreshCookie, "", { ...opts, path: `${config.basePath}/refresh`, maxAge: 0 });
 }

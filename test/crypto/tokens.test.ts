@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { generateNumericCode, generateToken, hashToken, isEqualHash, type RandomSource } from "../../src/crypto/tokens.js";
+import { defaultRandomSource, generateNumericCode, generateToken, hashToken, isEqualHash, type RandomSource } from "../../src/crypto/tokens.js";
 
 /** A source that hands out `draws` in order and records each requested size. */
 function scriptedSource(...draws: number[][]): RandomSource & { sizes: number[] } {
@@ -57,6 +57,25 @@ describe("generateToken", () => {
 
   it("rejects a random source that returns fewer than 32 bytes", () => {
     expect(() => generateToken("as_", scriptedSource(new Array(31).fill(0)))).toThrow(TypeError);
+  });
+
+  it("hands out pooled randomness once: exact sizes, across refills, copies that later draws never touch", () => {
+    const first = defaultRandomSource(32);
+    const kept = Buffer.from(first);
+    const seen = new Set<string>();
+    let bytes = 0;
+    for (const size of [1, 7, 32, 33, 64, 100, 1024, 2048, 5000]) {
+      for (let i = 0; i < 40; i++) {
+        const draw = defaultRandomSource(size);
+        expect(draw.length).toBe(size);
+        bytes += size;
+        if (size >= 32) seen.add(Buffer.from(draw).toString("hex"));
+      }
+    }
+    expect(bytes).toBeGreaterThan(4096 * 10); // many pool refills
+    expect(seen.size).toBe(40 * 7); // no draw of 32+ bytes was ever handed out twice
+    expect(Buffer.from(first).equals(kept)).toBe(true);
+    expect(kept.some((b) => b !== 0)).toBe(true);
   });
 
   it("produces 1,000 distinct tokens from the default source", () => {
