@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, lte, sql, type SQL } from "drizzle-orm";
+import { and, eq, getTableColumns, gt, lte, sql, type SQL } from "drizzle-orm";
 import type { AnyPgDatabase } from "../../migrate/runner.js";
 import { sessions, type RefreshRevocationReason } from "../../schema/sessions.js";
 import { users } from "../../schema/users.js";
@@ -18,30 +18,40 @@ import { allOf, keyset, toPage } from "./pagination.js";
 import { runStatement, type Statement } from "./prepared.js";
 import { mapRow, rowsOf } from "./rows.js";
 
-/** The session check: the unexpired session by token hash joined to its live user. */
-function sessionCheck(db: AnyPgDatabase) {
-  return db
-    .select({ session: sessions, user: users })
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .where(and(eq(sessions.tokenHash, sql.placeholder("tokenHash")), gt(sessions.expiresAt, sql.placeholder("now")), isNull(users.deletedAt)))
-    .limit(1);
+/** Every column of `table` from alias `alias`, each renamed `<alias>_<column>` (both tables have an `id`). */
+function aliased(table: typeof sessions | typeof users, alias: string): string {
+  return Object.values(getTableColumns(table))
+    .map((column) => `${alias}."${column.name}" AS "${alias}_${column.name}"`)
+    .join(", ");
 }
 
+/**
+ * The session check: the unexpired session by token hash joined to its live user. Hand-written and prepared by
+ * name: under load, building it with Drizzle and mapping Drizzle's result cost a tenth of the request's CPU.
+ */
+const sessionCheck: Statement = {
+  name: "authsome_session_check",
+  text: `SELECT ${aliased(sessions, "s")}, ${aliased(users, "u")}
+    FROM authsome_sessions s JOIN authsome_users u ON u.id = s.user_id
+    WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.deleted_at IS NULL
+    LIMIT 1`,
+};
+
 export class PgSessionsStore implements SessionsStore {
-  // Built on first use, then reused: rebuilding the query on every call cost more CPU than the rest of the request.
-  private check: { execute(values: { tokenHash: string; now: string }): Promise<SessionWithUser[]> } | undefined;
+  private readonly statementOptions: { db: AnyPgDatabase; preparedStatements: boolean };
 
   constructor(
     private readonly db: AnyPgDatabase,
-    private readonly options: { prepared?: boolean } = {},
-  ) {}
+    options: { prepared?: boolean } = {},
+  ) {
+    this.statementOptions = { db, preparedStatements: options.prepared !== false };
+  }
 
   async create(input: NewSession, effects: SessionCreationEffects = {}): Promise<Session> {
     const { audit, resetRateLimitKey } = effects;
     if (!audit && !resetRateLimitKey) return (await this.db.insert(sessions).values(input).returning())[0] as Session;
     // One prepared statement for the session and its side effects: a sign-in pays one round trip, not three.
-    const [row] = await runStatement({ db: this.db, preparedStatements: this.options.prepared !== false }, createWithEffects, [
+    const [row] = await runStatement(this.statementOptions, createWithEffects, [
       input.id ?? (sessions.id.defaultFn?.() as string),
       input.appId,
       input.envId,
@@ -70,10 +80,8 @@ export class PgSessionsStore implements SessionsStore {
 
   async findByTokenHash(tokenHash: string, now: Date): Promise<SessionWithUser | null> {
     // The hot path: one indexed lookup on token_hash joined to the live user, and no write.
-    // Named: each connection parses and plans it once. Unnamed: only the built text is reused.
-    this.check ??= sessionCheck(this.db).prepare(this.options.prepared === false ? "" : "authsome_session_check");
-    const [row] = await this.check.execute({ tokenHash, now: now.toISOString() });
-    return row ?? null;
+    const [row] = await runStatement(this.statementOptions, sessionCheck, [tokenHash, now]);
+    return row ? { session: mapRow(sessions, row, "s_"), user: mapRow(users, row, "u_") } : null;
   }
 
   async findByRefreshTokenHash(refreshTokenHash: string, now: Date): Promise<Session | null> {
