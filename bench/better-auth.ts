@@ -279,7 +279,7 @@ export async function startBetterAuth(options: BetterAuthOptions): Promise<Bette
     const url = await listen(server);
     server.on("request", toNodeHandler(createAuth(pool, url)));
     const cookies = await seedSessions(url, options.sessions);
-    await pool.query("ANALYZE"); // planner statistics, as autovacuum would have them in production
+    await pool.query("VACUUM (ANALYZE)"); // statistics as production has them, and no autovacuum pass mid-run
     if (cookies[0] !== undefined) await verifyCookie(url, cookies[0]);
     return { url, sessionPath, cookies, close };
   } catch (error) {

@@ -89,7 +89,7 @@ function readSettings(): Settings {
   return {
     mode: quick ? "quick" : "full",
     seconds: positive("seconds", values.seconds, quick ? 3 : 10),
-    warmupSeconds: quick ? 1 : 2,
+    warmupSeconds: quick ? 1 : 4,
     connections,
     signInConnections: Math.round(positive("signin-connections", values["signin-connections"], 32)),
     reps,
@@ -226,7 +226,7 @@ async function seedDatabase(harness: Harness, settings: Settings): Promise<Seede
     sessions: settings.sessions,
     insertConcurrency: benchPoolSize,
   });
-  await harness.pool.query("ANALYZE"); // planner statistics, as autovacuum would have them in production
+  await harness.pool.query("VACUUM (ANALYZE)"); // statistics as production has them, and no autovacuum pass mid-run
   const phcRow = await harness.pool.query<{ hash: string }>("SELECT hash FROM authsome_password_hashes WHERE user_id = $1", [seeded.users[0]!.id]);
   return { ...seeded, phc: phcRow.rows[0]!.hash };
 }
@@ -387,14 +387,15 @@ async function warmUp(targets: Target[], connections: number, settings: Settings
 
 /**
  * Measures every target at every connection count: `reps` repetitions, each running the targets one after
- * another, after a warm-up of each. `quiet` resolves when no set-up work is left running beside the servers (the
- * warm-up may overlap it; the measured runs may not).
+ * another, after a warm-up of each at that count. `quiet` resolves when no set-up work is left running beside the
+ * servers; warm-ups and measured runs wait for it.
  */
 async function measureInterleaved(targets: Target[], connectionCounts: number[], settings: Settings, what: string, quiet?: Promise<unknown>) {
-  await warmUp(targets, connectionCounts[0]!, settings, what);
   await quiet;
   const out: Record<string, Record<string, LoadResult[]>> = {};
   for (const connections of connectionCounts) {
+    // At every connection count, with nothing else running: a server's JIT and heap settle at the load they serve.
+    await warmUp(targets, connections, settings, what);
     const runs: Record<string, LoadResult[]> = Object.fromEntries(targets.map((t) => [t.key, []]));
     for (let rep = 1; rep <= settings.reps; rep++) {
       for (const target of targets) {
@@ -876,7 +877,7 @@ async function measureWithServers(settings: Settings, databases: RunDatabases, p
     checkpoint();
 
     // Statement counts do not mind the pagination insert still running; timings do: the session check's measured
-    // runs wait for it (its warm-up does not).
+    // runs and their warm-ups wait for it.
     partial.round_trips = await phase("round trips", () => measureRoundTrips(harness, settings.roundTripReps));
     const seededPagination = background(
       paginationSeed.then((seed) => {
