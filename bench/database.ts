@@ -14,14 +14,40 @@ export interface BenchDatabase {
   counter: QueryCounter;
 }
 
-export async function withBenchDatabase<T>(fn: (bench: BenchDatabase) => Promise<T>, poolSize = 4): Promise<T> {
-  const name = `authsome_bench_${randomBytes(4).toString("hex")}`;
+/** A fresh database on the bench server, named after `label`. */
+export interface CreatedDatabase {
+  name: string;
+  url: string;
+}
+
+export async function withAdmin<T>(fn: (admin: pg.Client) => Promise<T>): Promise<T> {
   const admin = new pg.Client({ connectionString: benchAdminUrl });
   await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.end();
+  }
+}
+
+export async function createBenchDatabase(label = "db"): Promise<CreatedDatabase> {
+  const name = `authsome_bench_${label}_${randomBytes(4).toString("hex")}`;
+  await withAdmin((admin) => admin.query(`CREATE DATABASE "${name}"`));
   const url = new URL(benchAdminUrl);
   url.pathname = `/${name}`;
-  const pool = new pg.Pool({ connectionString: url.toString(), max: poolSize });
+  return { name, url: url.toString() };
+}
+
+/** Drops it even with clients still connected; a failure is reported, never thrown (clean-up must go on). */
+export async function dropBenchDatabase(database: CreatedDatabase): Promise<void> {
+  await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS "${database.name}" WITH (FORCE)`)).catch((error: unknown) => {
+    console.error(`bench: could not drop database ${database.name}: ${String(error)}`);
+  });
+}
+
+export async function withBenchDatabase<T>(fn: (bench: BenchDatabase) => Promise<T>, poolSize = 4): Promise<T> {
+  const database = await createBenchDatabase();
+  const pool = new pg.Pool({ connectionString: database.url, max: poolSize });
   pool.on("error", () => {}); // DROP ... WITH (FORCE) may reach a closing client first
   const counter = countQueries(pool);
   try {
@@ -29,8 +55,7 @@ export async function withBenchDatabase<T>(fn: (bench: BenchDatabase) => Promise
     return await fn({ db: drizzle(pool), pool, counter });
   } finally {
     await pool.end();
-    await admin.query(`DROP DATABASE "${name}" WITH (FORCE)`);
-    await admin.end();
+    await dropBenchDatabase(database);
   }
 }
 

@@ -31,7 +31,15 @@ import type { Store, User } from "../src/store/contract.js";
 import { createPool } from "../src/store/postgres/pool.js";
 import { postgresStore } from "../src/store/postgres/store.js";
 import { countPool, type QueryCounter } from "../src/store/query-counter.js";
-import { type BenchDatabase, benchAdminUrl, median, withBenchDatabase } from "./database.js";
+import {
+  type BenchDatabase,
+  type CreatedDatabase,
+  createBenchDatabase,
+  dropBenchDatabase,
+  median,
+  withAdmin,
+  withBenchDatabase,
+} from "./database.js";
 import { type LoadRequest, type LoadResult, runLoad } from "./load.js";
 import { measureMigrations, measureStart, type MigrationSamples, type StartSample } from "./migrate.js";
 import { measurePagination, pct, type PaginationResult, seedPaginationUsers } from "./store.js";
@@ -154,35 +162,6 @@ function checkpoint(): void {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Databases of the run (on the BENCH_DATABASE_URL server)
-
-interface Database {
-  name: string;
-  url: string;
-}
-
-async function withAdmin<T>(fn: (admin: pg.Client) => Promise<T>): Promise<T> {
-  const admin = new pg.Client({ connectionString: benchAdminUrl });
-  await admin.connect();
-  try {
-    return await fn(admin);
-  } finally {
-    await admin.end();
-  }
-}
-
-async function createDatabase(label: string): Promise<Database> {
-  const name = `authsome_bench_${label}_${randomBytes(4).toString("hex")}`;
-  await withAdmin((admin) => admin.query(`CREATE DATABASE "${name}"`));
-  const url = new URL(benchAdminUrl);
-  url.pathname = `/${name}`;
-  return { name, url: url.toString() };
-}
-
-async function dropDatabase(database: Database): Promise<void> {
-  await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS "${database.name}" WITH (FORCE)`)).catch((error: unknown) => {
-    console.error(`bench: could not drop database ${database.name}: ${String(error)}`);
-  });
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // The harness's own engine: same configuration as the Authsome server, on a pool whose statements are counted.
@@ -834,7 +813,7 @@ function background<T>(promise: Promise<T>): Promise<T> {
 async function seedAndStartServers(
   harness: Harness,
   settings: Settings,
-  app: Database,
+  app: CreatedDatabase,
   earlier: { betterAuth: Promise<ServerProcess<BetterAuthDetails>>; pglite: Promise<ServerProcess<AuthsomePgliteDetails>> | undefined },
 ): Promise<{ seeded: Seeded; servers: Servers }> {
   const authsome = background(spawnServer("authsome", { databaseUrl: app.url, poolSize: benchPoolSize }));
@@ -847,8 +826,8 @@ async function seedAndStartServers(
 }
 
 interface RunDatabases {
-  app: Database;
-  betterAuth: Database;
+  app: CreatedDatabase;
+  betterAuth: CreatedDatabase;
   pagination: BenchDatabase;
 }
 
@@ -964,17 +943,17 @@ async function main(): Promise<number> {
   const machine = await describeMachine();
   printPreamble(settings, machine);
 
-  const created: Database[] = [];
+  const created: CreatedDatabase[] = [];
   const partial: Partial<Results> = {};
   try {
-    const app = await createDatabase("app").then((db) => (created.push(db), db));
-    const betterAuth = await createDatabase("better_auth").then((db) => (created.push(db), db));
+    const app = await createBenchDatabase("app").then((db) => (created.push(db), db));
+    const betterAuth = await createBenchDatabase("better_auth").then((db) => (created.push(db), db));
     await withBenchDatabase((pagination) => measureWithServers(settings, { app, betterAuth, pagination }, partial), 2);
     checkpoint();
     partial.migrations = await phase("migrations", () => measureAllMigrations(settings));
   } finally {
     await stopAllServers();
-    for (const database of created) await dropDatabase(database);
+    for (const database of created) await dropBenchDatabase(database);
   }
 
   const results: Results = {

@@ -2,6 +2,7 @@ import { createHash, hkdfSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { createSealer, decryptAesGcm, deriveKey, encryptAesGcm, type SealContext } from "../../src/crypto/sealing.js";
 import type { RandomSource } from "../../src/crypto/tokens.js";
+import { thrown } from "../support/errors.js";
 
 const OLD_SECRET = "old-secret-0123456789abcdef0123456789";
 const NEW_SECRET = "new-secret-0123456789abcdef0123456789";
@@ -10,14 +11,6 @@ const SEALED_FORMAT = /^v[0-9a-f]{8}\.[A-Za-z0-9_-]+$/;
 
 const hex = (value: string): Buffer => Buffer.from(value, "hex");
 
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected the call to throw");
-}
 
 function expectUnsealFailed(fn: () => unknown): void {
   expect(thrown(fn)).toMatchObject({ name: "AuthsomeError", code: "unseal_failed" });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { defaultRandomSource, generateNumericCode, generateToken, hashToken, isEqualHash, type RandomSource } from "../../src/crypto/tokens.js";
+import { thrown } from "../support/errors.js";
 
 /** A source that hands out `draws` in order and records each requested size. */
 function scriptedSource(...draws: number[][]): RandomSource & { sizes: number[] } {
@@ -13,14 +14,6 @@ function scriptedSource(...draws: number[][]): RandomSource & { sizes: number[] 
   return Object.assign(source, { sizes });
 }
 
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected the call to throw");
-}
 
 describe("generateToken", () => {
   it("returns the prefix followed by 43 base64url characters (256 bits)", () => {

@@ -3,9 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashToken } from "../../src/crypto/tokens.js";
 import { createAuthsome } from "../../src/engine/authsome.js";
-import { createSessionService, type IssuedSession, type SessionService } from "../../src/engine/services/sessions.js";
+import type { IssuedSession, SessionService } from "../../src/engine/services/sessions.js";
 import type { User } from "../../src/store/contract.js";
-import { createTestStore, servedAs, type Tenant, type TestStore } from "../support/store.js";
+import { createTestStore, servedTenant, type Tenant, type TestStore } from "../support/store.js";
 
 const basePath = "/v1/auth";
 const origin = "http://localhost";
@@ -95,12 +95,7 @@ beforeAll(async () => {
   s = await createTestStore();
   auth = createAuthsome({ store: s.store, config });
   await auth.start();
-  const app = await s.store.apps.findBySlug(auth.config.appId);
-  if (!app) throw new Error("start() did not create the app");
-  const env = await s.store.environments.findDefault(app.id);
-  if (!env) throw new Error("start() did not create the default environment");
-  tenant = { app, env };
-  sessions = createSessionService({ store: s.store, config: auth.config, now: () => new Date(), tenant: servedAs(tenant, auth.config) });
+  ({ tenant, sessions } = await servedTenant(s.store, auth.config));
 });
 
 afterAll(async () => {

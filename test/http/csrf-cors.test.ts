@@ -1,8 +1,8 @@
 // CSRF origin checks on cookie-authenticated state changes, and CORS for trusted origins (shared/spec/http-api.md).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuthsome } from "../../src/engine/authsome.js";
-import { createSessionService, type IssuedSession, type SessionService } from "../../src/engine/services/sessions.js";
-import { createTestStore, servedAs, type Tenant, type TestStore } from "../support/store.js";
+import type { IssuedSession, SessionService } from "../../src/engine/services/sessions.js";
+import { createTestStore, servedTenant, type Tenant, type TestStore } from "../support/store.js";
 
 const basePath = "/v1/auth";
 const ownOrigin = "http://localhost";
@@ -42,11 +42,7 @@ beforeAll(async () => {
   s = await createTestStore();
   auth = createAuthsome({ store: s.store, config: { development: true, basePath, rateLimits: false, trustedOrigins: [trustedOrigin] } });
   await auth.start();
-  const app = await s.store.apps.findBySlug(auth.config.appId);
-  const env = app && (await s.store.environments.findDefault(app.id));
-  if (!app || !env) throw new Error("start() did not ensure the app and its default environment");
-  tenant = { app, env };
-  sessions = createSessionService({ store: s.store, config: auth.config, now: () => new Date(), tenant: servedAs(tenant, auth.config) });
+  ({ tenant, sessions } = await servedTenant(s.store, auth.config));
 });
 
 afterAll(async () => {

@@ -5,11 +5,11 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuthsome } from "../../src/engine/authsome.js";
 import type { AuthsomePlugin } from "../../src/engine/plugin.js";
-import { createSessionService, type IssuedSession, type SessionService } from "../../src/engine/services/sessions.js";
+import type { IssuedSession, SessionService } from "../../src/engine/services/sessions.js";
 import { NotFoundError } from "../../src/errors.js";
 import { toAuthResponseBody } from "../../src/http/schemas.js";
 import type { User } from "../../src/store/contract.js";
-import { createTestStore, servedAs, type Tenant, type TestStore } from "../support/store.js";
+import { createTestStore, servedTenant, type Tenant, type TestStore } from "../support/store.js";
 
 const basePath = "/v1/auth";
 const loopback = ["127.0.0.1", "::ffff:127.0.0.1"];
@@ -102,11 +102,7 @@ beforeAll(async () => {
   s = await createTestStore();
   direct = await serve(false);
   proxied = await serve(true);
-  const app = await s.store.apps.findBySlug(direct.auth.config.appId);
-  const env = app && (await s.store.environments.findDefault(app.id));
-  if (!app || !env) throw new Error("start() did not ensure the app and its default environment");
-  tenant = { app, env };
-  sessions = createSessionService({ store: s.store, config: direct.auth.config, now: () => new Date(), tenant: servedAs(tenant, direct.auth.config) });
+  ({ tenant, sessions } = await servedTenant(s.store, direct.auth.config));
 });
 
 afterAll(async () => {

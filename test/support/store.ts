@@ -1,5 +1,6 @@
 // A migrated test database with a PostgresStore over it, and fixtures for the conformance suite.
 import type { ResolvedConfig } from "../../src/engine/config.js";
+import { createSessionService, type SessionService } from "../../src/engine/services/sessions.js";
 import type { Tenant as EngineTenant } from "../../src/engine/tenants.js";
 import { afterAll, beforeAll } from "vitest";
 import { randomBytes } from "node:crypto";
@@ -23,6 +24,18 @@ export async function createTestStore(): Promise<TestStore> {
 export interface Tenant {
   app: App;
   env: Environment;
+}
+
+/**
+ * The app and default environment an engine serves (as its `start()` ensured them), with a session service that
+ * issues sessions there — for tests that need a session without going through a sign-in route.
+ */
+export async function servedTenant(store: StoreRepositories, config: ResolvedConfig): Promise<{ tenant: Tenant; sessions: SessionService }> {
+  const app = await store.apps.findBySlug(config.appId);
+  const env = app && (await store.environments.findDefault(app.id));
+  if (!app || !env) throw new Error("start() did not ensure the app and its default environment");
+  const tenant = { app, env };
+  return { tenant, sessions: createSessionService({ store, config, now: () => new Date(), tenant: servedAs(tenant, config) }) };
 }
 
 /** The engine's view of a seeded tenant (its session settings straight from `config`), for a session service. */

@@ -3,6 +3,7 @@ import { type LimitSpec, lockoutKeyPrefixes } from "../../engine/services/protec
 import { users } from "../../schema/users.js";
 import type { StoreRepositories, User } from "../../store/contract.js";
 import { runStatement, type Statement } from "../../store/postgres/prepared.js";
+import { countHitOnConflict } from "../../store/postgres/rate-limits.js";
 import { mapRow } from "../../store/postgres/rows.js";
 import { passwordHashes } from "./schema.js";
 
@@ -33,14 +34,6 @@ export interface AttemptWindow {
  * Queries on the plugin's own table, on `repos.db` (a transaction's when `repos` is one); every failure reaches
  * the caller mapped by the store, like the core sub-stores'.
  */
-/** A counter row's upsert: a new window once the stored one has expired, else one more hit. */
-const countOnConflict = `ON CONFLICT (key) DO UPDATE SET
-  hits = CASE WHEN authsome_rate_limits.expires_at <= excluded.window_started_at THEN 1 ELSE authsome_rate_limits.hits + 1 END,
-  window_started_at = CASE WHEN authsome_rate_limits.expires_at <= excluded.window_started_at
-                      THEN excluded.window_started_at ELSE authsome_rate_limits.window_started_at END,
-  expires_at = CASE WHEN authsome_rate_limits.expires_at <= excluded.window_started_at
-               THEN excluded.expires_at ELSE authsome_rate_limits.expires_at END`;
-
 /**
  * The sign-in lookup (prepared: planning these CTEs cost the database more than running them). $1 IP key, $2 now,
  * $3 its window's end, $4 whether the IP is counted, $5 app, $6 environment, $7 the IP limit, $8 the attempt
@@ -52,7 +45,7 @@ function signInStatement(name: string, identity: string): Statement {
     text: `WITH ip_hit AS (
         INSERT INTO authsome_rate_limits (key, hits, window_started_at, expires_at)
         SELECT $1, 1, $2, $3 WHERE $4
-        ${countOnConflict}
+        ${countHitOnConflict}
         RETURNING hits, expires_at
       ), candidate AS (
         SELECT u.*, ph.hash AS password_hash, lk.expires_at AS locked_until
@@ -66,7 +59,7 @@ function signInStatement(name: string, identity: string): Statement {
         INSERT INTO authsome_rate_limits (key, hits, window_started_at, expires_at)
         SELECT '${lockoutKeyPrefixes.attempts}' || id, 1, $2, $8 FROM candidate
         WHERE locked_until IS NULL AND $9
-        ${countOnConflict}
+        ${countHitOnConflict}
         RETURNING hits
       )
       SELECT c.*, (SELECT hits FROM attempt) AS attempts, ip.hits AS ip_hits, ip.expires_at AS ip_reset_at

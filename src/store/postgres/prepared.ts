@@ -1,17 +1,18 @@
 import type { AnyPgDatabase } from "../../migrate/runner.js";
 import { rowsOf } from "./rows.js";
 
-/**
- * Hand-written SQL (`$1…$n`) run through the Drizzle database's own session (so inside `transaction()` it joins the
- * transaction) — as a named prepared statement when `name` is given, so that each connection parses and plans it
- * once. The hot paths' multi-CTE statements cost the database more to plan than to run; PgBouncer setups that
- * cannot carry prepared statements pass `preparedStatements: false` and get them unnamed.
- */
+/** A hand-written statement (`$1…$n`) and the name it is prepared under. */
 export interface Statement {
   readonly name: string;
   readonly text: string;
 }
 
+/**
+ * Runs a statement through the Drizzle database's own session (so inside `transaction()` it joins the
+ * transaction) — under its name, as a prepared statement each connection parses and plans once, unless the store
+ * was made with `preparedStatements: false` (poolers that cannot carry them). The hot paths' multi-CTE statements
+ * cost the database more to plan than to run.
+ */
 export async function runStatement(
   repos: { db: AnyPgDatabase; preparedStatements: boolean },
   statement: Statement,

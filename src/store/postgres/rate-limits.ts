@@ -1,13 +1,29 @@
-import { and, eq, gt, lte, sql } from "drizzle-orm";
+import { and, eq, gt, lte } from "drizzle-orm";
 import { ValidationError } from "../../errors.js";
 import type { AnyPgDatabase } from "../../migrate/runner.js";
 import { rateLimits } from "../../schema/rate-limits.js";
 import type { RateLimitsStore, RateLimitState } from "../contract.js";
+import { runStatement, type Statement } from "./prepared.js";
 
-// In ON CONFLICT DO UPDATE, the table's columns are the stored row and `excluded` is the row we tried to insert,
-// which carries this hit's `now` and new window end. Comparing against `excluded` keeps the caller's clock the
-// only clock (no SQL now()).
-const isStoredWindowOver = sql`${rateLimits.expiresAt} <= excluded.window_started_at`;
+/**
+ * A counter row's upsert, for `INSERT INTO authsome_rate_limits (key, hits, window_started_at, expires_at) …`: a new
+ * window once the stored one has expired, else one more hit. In ON CONFLICT DO UPDATE the table's columns are the
+ * stored row and `excluded` the row we tried to insert, which carries this hit's `now` and new window end; comparing
+ * against `excluded` keeps the caller's clock the only clock (no SQL now()). The sign-in lookup counts with it too.
+ */
+export const countHitOnConflict = `ON CONFLICT (key) DO UPDATE SET
+  hits = CASE WHEN authsome_rate_limits.expires_at <= excluded.window_started_at THEN 1 ELSE authsome_rate_limits.hits + 1 END,
+  window_started_at = CASE WHEN authsome_rate_limits.expires_at <= excluded.window_started_at
+                      THEN excluded.window_started_at ELSE authsome_rate_limits.window_started_at END,
+  expires_at = CASE WHEN authsome_rate_limits.expires_at <= excluded.window_started_at
+               THEN excluded.expires_at ELSE authsome_rate_limits.expires_at END`;
+
+const hitStatement: Statement = {
+  name: "authsome_rate_limit_hit",
+  text: `INSERT INTO authsome_rate_limits (key, hits, window_started_at, expires_at) VALUES ($1, 1, $2, $3)
+    ${countHitOnConflict}
+    RETURNING hits, expires_at`,
+};
 
 function assertWindowSeconds(windowSeconds: number): void {
   if (!Number.isSafeInteger(windowSeconds) || windowSeconds < 1) {
@@ -18,26 +34,22 @@ function assertWindowSeconds(windowSeconds: number): void {
 }
 
 export class PgRateLimitsStore implements RateLimitsStore {
-  constructor(private readonly db: AnyPgDatabase) {}
+  private readonly statementOptions: { db: AnyPgDatabase; preparedStatements: boolean };
+
+  constructor(
+    private readonly db: AnyPgDatabase,
+    options: { prepared?: boolean } = {},
+  ) {
+    this.statementOptions = { db, preparedStatements: options.prepared !== false };
+  }
 
   async hit(key: string, windowSeconds: number, now: Date): Promise<RateLimitState> {
     assertWindowSeconds(windowSeconds);
     const expiresAt = new Date(now.getTime() + windowSeconds * 1000);
     // One statement: the conflicting row is locked for the update, so concurrent hits on one key serialise and
     // each sees the previous count (no lost increments, no read-then-write race).
-    const [row] = await this.db
-      .insert(rateLimits)
-      .values({ key, hits: 1, windowStartedAt: now, expiresAt })
-      .onConflictDoUpdate({
-        target: rateLimits.key,
-        set: {
-          hits: sql`CASE WHEN ${isStoredWindowOver} THEN 1 ELSE ${rateLimits.hits} + 1 END`,
-          windowStartedAt: sql`CASE WHEN ${isStoredWindowOver} THEN excluded.window_started_at ELSE ${rateLimits.windowStartedAt} END`,
-          expiresAt: sql`CASE WHEN ${isStoredWindowOver} THEN excluded.expires_at ELSE ${rateLimits.expiresAt} END`,
-        },
-      })
-      .returning({ hits: rateLimits.hits, expiresAt: rateLimits.expiresAt });
-    const state = row as { hits: number; expiresAt: Date };
+    const [row] = await runStatement(this.statementOptions, hitStatement, [key, now, expiresAt]);
+    const state = { hits: Number(row?.hits), expiresAt: new Date(row?.expires_at as string | Date) };
     return { count: state.hits, resetAt: state.expiresAt };
   }
 

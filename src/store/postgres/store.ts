@@ -47,7 +47,7 @@ function repositories(db: AnyPgDatabase, prepared: boolean): StoreRepositories {
     notifications: guardMethods(new PgNotificationsStore(db)),
     roles: guardMethods(new PgRolesStore(db)),
     ceremonies: guardMethods(new PgCeremoniesStore(db)),
-    rateLimits: guardMethods(new PgRateLimitsStore(db)),
+    rateLimits: guardMethods(new PgRateLimitsStore(db, { prepared })),
     auditEvents: guardMethods(new PgAuditEventsStore(db)),
     transaction: (fn) => runTransaction(db, fn, prepared),
   };
