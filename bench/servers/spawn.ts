@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { ChildMessage } from "./child.js";
 
-export type ServerName = "authsome" | "authsome-pglite" | "ceiling" | "argon2" | "better-auth";
+export type ServerName = "authsome" | "authsome-pglite" | "ceiling" | "hono-floor" | "argon2" | "better-auth";
 
 export interface ServerProcess<Details> {
   name: ServerName;
@@ -84,9 +84,10 @@ export async function spawnServer<Details = Record<string, never>>(
   name: ServerName,
   config: object,
   timeoutMs = 120_000,
+  nodeArgs: readonly string[] = [],
 ): Promise<ServerProcess<Details>> {
   const script = fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
-  const child = spawn(process.execPath, ["--import", "tsx", script, JSON.stringify(config)], {
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", script, JSON.stringify(config)], {
     cwd: repoRoot, // where `tsx` resolves
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
