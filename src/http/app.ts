@@ -42,7 +42,7 @@ export function createHttpApp(ctx: EngineContext, api: CoreApi, state: { isStart
   const router: AuthsomeApp = new OpenAPIHono<AuthsomeEnv>({ defaultHook: validationHook });
   const root = new OpenAPIHono<AuthsomeEnv>();
 
-  root.use("*", async function requestId(c, next) {
+  root.use("*", function requestId(c, next) {
     const incoming = header(c, "x-request-id");
     const id = incoming && /^[A-Za-z0-9._-]{1,128}$/.test(incoming) ? incoming : randomUUID();
     c.set("requestId", id);
@@ -51,10 +51,11 @@ export function createHttpApp(ctx: EngineContext, api: CoreApi, state: { isStart
     const outgoing = c.env?.outgoing;
     if (outgoing) outgoing.setHeader("x-request-id", id);
     else c.header("x-request-id", id);
-    await next();
+    return next();
   });
+  // Errors of the router's routes reach this handler too: giving the router its own would make `root.route()` wrap
+  // every route and middleware in one more compose per request.
   root.onError((err, c) => renderError(c, err, ctx.logger));
-  router.onError((err, c) => renderError(c, err, ctx.logger));
   root.notFound((c) => renderError(c, new NotFoundError("not_found", "Not found"), ctx.logger));
 
   const corsHeaders = cors({
@@ -79,7 +80,7 @@ export function createHttpApp(ctx: EngineContext, api: CoreApi, state: { isStart
     return header(c, "origin") === undefined ? resolveApp(c, next) : corsHeaders(c, () => resolveApp(c, next));
   });
 
-  async function resolveApp(c: Context<AuthsomeEnv>, next: Next): Promise<void> {
+  function resolveApp(c: Context<AuthsomeEnv>, next: Next): Promise<void> {
     c.set("meta", requestMeta(c, config.trustProxy));
     if (appFree.has(c.req.path)) return checkStateChange(c, next);
     if (!state.isStarted()) throw new AuthsomeError("not_started", "Authsome has not been started");
@@ -90,9 +91,10 @@ export function createHttpApp(ctx: EngineContext, api: CoreApi, state: { isStart
       if (config.requirePublishableKey) throw new ValidationError("app_required", "An X-Publishable-Key header is required");
       return checkStateChange(c, next);
     }
-    const tenant = await ctx.tenants.byPublishableKey(key);
-    if (!tenant) throw new AuthenticationError("invalid_publishable_key", "The publishable key is not valid");
-    return ctx.withTenant(tenant, () => checkStateChange(c, next));
+    return ctx.tenants.byPublishableKey(key).then((tenant) => {
+      if (!tenant) throw new AuthenticationError("invalid_publishable_key", "The publishable key is not valid");
+      return ctx.withTenant(tenant, () => checkStateChange(c, next));
+    });
   }
 
   /** The body limit and the CSRF origin rule, for methods that may change state (a GET never builds its body). */

@@ -101,11 +101,10 @@ export function createSessionService(deps: SessionServiceDeps) {
      * The session check: one statement, no write. `null` for a malformed, unknown, expired or orphaned token, and
      * for a session of another app or environment.
      */
-    async check(sessionToken: string): Promise<SessionWithUser | null> {
-      if (!sessionTokenShape.test(sessionToken)) return null;
+    check(sessionToken: string): Promise<SessionWithUser | null> {
+      if (!sessionTokenShape.test(sessionToken)) return Promise.resolve(null);
       const current = tenant();
-      const found = await store.sessions.findByTokenHash(hashToken(sessionToken), now());
-      return found && isOurs(found.session, current) ? found : null;
+      return store.sessions.findByTokenHash(hashToken(sessionToken), now()).then((found) => (found && isOurs(found.session, current) ? found : null));
     },
 
     /**

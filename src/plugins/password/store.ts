@@ -2,6 +2,7 @@ import { and, eq, isNull } from "drizzle-orm";
 import { type LimitSpec, lockoutKeyPrefixes } from "../../engine/services/protection.js";
 import { users } from "../../schema/users.js";
 import type { StoreRepositories, User } from "../../store/contract.js";
+import { guard } from "../../store/postgres/errors.js";
 import { runStatement, type Statement } from "../../store/postgres/prepared.js";
 import { countHitOnConflict } from "../../store/postgres/rate-limits.js";
 import { mapRow } from "../../store/postgres/rows.js";
@@ -136,14 +137,6 @@ export function passwordStore(repos: Pick<StoreRepositories, "db" | "mapError" |
 
 function guarded<T extends Record<string, (...args: never[]) => Promise<unknown>>>(queries: T, mapError: (err: unknown) => Error): T {
   const out = {} as Record<string, unknown>;
-  for (const [name, query] of Object.entries(queries)) {
-    out[name] = async (...args: never[]) => {
-      try {
-        return await query(...args);
-      } catch (err) {
-        throw mapError(err);
-      }
-    };
-  }
+  for (const [name, query] of Object.entries(queries)) out[name] = guard(query, mapError);
   return out as T;
 }

@@ -37,6 +37,10 @@ const sessionCheck: Statement = {
     LIMIT 1`,
 };
 
+function sessionWithUser([row]: Record<string, unknown>[]): SessionWithUser | null {
+  return row ? { session: mapRow(sessions, row, "s_"), user: mapRow(users, row, "u_") } : null;
+}
+
 export class PgSessionsStore implements SessionsStore {
   private readonly statementOptions: { db: AnyPgDatabase; preparedStatements: boolean };
 
@@ -78,10 +82,9 @@ export class PgSessionsStore implements SessionsStore {
     return mapRow(sessions, row as Record<string, unknown>);
   }
 
-  async findByTokenHash(tokenHash: string, now: Date): Promise<SessionWithUser | null> {
+  findByTokenHash(tokenHash: string, now: Date): Promise<SessionWithUser | null> {
     // The hot path: one indexed lookup on token_hash joined to the live user, and no write.
-    const [row] = await runStatement(this.statementOptions, sessionCheck, [tokenHash, now]);
-    return row ? { session: mapRow(sessions, row, "s_"), user: mapRow(users, row, "u_") } : null;
+    return runStatement(this.statementOptions, sessionCheck, [tokenHash, now]).then(sessionWithUser);
   }
 
   async findByRefreshTokenHash(refreshTokenHash: string, now: Date): Promise<Session | null> {
