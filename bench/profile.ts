@@ -1,7 +1,8 @@
 /**
  * What a server under load costs in CPU, which throughput on a shared machine hides: seeds a database as
  * `npm run bench` does, starts the chosen servers, drives each alone with the bench's load in interleaved
- * repetitions, and prints each server's CPU time (user + system, read from /proc) per request. With `--cpu-prof`
+ * repetitions, and prints each server's CPU time (user + system, read from /proc) per request, and that of all
+ * PostgreSQL processes when the database runs on this machine. With `--cpu-prof`
  * the servers run under `node --cpu-prof` and their self time per request is grouped by where the code lives
  * (Node's HTTP and net internals, pg, hono, Authsome's src/, GC, …), with the heaviest functions.
  *
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     connections: { type: "string", default: "128" },
     reps: { type: "string", default: "3" },
     "cpu-prof": { type: "boolean", default: false },
+    "node-args": { type: "string", default: "" },
   },
 });
 const target = values.target === "signin" ? "signin" : "session";
@@ -70,6 +72,22 @@ function processCpuUs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / clockTicks;
 }
 const clockTicks = 100; // USER_HZ on Linux
+
+/** The CPU time every PostgreSQL process on this machine has used so far, in µs (the server must be local). */
+function postgresCpuUs(): number {
+  let total = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) !== "postgres") continue;
+      total += processCpuUs(Number(entry));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
+}
 
 /** Self time per profile node. */
 function selfTimes(profile: CpuProfile): Map<number, number> {
@@ -127,25 +145,28 @@ try {
     const config =
       name === "argon2" ? { phc: (phcRow as unknown as { rows: Array<{ hash: string }> }).rows[0]!.hash, password: seedPassword } : { databaseUrl: database.url, poolSize: benchPoolSize };
     const profileArgs = values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${join(dir, name)}`] : [];
-    const server = await spawnServer(name, config, 120_000, profileArgs);
+    const server = await spawnServer(name, config, 120_000, [...values["node-args"].split(" ").filter(Boolean), ...profileArgs]);
     await runLoad({ url: server.url, requests, connections, seconds: 1 }); // warm-up
-    servers.push({ name, server, cpuUs: [] as number[], rps: [] as number[], requests: 0 });
+    servers.push({ name, server, cpuUs: [] as number[], postgresUs: [] as number[], rps: [] as number[], requests: 0 });
   }
   // Interleaved repetitions; each server's CPU time (user + system, from /proc) per request of the measured run.
   for (let rep = 0; rep < reps; rep++) {
     for (const entry of servers) {
       const before = processCpuUs(entry.server.pid);
+      const postgresBefore = postgresCpuUs();
       const load = await runLoad({ url: entry.server.url, requests, connections, seconds });
       const used = processCpuUs(entry.server.pid) - before;
+      const postgresUsed = postgresCpuUs() - postgresBefore;
       entry.cpuUs.push(used / load.requests);
+      entry.postgresUs.push(postgresUsed / load.requests);
       entry.rps.push(load.rps);
       entry.requests += load.requests;
-      console.log(`${entry.name} rep ${rep + 1}: ${load.rps.toFixed(0)} req/s, p50 ${load.p50.toFixed(1)} ms, p99 ${load.p99.toFixed(1)} ms, CPU ${(used / load.requests).toFixed(1)} µs per request${load.failed ? " (FAILED)" : ""}`);
+      console.log(`${entry.name} rep ${rep + 1}: ${load.rps.toFixed(0)} req/s, p50 ${load.p50.toFixed(1)} ms, p99 ${load.p99.toFixed(1)} ms, CPU ${(used / load.requests).toFixed(1)} µs per request, PostgreSQL ${(postgresUsed / load.requests).toFixed(1)} µs${load.failed ? " (FAILED)" : ""}`);
     }
   }
   for (const entry of servers) {
     await entry.server.stop();
-    console.log(`\n${entry.name}: median ${median(entry.rps).toFixed(0)} req/s, CPU ${median(entry.cpuUs).toFixed(1)} µs per request (user + system, median of ${reps})`);
+    console.log(`\n${entry.name}: median ${median(entry.rps).toFixed(0)} req/s, CPU ${median(entry.cpuUs).toFixed(1)} µs per request (user + system, median of ${reps}), PostgreSQL ${median(entry.postgresUs).toFixed(1)} µs`);
     const own = join(dir, entry.name);
     const file = values["cpu-prof"] ? readdirSync(own).find((f) => f.endsWith(".cpuprofile")) : undefined;
     if (file) summarize(join(own, file), entry.requests);
