@@ -97,7 +97,7 @@ function readSettings(): Settings {
   if (reps < 3) console.warn(`bench: --reps ${reps} is below 3: figures will not meet the "median of at least 3" rule`);
   return {
     mode: quick ? "quick" : "full",
-    seconds: positive("seconds", values.seconds, quick ? 3 : 10),
+    seconds: positive("seconds", values.seconds, quick ? 2.5 : 10),
     warmupSeconds: quick ? 1 : 4,
     connections,
     signInConnections: Math.round(positive("signin-connections", values["signin-connections"], 32)),
