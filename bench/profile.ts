@@ -1,7 +1,8 @@
 /**
  * What a server under load costs in CPU, which throughput on a shared machine hides: seeds a database as
  * `npm run bench` does, starts the chosen servers, drives each alone with the bench's load in interleaved
- * repetitions, and prints each server's CPU time (user + system, read from /proc) per request, and that of all
+ * repetitions, and prints each server's CPU time (user + system, read from /proc) per request — all threads, and
+ * the main thread alone (argon2 runs on libuv's pool) — and that of all
  * PostgreSQL processes when the database runs on this machine. With `--cpu-prof`
  * the servers run under `node --cpu-prof` and their self time per request is grouped by where the code lives
  * (Node's HTTP and net internals, pg, hono, Authsome's src/, GC, …), with the heaviest functions.
@@ -66,26 +67,34 @@ function bucket(frame: ProfileNode["callFrame"]): string {
   return src ? `${src[1]}/${src[2]}` : url;
 }
 
-/** The user + system CPU time a process has used so far, in µs (/proc/<pid>/stat, Linux). */
-function processCpuUs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+/** The user + system CPU time a process (or, with `tid`, one of its threads) has used so far, in µs (Linux). */
+function processCpuUs(pid: number, tid?: number): number {
+  const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / clockTicks;
 }
 const clockTicks = 100; // USER_HZ on Linux
 
-/** The CPU time every PostgreSQL process on this machine has used so far, in µs (the server must be local). */
-function postgresCpuUs(): number {
-  let total = 0;
+/** CPU time used so far by each PostgreSQL process on this machine, in µs by pid (the server must be local). */
+function postgresCpu(): Map<number, number> {
+  const out = new Map<number, number>();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
       if (stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) !== "postgres") continue;
-      total += processCpuUs(Number(entry));
+      out.set(Number(entry), processCpuUs(Number(entry)));
     } catch {
       // the process ended meanwhile
     }
   }
+  return out;
+}
+
+/** What PostgreSQL's processes used between two snapshots (a process that ended in between is not counted). */
+function postgresCpuSince(before: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, us] of postgresCpu()) total += us - (before.get(pid) ?? 0);
   return total;
 }
 
@@ -147,26 +156,29 @@ try {
     const profileArgs = values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${join(dir, name)}`] : [];
     const server = await spawnServer(name, config, 120_000, [...values["node-args"].split(" ").filter(Boolean), ...profileArgs]);
     await runLoad({ url: server.url, requests, connections, seconds: 1 }); // warm-up
-    servers.push({ name, server, cpuUs: [] as number[], postgresUs: [] as number[], rps: [] as number[], requests: 0 });
+    servers.push({ name, server, cpuUs: [] as number[], mainUs: [] as number[], postgresUs: [] as number[], rps: [] as number[], requests: 0 });
   }
   // Interleaved repetitions; each server's CPU time (user + system, from /proc) per request of the measured run.
   for (let rep = 0; rep < reps; rep++) {
     for (const entry of servers) {
       const before = processCpuUs(entry.server.pid);
-      const postgresBefore = postgresCpuUs();
+      const mainBefore = processCpuUs(entry.server.pid, entry.server.pid);
+      const postgresBefore = postgresCpu();
       const load = await runLoad({ url: entry.server.url, requests, connections, seconds });
       const used = processCpuUs(entry.server.pid) - before;
-      const postgresUsed = postgresCpuUs() - postgresBefore;
+      const mainUsed = processCpuUs(entry.server.pid, entry.server.pid) - mainBefore;
+      const postgresUsed = postgresCpuSince(postgresBefore);
       entry.cpuUs.push(used / load.requests);
+      entry.mainUs.push(mainUsed / load.requests);
       entry.postgresUs.push(postgresUsed / load.requests);
       entry.rps.push(load.rps);
       entry.requests += load.requests;
-      console.log(`${entry.name} rep ${rep + 1}: ${load.rps.toFixed(0)} req/s, p50 ${load.p50.toFixed(1)} ms, p99 ${load.p99.toFixed(1)} ms, CPU ${(used / load.requests).toFixed(1)} µs per request, PostgreSQL ${(postgresUsed / load.requests).toFixed(1)} µs${load.failed ? " (FAILED)" : ""}`);
+      console.log(`${entry.name} rep ${rep + 1}: ${load.rps.toFixed(0)} req/s, p50 ${load.p50.toFixed(1)} ms, p99 ${load.p99.toFixed(1)} ms, CPU ${(used / load.requests).toFixed(1)} µs per request (main thread ${(mainUsed / load.requests).toFixed(1)}), PostgreSQL ${(postgresUsed / load.requests).toFixed(1)} µs${load.failed ? " (FAILED)" : ""}`);
     }
   }
   for (const entry of servers) {
     await entry.server.stop();
-    console.log(`\n${entry.name}: median ${median(entry.rps).toFixed(0)} req/s, CPU ${median(entry.cpuUs).toFixed(1)} µs per request (user + system, median of ${reps}), PostgreSQL ${median(entry.postgresUs).toFixed(1)} µs`);
+    console.log(`\n${entry.name}: median ${median(entry.rps).toFixed(0)} req/s, CPU ${median(entry.cpuUs).toFixed(1)} µs per request (user + system, median of ${reps}; main thread ${median(entry.mainUs).toFixed(1)} µs, the rest libuv's pool and V8's helpers), PostgreSQL ${median(entry.postgresUs).toFixed(1)} µs`);
     const own = join(dir, entry.name);
     const file = values["cpu-prof"] ? readdirSync(own).find((f) => f.endsWith(".cpuprofile")) : undefined;
     if (file) summarize(join(own, file), entry.requests);

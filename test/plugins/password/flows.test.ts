@@ -2,9 +2,11 @@
 // SignUpSignInSignOut, SessionManagement, ChangePassword, PasswordResetFlow, SignIn_EmailNormalization and the
 // service/OTP suites of §9.4), through `auth.handler(new Request(…))` on PGlite and PostgreSQL.
 import { hash as argon2Hash } from "@node-rs/argon2";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSessionService } from "../../../src/engine/services/sessions.js";
 import { passwordHashes } from "../../../src/plugins/password/schema.js";
+import { rowsOf } from "../../../src/store/postgres/rows.js";
 import { createTestEngine, keysOf, linkIn, type TestEngine } from "../../support/engine.js";
 import { servedAs } from "../../support/store.js";
 
@@ -78,6 +80,19 @@ describe("password flows (email verification off)", () => {
       expect(res.status).toBe(200);
       expect(res.body.user.id).toBe(up.user.id);
       expect(res.body.session_token).toMatch(tokenShape("as_"));
+    });
+
+    it("keeps the counting statement's asynchronous commit to itself: counts are visible at once, later statements commit synchronously", async () => {
+      const single = await e.sibling({ poolSize: 1 }); // one connection, so the next statements share it
+      try {
+        const up = await signUp(single, { email: uniqueEmail("async") });
+        expect((await signIn(single, { email: up.user.email, password: "not the password" })).status).toBe(401);
+        expect(await countRows(e, "authsome_rate_limits WHERE key = $1 AND hits = 1", [`signin-attempts:${up.user.id}`])).toBe(1);
+        const [setting] = rowsOf(await single.store.db.execute(sql`SHOW synchronous_commit`));
+        expect(setting?.synchronous_commit).toBe("on");
+      } finally {
+        await single.drop();
+      }
     });
 
     it("rejects a wrong password with 401 invalid_credentials", async () => {
