@@ -10,7 +10,7 @@
  *   npm run bench:profile [-- --target session|signin] [--servers authsome,ceiling] [--seconds 10]
  *                         [--connections 128] [--reps 3] [--cpu-prof]
  *
- * Needs bench/'s dependencies (`npm run bench` installs them). Profiles are kept in the printed directory.
+ * Installs bench/'s dependencies on first use, as `npm run bench` does. Profiles are kept in the printed directory.
  */
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
