@@ -34,11 +34,22 @@ const { values } = parseArgs({
     "node-args": { type: "string", default: "" },
   },
 });
-const target = values.target === "signin" ? "signin" : "session";
-const seconds = Number(values.seconds);
-const connections = Number(values.connections);
-const reps = Number(values.reps);
+function fail(message: string): never {
+  console.error(`bench:profile: ${message}`);
+  process.exit(2);
+}
+function positiveInteger(name: string, raw: string): number {
+  const n = Number(raw);
+  return Number.isSafeInteger(n) && n > 0 ? n : fail(`--${name} must be a positive integer, not ${JSON.stringify(raw)}`);
+}
+const profiled: readonly ServerName[] = ["authsome", "ceiling", "hono-floor", "argon2"];
+if (values.target !== "session" && values.target !== "signin") fail(`--target must be session or signin, not ${JSON.stringify(values.target)}`);
+const target = values.target;
+const seconds = positiveInteger("seconds", values.seconds);
+const connections = positiveInteger("connections", values.connections);
+const reps = positiveInteger("reps", values.reps);
 const names = values.servers.split(",").map((s) => s.trim()) as ServerName[];
+for (const name of names) if (!profiled.includes(name)) fail(`unknown server ${JSON.stringify(name)} (one of ${profiled.join(", ")})`);
 
 interface ProfileNode {
   id: number;

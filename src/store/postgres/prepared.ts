@@ -21,6 +21,12 @@ const driverTypes = {
   getTypeParser: (oid: number, format?: "text" | "binary") => (textTypes.has(oid) ? asText : pg.types.getTypeParser(oid, format)),
 } as pg.CustomTypesConfig;
 
+/** Where hand-written statements run: a Drizzle database (or transaction), and whether to prepare them by name. */
+export interface StatementTarget {
+  readonly db: AnyPgDatabase;
+  readonly preparedStatements: boolean;
+}
+
 interface NodePgSessionInternals {
   client: pg.Pool | pg.PoolClient | pg.Client;
   logger: Logger;
@@ -37,7 +43,7 @@ interface NodePgSessionInternals {
  * fresh closures, was a measurable share of the session check's CPU and garbage.
  */
 export function runStatement(
-  repos: { db: AnyPgDatabase; preparedStatements: boolean },
+  repos: StatementTarget,
   statement: Statement,
   params: unknown[],
 ): Promise<Record<string, unknown>[]> {

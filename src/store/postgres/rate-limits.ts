@@ -3,7 +3,7 @@ import { ValidationError } from "../../errors.js";
 import type { AnyPgDatabase } from "../../migrate/runner.js";
 import { rateLimits } from "../../schema/rate-limits.js";
 import type { RateLimitsStore, RateLimitState } from "../contract.js";
-import { runStatement, type Statement } from "./prepared.js";
+import { runStatement, type Statement, type StatementTarget } from "./prepared.js";
 
 /**
  * A counter row's upsert, for `INSERT INTO authsome_rate_limits (key, hits, window_started_at, expires_at) …`: a new
@@ -34,13 +34,10 @@ function assertWindowSeconds(windowSeconds: number): void {
 }
 
 export class PgRateLimitsStore implements RateLimitsStore {
-  private readonly statementOptions: { db: AnyPgDatabase; preparedStatements: boolean };
+  private readonly db: AnyPgDatabase;
 
-  constructor(
-    private readonly db: AnyPgDatabase,
-    options: { prepared?: boolean } = {},
-  ) {
-    this.statementOptions = { db, preparedStatements: options.prepared !== false };
+  constructor(private readonly statements: StatementTarget) {
+    this.db = statements.db;
   }
 
   async hit(key: string, windowSeconds: number, now: Date): Promise<RateLimitState> {
@@ -48,9 +45,8 @@ export class PgRateLimitsStore implements RateLimitsStore {
     const expiresAt = new Date(now.getTime() + windowSeconds * 1000);
     // One statement: the conflicting row is locked for the update, so concurrent hits on one key serialise and
     // each sees the previous count (no lost increments, no read-then-write race).
-    const [row] = await runStatement(this.statementOptions, hitStatement, [key, now, expiresAt]);
-    const state = { hits: Number(row?.hits), expiresAt: new Date(row?.expires_at as string | Date) };
-    return { count: state.hits, resetAt: state.expiresAt };
+    const [row] = await runStatement(this.statements, hitStatement, [key, now, expiresAt]);
+    return { count: Number(row?.hits), resetAt: new Date(row?.expires_at as string | Date) };
   }
 
   async peek(key: string, now: Date): Promise<RateLimitState | null> {

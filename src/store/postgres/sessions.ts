@@ -15,7 +15,7 @@ import type {
 } from "../contract.js";
 import { auditEvents } from "../../schema/audit-events.js";
 import { allOf, keyset, toPage } from "./pagination.js";
-import { runStatement, type Statement } from "./prepared.js";
+import { runStatement, type Statement, type StatementTarget } from "./prepared.js";
 import { mapRow, rowsOf } from "./rows.js";
 
 /** Every column of `table` from alias `alias`, each renamed `<alias>_<column>` (both tables have an `id`). */
@@ -42,20 +42,17 @@ function sessionWithUser([row]: Record<string, unknown>[]): SessionWithUser | nu
 }
 
 export class PgSessionsStore implements SessionsStore {
-  private readonly statementOptions: { db: AnyPgDatabase; preparedStatements: boolean };
+  private readonly db: AnyPgDatabase;
 
-  constructor(
-    private readonly db: AnyPgDatabase,
-    options: { prepared?: boolean } = {},
-  ) {
-    this.statementOptions = { db, preparedStatements: options.prepared !== false };
+  constructor(private readonly statements: StatementTarget) {
+    this.db = statements.db;
   }
 
   async create(input: NewSession, effects: SessionCreationEffects = {}): Promise<Session> {
     const { audit, resetRateLimitKey } = effects;
     if (!audit && !resetRateLimitKey) return (await this.db.insert(sessions).values(input).returning())[0] as Session;
     // One prepared statement for the session and its side effects: a sign-in pays one round trip, not three.
-    const [row] = await runStatement(this.statementOptions, createWithEffects, [
+    const [row] = await runStatement(this.statements, createWithEffects, [
       input.id ?? (sessions.id.defaultFn?.() as string),
       input.appId,
       input.envId,
@@ -84,7 +81,7 @@ export class PgSessionsStore implements SessionsStore {
 
   findByTokenHash(tokenHash: string, now: Date): Promise<SessionWithUser | null> {
     // The hot path: one indexed lookup on token_hash joined to the live user, and no write.
-    return runStatement(this.statementOptions, sessionCheck, [tokenHash, now]).then(sessionWithUser);
+    return runStatement(this.statements, sessionCheck, [tokenHash, now]).then(sessionWithUser);
   }
 
   async findByRefreshTokenHash(refreshTokenHash: string, now: Date): Promise<Session | null> {

@@ -32,12 +32,13 @@ export interface PostgresStoreOptions {
 
 /** The sub-stores over one connection or transaction. */
 function repositories(db: AnyPgDatabase, prepared: boolean): StoreRepositories {
+  const statements = { db, preparedStatements: prepared };
   const repos: StoreRepositories = {
     db,
     mapError: toStoreError,
     preparedStatements: prepared,
     users: guardMethods(new PgUsersStore(db)),
-    sessions: guardMethods(new PgSessionsStore(db, { prepared })),
+    sessions: guardMethods(new PgSessionsStore(statements)),
     revokedRefreshTokens: guardMethods(new PgRevokedRefreshTokensStore(db)),
     verifications: guardMethods(new PgVerificationsStore(db)),
     passwordResets: guardMethods(new PgPasswordResetsStore(db)),
@@ -47,7 +48,7 @@ function repositories(db: AnyPgDatabase, prepared: boolean): StoreRepositories {
     notifications: guardMethods(new PgNotificationsStore(db)),
     roles: guardMethods(new PgRolesStore(db)),
     ceremonies: guardMethods(new PgCeremoniesStore(db)),
-    rateLimits: guardMethods(new PgRateLimitsStore(db, { prepared })),
+    rateLimits: guardMethods(new PgRateLimitsStore(statements)),
     auditEvents: guardMethods(new PgAuditEventsStore(db)),
     transaction: (fn) => runTransaction(db, fn, prepared),
   };
