@@ -8,7 +8,9 @@
  *     the ceiling (bare node:http: hash, one joined lookup, same JSON, same pool size) and better-auth (its Drizzle
  *     adapter, same PostgreSQL, its defaults, get-session with its cookie). Throughput, p50/p99, ratios.
  *  2. Sign-in — POST /signin throughput against bare argon2id verification at the same parameters and concurrency;
- *     and the medians of sign-in with an unknown email and with a wrong password, side by side.
+ *     and the medians of sign-in with an unknown email and with a wrong password, side by side; likewise
+ *     forgot-password and the verification resend with a known (unverified) address and an unknown one (bar: the
+ *     two medians within 1.2× of each other). The servers' mailer discards what it is given.
  *  3. Round trips — statements per request (session check, sign-in, sign-up, refresh, sign-out).
  *  4. Pagination — a users page at depth 1,000,000 against the first page.
  *  5. Migrations — fresh and up-to-date `start()`, `store.migrate` of every group, PGlite cold start.
@@ -478,7 +480,9 @@ async function measureSignIn(targets: { authsome: Target; argon2: Target }, sett
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Enumeration by timing: sequential sign-ins, alternating an unknown email and a known one with a wrong password
+// Enumeration by timing: sequential requests alternating two cases that must look alike from outside, medians side
+// by side — sign-in with an unknown email vs a known one with a wrong password (both 401); forgot-password and the
+// verification resend with a known (for the resend: unverified) address vs an unknown one (both 200 {"status":"ok"}).
 
 interface EnumerationFigure {
   samples: number;
@@ -490,32 +494,79 @@ interface EnumerationFigure {
   note: string | null;
 }
 
-async function timedSignIn(url: string, email: string, secret: string): Promise<{ ms: number; status: number }> {
+/** A mail-sending route's known address against an unknown one. */
+interface MailEnumerationFigure {
+  route: string;
+  samples: number;
+  known_email_ms: Stat;
+  unknown_email_ms: Stat;
+  /** median(known email) / median(unknown email). */
+  ratio: number;
+  /** The two medians within `max_ratio` of each other, either way: max(ratio, 1 / ratio) ≤ max_ratio. */
+  bar: { max_ratio: number; pass: boolean };
+}
+
+const sideBySideBar = 1.2;
+/** Unrecorded pairs before the measured ones. */
+const sideBySideWarmup = 2;
+
+/** One case of a side-by-side timing: the name its errors use and the JSON body of its i-th request. */
+interface TimedCase {
+  name: string;
+  body(i: number): unknown;
+}
+
+const unknownEmail = (i: number) => `nobody-${i}-${randomBytes(3).toString("hex")}@example.com`;
+
+async function timedPost(url: string, path: string, body: unknown): Promise<{ ms: number; status: number }> {
   const start = performance.now();
-  const response = await fetch(`${url}${authsomeBasePath}/signin`, {
+  const response = await fetch(`${url}${authsomeBasePath}${path}`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ email, password: secret }),
+    body: JSON.stringify(body),
   });
   await response.arrayBuffer();
   return { ms: performance.now() - start, status: response.status };
 }
 
-async function measureEnumeration(url: string, users: User[], samples: number): Promise<EnumerationFigure> {
-  const warmup = 2;
-  const unknown: number[] = [];
-  const wrong: number[] = [];
-  const lockoutAttempts = 5; // the default lockout, left on
-  const maxFailures = Math.ceil((samples + warmup) / users.length);
-  for (let i = 0; i < samples + warmup; i++) {
-    checkpoint();
-    const a = await timedSignIn(url, `nobody-${i}-${randomBytes(3).toString("hex")}@example.com`, seedPassword);
-    const b = await timedSignIn(url, users[i % users.length]!.email, `wrong password ${i}`);
-    if (a.status !== 401 || b.status !== 401) throw new Error(`enumeration: expected 401 and 401, got ${a.status} (unknown email) and ${b.status} (wrong password)`);
-    if (i < warmup) continue;
-    unknown.push(a.ms);
-    wrong.push(b.ms);
+/**
+ * `sideBySideWarmup` + `samples` sequential pairs of `POST <path>`, one request of each case per pair, every answer
+ * required to be `status`. Which case goes first swaps from pair to pair, so work a server defers past its response
+ * (mail sent from an in-process queue) falls as often on either case. Returns each case's times (ms), warm-up left out.
+ */
+async function sideBySide(url: string, path: string, status: number, cases: readonly [TimedCase, TimedCase], samples: number): Promise<[number[], number[]]> {
+  const times: [number[], number[]] = [[], []];
+  for (let i = 0; i < samples + sideBySideWarmup; i++) {
+    const order = i % 2 === 0 ? ([0, 1] as const) : ([1, 0] as const);
+    const results: Array<{ ms: number; status: number }> = [];
+    for (const c of order) {
+      checkpoint();
+      results[c] = await timedPost(url, path, cases[c].body(i));
+    }
+    const [a, b] = results as [{ ms: number; status: number }, { ms: number; status: number }];
+    if (a.status !== status || b.status !== status) {
+      throw new Error(`enumeration, POST ${path}: expected ${status} and ${status}, got ${a.status} (${cases[0].name}) and ${b.status} (${cases[1].name})`);
+    }
+    if (i < sideBySideWarmup) continue;
+    times[0].push(a.ms);
+    times[1].push(b.ms);
   }
+  return times;
+}
+
+async function measureSignInEnumeration(url: string, users: User[], samples: number): Promise<EnumerationFigure> {
+  const lockoutAttempts = 5; // the default lockout, left on
+  const maxFailures = Math.ceil((samples + sideBySideWarmup) / users.length);
+  const [unknown, wrong] = await sideBySide(
+    url,
+    "/signin",
+    401,
+    [
+      { name: "unknown email", body: (i) => ({ email: unknownEmail(i), password: seedPassword }) },
+      { name: "wrong password", body: (i) => ({ email: users[i % users.length]!.email, password: `wrong password ${i}` }) },
+    ],
+    samples,
+  );
   return {
     samples,
     unknown_email_ms: stat(unknown),
@@ -526,6 +577,55 @@ async function measureEnumeration(url: string, users: User[], samples: number): 
       maxFailures >= lockoutAttempts
         ? `some users reached the lockout (${lockoutAttempts} failures): their wrong-password samples measure a locked account`
         : null,
+  };
+}
+
+/** `POST <path> {"email"}` with a known address (cycling over `known`) against an unknown one; both must answer 200. */
+async function measureMailEnumeration(url: string, path: string, known: User[], samples: number): Promise<MailEnumerationFigure> {
+  const [knownMs, unknownMs] = await sideBySide(
+    url,
+    path,
+    200,
+    [
+      { name: "known email", body: (i) => ({ email: known[i % known.length]!.email }) },
+      { name: "unknown email", body: (i) => ({ email: unknownEmail(i) }) },
+    ],
+    samples,
+  );
+  const ratio = median(knownMs) / median(unknownMs);
+  return {
+    route: `POST ${path}`,
+    samples,
+    known_email_ms: stat(knownMs),
+    unknown_email_ms: stat(unknownMs),
+    ratio,
+    bar: { max_ratio: sideBySideBar, pass: Math.max(ratio, 1 / ratio) <= sideBySideBar },
+  };
+}
+
+/**
+ * The seeded users whose email is unverified now (read back through the harness's store): a resend for a verified
+ * address sends nothing, so it would not measure the known case. Sign-up leaves an address unverified and nothing
+ * in the run verifies one, so this is every seeded user.
+ */
+async function unverifiedUsers(store: Store, users: User[]): Promise<User[]> {
+  const current = await Promise.all(users.map((user) => store.users.findById(user.id)));
+  const unverified = current.filter((user): user is User => user !== null && !user.emailVerified);
+  if (unverified.length === 0) throw new Error("enumeration: every seeded user is verified — the resend timing needs unverified ones");
+  return unverified;
+}
+
+interface Enumerations {
+  sign_in: EnumerationFigure;
+  forgot_password: MailEnumerationFigure;
+  resend_verification: MailEnumerationFigure;
+}
+
+async function measureEnumerations(url: string, users: User[], unverified: User[], samples: number): Promise<Enumerations> {
+  return {
+    sign_in: await measureSignInEnumeration(url, users, samples),
+    forgot_password: await measureMailEnumeration(url, "/forgot-password", users, samples),
+    resend_verification: await measureMailEnumeration(url, "/verify-email/resend", unverified, samples),
   };
 }
 
@@ -655,6 +755,8 @@ interface Results {
   session_check: Record<string, SessionCheckFigure>;
   sign_in: SignInFigure;
   enumeration: EnumerationFigure;
+  enumeration_forgot_password: MailEnumerationFigure;
+  enumeration_resend_verification: MailEnumerationFigure;
   round_trips: Record<Route, RoundTripFigure>;
   pagination: PaginationFigure;
   migrations: MigrationsFigure;
@@ -709,6 +811,20 @@ function table(results: Results): string {
   );
   const e = results.enumeration;
   add(`sign-in, unknown email vs wrong password (median of ${e.samples} each)`, `unknown email ${fmtMs(e.unknown_email_ms, 1)}`, `wrong password ${fmtMs(e.wrong_password_ms, 1)}`, `${fixed(e.ratio, 2)}×`, "— (side by side)", "");
+  const mailEnumerations: Array<[string, MailEnumerationFigure]> = [
+    ["forgot-password, known vs unknown email", results.enumeration_forgot_password],
+    ["verify-email/resend, known unverified vs unknown email", results.enumeration_resend_verification],
+  ];
+  for (const [label, f] of mailEnumerations) {
+    add(
+      `${label} (median of ${f.samples} each)`,
+      `known ${fmtMs(f.known_email_ms)}`,
+      `unknown ${fmtMs(f.unknown_email_ms)}`,
+      `${fixed(f.ratio, 2)}× known/unknown`,
+      `≤ ${f.bar.max_ratio}× (side by side)`,
+      verdict(f.bar.pass),
+    );
+  }
   for (const route of routes) {
     const r = results.round_trips[route];
     add(`statements per ${route}`, fmtCount(r), "—", "—", r.bar ?? "—", r.pass === null ? "" : verdict(r.pass));
@@ -894,7 +1010,12 @@ async function measureWithServers(settings: Settings, databases: RunDatabases, p
       after_sign_in_mb: { authsome: await rssMb(servers.authsome), bare_argon2: await rssMb(servers.argon2) },
       bar: { max_mb: rssBarMb, pass: afterSessionCheck.authsome <= rssBarMb },
     };
-    partial.enumeration = await phase("enumeration", () => measureEnumeration(servers.authsome.url, seeded.users, settings.enumerationSamples));
+    const enumerations = await phase("enumeration", async () =>
+      measureEnumerations(servers.authsome.url, seeded.users, await unverifiedUsers(harness.store, seeded.users), settings.enumerationSamples),
+    );
+    partial.enumeration = enumerations.sign_in;
+    partial.enumeration_forgot_password = enumerations.forgot_password;
+    partial.enumeration_resend_verification = enumerations.resend_verification;
     await phase("stop servers", stopAllServers);
     partial.pagination = await phase("pagination", async () =>
       summarizePagination(await measurePagination(pagination, settings.paginationSamples), pagination.seedSeconds),
@@ -927,6 +1048,7 @@ function settingsRecord(settings: Settings, betterAuthRateLimitDisabled: unknown
     rate_limits_raised: true,
     rate_limits: raisedRateLimits,
     lockout: "default (5 failures / 15 min)",
+    mailer: "accepts and discards every message (bench/servers/seed.ts: benchMailer)",
     better_auth_rate_limit_disabled: betterAuthRateLimitDisabled ?? null,
     enumeration_samples: settings.enumerationSamples,
     round_trip_repetitions: settings.roundTripReps,
@@ -980,6 +1102,8 @@ async function main(): Promise<number> {
     session_check: partial.session_check!,
     sign_in: partial.sign_in!,
     enumeration: partial.enumeration!,
+    enumeration_forgot_password: partial.enumeration_forgot_password!,
+    enumeration_resend_verification: partial.enumeration_resend_verification!,
     round_trips: partial.round_trips!,
     pagination: partial.pagination!,
     migrations: partial.migrations!,

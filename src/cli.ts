@@ -7,7 +7,7 @@ import pg from "pg";
 import { isAuthsomeError } from "./errors.js";
 import { findErrno, findPgError, isConnectionFailure } from "./migrate/driver-errors.js";
 import { builtInMigrationGroup, migrationGroupNames, type BuiltInGroupName, type MigrationGroup } from "./migrate/groups.js";
-import { type AnyPgDatabase, migrate, migrationStatus } from "./migrate/runner.js";
+import { type AnyPgDatabase, appliedMigrations, migrate, migrationStatus } from "./migrate/runner.js";
 import { defaultEmbeddedDataDir, openEmbeddedDatabase } from "./store/embedded.js";
 
 export interface CliIo {
@@ -21,7 +21,8 @@ const usage = `Usage: authsome migrate [--database-url URL] [--plugins password,
   --database-url URL  PostgreSQL connection string (default: $DATABASE_URL, else the embedded
                       database in ${defaultEmbeddedDataDir})
   --plugins LIST      plugin migration groups to include besides core (comma-separated, or "all")
-  --status            list applied and pending migrations instead of applying them`;
+  --status            list applied and pending migrations instead of applying them: of every group, or with
+                      --plugins of core, those plugins and any group with applied migrations`;
 
 class UsageError extends Error {}
 
@@ -92,8 +93,16 @@ function failureMessage(err: unknown, label: string): string {
   return connectionMessage(err, label) ?? `unexpected failure: ${err instanceof Error ? err.message : String(err)}`;
 }
 
-async function printStatus(connection: Connection, groups: MigrationGroup[], io: CliIo) {
-  const report = await migrationStatus(connection.db, groups);
+/**
+ * Lists the requested groups (every built-in one when `plugins` is undefined, i.e. no --plugins) and every group with
+ * applied rows; a group this package does not ship (a newer version or another plugin migrated it) as applied rows.
+ */
+async function printStatus(connection: Connection, plugins: BuiltInGroupName[] | undefined, io: CliIo) {
+  const rows = await appliedMigrations(connection.db);
+  const shown = new Set<string>([...(plugins ?? migrationGroupNames), ...rows.map((row) => row.group)]);
+  const builtIn = migrationGroupNames.filter((name) => shown.has(name));
+  const foreign = rows.filter((row) => !(migrationGroupNames as readonly string[]).includes(row.group));
+  const report = await migrationStatus(connection.db, builtIn.map(builtInMigrationGroup));
   io.out(`Migrations in ${connection.label}:`);
   for (const group of report) {
     const column = group.group.padEnd(9);
@@ -104,8 +113,11 @@ async function printStatus(connection: Connection, groups: MigrationGroup[], io:
     for (const name of group.pending) io.out(`  ${column} pending  ${name}`);
     for (const name of group.unknown) io.out(`  ${column} unknown  ${name}  (not in this package)`);
   }
+  for (const { group, name, appliedAt } of foreign) {
+    io.out(`  ${group.padEnd(9)} applied  ${name}  ${appliedAt.toISOString()}  (group not in this package)`);
+  }
   const count = (key: "applied" | "pending") => report.reduce((n, group) => n + group[key].length, 0);
-  io.out(`${count("applied")} applied, ${count("pending")} pending`);
+  io.out(`${count("applied") + foreign.length} applied, ${count("pending")} pending`);
 }
 
 async function applyMigrations(connection: Connection, groups: MigrationGroup[], io: CliIo) {
@@ -152,12 +164,20 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return 2;
   }
 
+  // An empty flag is a mistake (an unset variable in a script, say), not a request for the embedded database.
+  if (options["database-url"]?.trim() === "") {
+    io.err(
+      "authsome: --database-url is empty; give a postgres:// URL, or leave the flag out to use $DATABASE_URL " +
+        "or the embedded database",
+    );
+    return 2;
+  }
   const databaseUrl = options["database-url"] ?? io.env.DATABASE_URL;
   let connection: Connection | undefined;
   try {
     connection = await connect(databaseUrl || undefined);
-    const groups = plugins.map(builtInMigrationGroup);
-    await (options.status ? printStatus : applyMigrations)(connection, groups, io);
+    if (options.status) await printStatus(connection, options.plugins === undefined ? undefined : plugins, io);
+    else await applyMigrations(connection, plugins.map(builtInMigrationGroup), io);
     return 0;
   } catch (err) {
     io.err(`authsome: ${failureMessage(err, connection?.label ?? (databaseUrl ? "PostgreSQL" : "the embedded database"))}`);

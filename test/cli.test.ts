@@ -1,7 +1,7 @@
 // The `authsome migrate` command, run as real OS processes against the current driver: the embedded PGlite
 // directory in the pglite project, a fresh PostgreSQL database in the postgres project.
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -64,6 +64,23 @@ afterEach(async () => {
 const coreMigrations = await loadMigrations(builtInMigrationGroup("core"));
 const allMigrations = (await Promise.all(migrationGroupNames.map((name) => loadMigrations(builtInMigrationGroup(name))))).flat();
 
+const exists = (path: string) => stat(path).then(() => true, () => false);
+
+/** Records an applied migration directly in `authsome_migrations` of the target database. */
+async function recordForeignMigration(group: string, name: string) {
+  const insert = `INSERT INTO authsome_migrations ("group", name, checksum) VALUES ($1, $2, 'foreign')`;
+  if (t) {
+    await t.query(insert, [group, name]);
+    return;
+  }
+  const embedded = await openEmbeddedDatabase(join(cwd, ".authsome", "data"));
+  try {
+    await embedded.client.query(insert, [group, name]);
+  } finally {
+    await embedded.close();
+  }
+}
+
 function expectOneCleanErrorLine(run: Run) {
   const lines = run.stderr.trim().split("\n");
   expect(lines, run.stderr).toHaveLength(1);
@@ -93,6 +110,42 @@ describe("authsome migrate", () => {
     expect(status.stdout).toContain(`${coreMigrations.length} applied, 2 pending`);
     const again = await runCli(["migrate", ...target, "--status", "--plugins", "password,mfa"], { cwd });
     expect(again.stdout).toContain(`${coreMigrations.length} applied, 2 pending`);
+  });
+
+  it("--status without --plugins lists every group: applied ones, the package's pending ones, and unknown ones", async () => {
+    expect((await runCli(["migrate", ...target, "--plugins", "password,mfa"], { cwd })).code).toBe(0);
+    // A group this package does not ship, as a newer version (rolling deploy) or another plugin would record it.
+    await recordForeignMigration("sso", "0000_initial");
+    const byGroup = (name: string) => allMigrations.filter((m) => m.group === name);
+    const applied = [...byGroup("core"), ...byGroup("password"), ...byGroup("mfa")];
+    const pending = [...byGroup("passkey"), ...byGroup("social")];
+
+    const status = await runCli(["migrate", ...target, "--status"], { cwd });
+    expect(status.code, status.stderr).toBe(0);
+    for (const m of applied) expect(status.stdout).toMatch(new RegExp(`^  ${m.group}\\s+applied\\s+${m.name}\\s+\\d{4}-`, "m"));
+    for (const m of pending) expect(status.stdout).toMatch(new RegExp(`^  ${m.group}\\s+pending\\s+${m.name}$`, "m"));
+    expect(status.stdout).toMatch(/^  sso\s+applied\s+0000_initial\s+\d{4}-\S+\s+\(group not in this package\)$/m);
+    expect(status.stdout).toContain(`${applied.length + 1} applied, ${pending.length} pending`);
+
+    // --plugins names groups to show besides core; groups with applied rows are shown all the same.
+    const some = await runCli(["migrate", ...target, "--status", "--plugins", "passkey"], { cwd });
+    expect(some.code, some.stderr).toBe(0);
+    for (const m of applied) expect(some.stdout).toMatch(new RegExp(`^  ${m.group}\\s+applied\\s+${m.name}\\s`, "m"));
+    expect(some.stdout).toMatch(/^  passkey\s+pending\s+0000_initial$/m);
+    expect(some.stdout).toMatch(/^  sso\s+applied\s+0000_initial\s/m);
+    expect(some.stdout).not.toMatch(/^  social\s/m);
+    expect(some.stdout).toContain(`${applied.length + 1} applied, ${byGroup("passkey").length} pending`);
+  });
+
+  it("exits 2 with one line naming --database-url when it is given empty, instead of using the embedded database", async () => {
+    for (const args of [["--database-url", ""], ["--database-url="], ["--database-url", "  "]]) {
+      const run = await runCli(["migrate", ...args], { cwd, env: { DATABASE_URL: "postgres://postgres:postgres@127.0.0.1:1/nowhere" } });
+      expect(run.code, `${args.join(" ")}: ${run.stdout}${run.stderr}`).toBe(2);
+      expect(run.stderr).toContain("--database-url");
+      expect(run.stdout).toBe("");
+      expectOneCleanErrorLine(run);
+    }
+    expect(await exists(join(cwd, ".authsome"))).toBe(false); // the embedded database was not created
   });
 
   it("exits 1 with one clear line for a malformed database URL", async () => {

@@ -6,6 +6,9 @@
  * Rate limits are RAISED, not disabled: a load test comes from one IP (127.0.0.1), so the defaults (30 sign-ins per
  * minute per IP, …) would cut it off with 429s, but turning them off would also skip the limiter's statement on
  * every sign-in. With a limit of a million per window the limiter still runs on each request and never refuses.
+ * The per-recipient mail limit (`mailPerRecipient`, default 5 mails per address per 15 minutes) is raised the same
+ * way: the forgot-password and resend-verification timings send to the same seeded addresses again and again, and
+ * their known case must do its full work (token, mail, outbox row) every time, not stop at the limit.
  * The per-account lockout stays at its default (5 failures in 15 minutes).
  */
 import type { AuthsomeConfig, RateLimitConfig } from "../../src/engine/config.js";
@@ -22,6 +25,7 @@ export const raisedRateLimits = {
   verifyEmail: raisedRateLimit,
   refresh: raisedRateLimit,
   mfaChallenge: raisedRateLimit,
+  mailPerRecipient: raisedRateLimit,
 } satisfies RateLimitConfig;
 
 export const authsomeBasePath = "/v1/auth";

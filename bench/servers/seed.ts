@@ -1,9 +1,10 @@
 /**
  * The engine every Authsome process of the benchmark builds (the server under test, the PGlite variant and the
- * harness's own, which seeds the database and counts round trips): `createAuthsome` with `password()` and the
- * benchmark's configuration (./config.ts) — and the seeding of its users and sessions.
+ * harness's own, which seeds the database and counts round trips): `createAuthsome` with `password()`, the
+ * benchmark's configuration (./config.ts) and a mailer that discards — and the seeding of its users and sessions.
  *
- * Users are signed up through the real API (real argon2id hashes, as in production). Sessions are then created
+ * Users are signed up through the real API (real argon2id hashes, as in production); nothing verifies their email,
+ * so they stay unverified (the resend-verification timing relies on it and checks it). Sessions are then created
  * directly through the store, spread over those users, with tokens made as the engine makes them (`as_` session and
  * `ar_` refresh tokens, stored as SHA-256 hashes, an `asfm_` family id): a thousand sign-ins would only measure
  * argon2 again.
@@ -11,11 +12,21 @@
 import { generateToken, hashToken } from "../../src/crypto/tokens.js";
 import { createAuthsome } from "../../src/engine/authsome.js";
 import { password } from "../../src/plugins/password/index.js";
+import type { Mailer } from "../../src/mail/mailer.js";
 import type { Store, User } from "../../src/store/contract.js";
 import { authsomeBenchConfig, seedEmail, seedPassword } from "./config.js";
 
+/**
+ * Accepts every message and keeps nothing. The mail-sending routes (forgot-password, verification resend, sign-up's
+ * verification mail) do their full work — token, rendered message, outbox row — without a mail server; a
+ * `memoryMailer()` would keep every message and grow the server's RSS over a run.
+ */
+export const benchMailer: Mailer = {
+  async send() {},
+};
+
 export function createBenchAuth(store: Store) {
-  return createAuthsome({ store, plugins: [password()], config: authsomeBenchConfig });
+  return createAuthsome({ store, plugins: [password()], config: authsomeBenchConfig, mailer: benchMailer });
 }
 export type BenchAuth = ReturnType<typeof createBenchAuth>;
 

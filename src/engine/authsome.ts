@@ -4,7 +4,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RandomSource } from "../crypto/tokens.js";
 import { AuthsomeError, ValidationError } from "../errors.js";
 import { createHttpApp } from "../http/app.js";
+import { createCodeHasher } from "../crypto/codes.js";
 import type { Mailer } from "../mail/mailer.js";
+import { createMailQueue, type MailQueueOptions } from "../mail/queue.js";
 import type { MigrationGroup } from "../migrate/groups.js";
 import type { Store, StoreRepositories } from "../store/contract.js";
 import { type AuthsomeConfig, resolveConfig } from "./config.js";
@@ -12,16 +14,20 @@ import type { EngineContext, Tenant } from "./context.js";
 import { createTenantResolver, mustExist } from "./tenants.js";
 import { createHookBus, type HookName, type Logger } from "./hooks.js";
 import type { AuthsomePlugin, PluginContext } from "./plugin.js";
+import { createOutbox } from "./services/outbox.js";
 import { createProtection } from "./services/protection.js";
 import { createSessionService } from "./services/sessions.js";
+import { createTrustedDevices } from "./services/trusted-devices.js";
 import { createCoreApi, type CoreApi } from "./services/core-api.js";
 
 export interface AuthsomeOptions<P extends readonly AuthsomePlugin<object>[]> {
   store: Store;
   plugins?: P;
   config?: AuthsomeConfig;
-  /** Where verification and reset mail goes. Without one, sending mail fails with `mail_not_configured`. */
+  /** Where verification and reset mail goes. Without one, sending mail fails with `mail_not_configured` (logged). */
   mailer?: Mailer;
+  /** The in-process queue mail is sent from, after the response (size, retries, backoff). */
+  mailQueue?: MailQueueOptions;
   logger?: Logger;
   /** `false`: the application manages Authsome's tables with its own migrations; `start()` never migrates. */
   migrations?: boolean;
@@ -53,6 +59,11 @@ export interface Authsome<Api> {
    * @throws NotFoundError `not_found` for an unknown app; AuthsomeError `not_started`.
    */
   withApp<T>(app: string, fn: () => Promise<T>): Promise<T>;
+  /**
+   * Resolves once every queued mail job has finished (sent, or given up after its retries). Mail is sent after the
+   * response; tests and scripts that read a mailbox right after a request await this first.
+   */
+  flushMail(): Promise<void>;
   /** Every operation, in-process, through the same services the routes use. */
   readonly api: CoreApi & Api;
   readonly config: ReturnType<typeof resolveConfig>;
@@ -83,6 +94,10 @@ function stackFrames(stack: string | undefined): string {
   return (stack ?? "").split("\n").filter((line) => /^\s+at /.test(line)).slice(0, 5).join("\n");
 }
 
+// Development without a secret: codes are still keyed, with a fixed key that protects nothing (never in production,
+// where `config.secret` is required).
+const developmentSecret = "authsome development secret: not for production";
+
 const notStarted = () => new AuthsomeError("not_started", "Authsome has not been started; call auth.start() first");
 
 /**
@@ -105,6 +120,7 @@ export function createAuthsome<const P extends readonly AuthsomePlugin<object>[]
   options: AuthsomeOptions<P>,
 ): Authsome<PluginApis<P>> {
   const config = resolveConfig(options.config);
+  const codes = createCodeHasher(config.secrets.length > 0 ? config.secrets : [developmentSecret]);
   const plugins = options.plugins ?? ([] as unknown as P);
   const ids = new Set<string>();
   for (const plugin of plugins) {
@@ -113,26 +129,34 @@ export function createAuthsome<const P extends readonly AuthsomePlugin<object>[]
   }
   const { store } = options;
   const logger = options.logger ?? defaultLogger;
+  for (const deprecation of config.deprecations) logger.warn(deprecation, {});
+  const mailQueue = createMailQueue(logger, options.mailQueue);
+  const mailer: Mailer = options.mailer ?? {
+    async send() {
+      throw new AuthsomeError("mail_not_configured", "No mailer is configured");
+    },
+  };
   const now = options.now ?? (() => new Date());
   const hooks = createHookBus(logger);
   const tenants = createTenantResolver({ store, config, logger });
   const scope = new AsyncLocalStorage<Tenant>();
+  const protection = createProtection({ store, config, now });
   let started = false;
 
   const context: EngineContext = {
     config,
     store,
-    mailer: options.mailer ?? {
-      async send() {
-        throw new AuthsomeError("mail_not_configured", "No mailer is configured");
-      },
-    },
+    mailer,
     logger,
     now,
     random: options.random,
     hooks,
     sessions: createSessionService({ store, config, now, tenant: () => context.tenant(), ...(options.random ? { random: options.random } : {}) }),
-    protection: createProtection({ store, config, now }),
+    protection,
+    outbox: createOutbox({ queue: mailQueue, mailer, store, protection, logger, now, tenant: () => context.tenant(), withTenant: (tenant, fn) => scope.run(tenant, fn) }),
+    codes,
+    devices: createTrustedDevices(codes, now, options.random),
+    reauthenticators: [],
     tenants,
     tenant() {
       if (!started) throw notStarted();
@@ -164,6 +188,8 @@ export function createAuthsome<const P extends readonly AuthsomePlugin<object>[]
     router: http.router,
     requireSession: http.requireSession,
     setSessionCookies: http.setSessionCookies,
+    setDeviceCookie: http.setDeviceCookie,
+    linkBase: http.linkBase,
   });
   for (const plugin of plugins) Object.assign(api, plugin.setup?.(pluginContext()) ?? {});
   http.finish();
@@ -177,13 +203,16 @@ export function createAuthsome<const P extends readonly AuthsomePlugin<object>[]
         await store.migrate(...groups);
       }
       await tenants.start();
+      mailQueue.start();
       started = true;
     },
     async stop() {
+      await mailQueue.stop(); // mail already promised goes out first
       started = false;
       tenants.stop();
       await options.mailer?.close?.();
     },
+    flushMail: () => mailQueue.idle(),
     handler: (request) => Promise.resolve(http.fetch(request)),
     nodeHandler: (req, res, next) => {
       // Express strips a mount path from req.url; originalUrl keeps it.

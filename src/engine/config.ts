@@ -1,5 +1,6 @@
 import { ValidationError } from "../errors.js";
 import { type Duration, durationSeconds } from "./duration.js";
+import { type ProxyTrust, resolveProxyTrust, type TrustProxySetting } from "./proxy-trust.js";
 
 /** Per-IP limits per window; `false` turns one off. */
 export interface RateLimitConfig {
@@ -9,8 +10,16 @@ export interface RateLimitConfig {
   verifyEmail?: number | false;
   refresh?: number | false;
   mfaChallenge?: number | false;
-  /** Window of every limit (default 60 s). */
+  /** Window of every per-IP limit (default 60 s). */
   window?: Duration;
+  /**
+   * Mails one address may receive from the mail-sending routes (reset, verification, unlock) per
+   * `mailPerRecipientWindow`, whoever asks (default 5; `false` turns it off). Beyond it the routes still answer 200
+   * and send nothing.
+   */
+  mailPerRecipient?: number | false;
+  /** Default 15 minutes. */
+  mailPerRecipientWindow?: Duration;
 }
 
 export interface LockoutConfig {
@@ -20,6 +29,11 @@ export interface LockoutConfig {
   window?: Duration;
   /** How long the account stays locked (default 15 minutes). */
   duration?: Duration;
+  /**
+   * While an account is locked, a browser that signed in to it successfully before (it holds the signed
+   * `authsome_device` cookie) may still sign in, so nobody can lock the owner out with wrong passwords. Default true.
+   */
+  trustedDevices?: boolean;
 }
 
 export interface AuthsomeConfig {
@@ -37,7 +51,12 @@ export interface AuthsomeConfig {
   appCacheTTL?: Duration;
   /** Where the HTTP API is mounted. Default `/authsome`. */
   basePath?: string;
-  /** Origin of the application, where links in mail point (`<appUrl>/reset-password?token=…`). */
+  /**
+   * Public URL of the application's pages, where links in mail point (`<appUrl>/reset-password?token=…`); a path is
+   * kept (`https://example.com/app` → `https://example.com/app/reset-password`). Its origin is also the server's
+   * own origin for the CSRF check. Required unless `development` is true; then a request's own origin is used for
+   * links only when it is a loopback origin or in `trustedOrigins`.
+   */
   appUrl?: string;
   session?: {
     /** Access-token lifetime. Default 1 h. An app's row in `authsome_app_session_configs` overrides both TTLs. */
@@ -52,12 +71,19 @@ export interface AuthsomeConfig {
   };
   /** Origins allowed for cookie-authenticated state changes, CORS and `redirect_to`. */
   trustedOrigins?: string[];
-  /** Read `X-Forwarded-For` for the client IP (only behind a proxy you control). Default false. */
-  trustProxy?: boolean;
+  /**
+   * The proxies in front of the server, whose `X-Forwarded-For/-Proto/-Host` are believed: a hop count (`1` = one
+   * proxy, e.g. nginx or a load balancer), or a list of proxy addresses / CIDRs (`["10.0.0.0/8"]`, `"loopback"`).
+   * The client IP is then the rightmost `X-Forwarded-For` hop that is not a trusted proxy. Default false.
+   * `true` means `1` and is deprecated: say how many proxies there are.
+   */
+  trustProxy?: TrustProxySetting;
   /** Secret(s) sealing stored secrets; the first seals, all open (rotation). Required unless `development`. */
   secret?: string | string[];
   /** Sign-in requires a verified email. Default false. */
   requireEmailVerification?: boolean;
+  /** Sign-up mails a verification link and code to every new address. Default true. */
+  sendVerificationOnSignUp?: boolean;
   password?: { minLength?: number; maxLength?: number; requireUppercase?: boolean; requireLowercase?: boolean; requireDigit?: boolean; requireSymbol?: boolean };
   rateLimits?: RateLimitConfig | false;
   lockout?: LockoutConfig | false;
@@ -71,18 +97,28 @@ export interface ResolvedConfig {
   requirePublishableKey: boolean;
   appCacheTtlSeconds: number;
   basePath: string;
+  /** `config.appUrl` without a trailing slash (path kept); null only in development. */
   appUrl: string | null;
+  /** The origin of `appUrl`: the server's own origin for the CSRF check. */
+  appOrigin: string | null;
   session: { tokenTtlSeconds: number; refreshTokenTtlSeconds: number; refreshReuseGraceSeconds: number };
   trustedOrigins: string[];
-  trustProxy: boolean;
+  trustProxy: ProxyTrust;
   secrets: string[];
   requireEmailVerification: boolean;
+  sendVerificationOnSignUp: boolean;
   password: Required<NonNullable<AuthsomeConfig["password"]>>;
-  rateLimits: { windowSeconds: number; limits: Record<keyof Omit<RateLimitConfig, "window">, number | false> } | false;
-  lockout: { maxAttempts: number; windowSeconds: number; durationSeconds: number } | false;
+  rateLimits: { windowSeconds: number; limits: Record<PerIpLimitName, number | false> } | false;
+  /** Off when `rateLimits` is false or `mailPerRecipient` is. */
+  mailPerRecipient: { limit: number; windowSeconds: number } | false;
+  lockout: { maxAttempts: number; windowSeconds: number; durationSeconds: number; trustedDevices: boolean } | false;
   cookies: { secure: boolean | "auto"; domain: string | null };
   development: boolean;
+  /** Deprecated settings in use, each a sentence naming its replacement (logged once by `createAuthsome`). */
+  deprecations: string[];
 }
+
+export type PerIpLimitName = keyof typeof defaultLimits;
 
 function invalid(field: string, message: string): ValidationError {
   return new ValidationError("invalid_config", `${field} ${message}`, { details: { field } });
@@ -102,6 +138,19 @@ function positiveInteger(value: number | undefined, fallback: number, field: str
   const v = value ?? fallback;
   if (!Number.isSafeInteger(v) || v <= 0 || v > max) throw invalid(field, `must be a whole number from 1 to ${max}`);
   return v;
+}
+
+/** An http(s) URL kept with its path (no query, no fragment), without a trailing slash. */
+function baseUrl(value: string, field: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalid(field, `must be an http(s) URL like "https://app.example.com", not "${value}"`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw invalid(field, `must be an http(s) URL, not "${value}"`);
+  if (url.search || url.hash || url.username || url.password) throw invalid(field, "must not carry a query, a fragment or credentials");
+  return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
 }
 
 const defaultLimits = { signIn: 30, signUp: 10, forgotPassword: 10, verifyEmail: 30, refresh: 60, mfaChallenge: 30 } as const;
@@ -139,6 +188,29 @@ export function resolveConfig(input: AuthsomeConfig = {}): ResolvedConfig {
     }
     rateLimits = { windowSeconds: durationSeconds(configured.window ?? 60, "config.rateLimits.window"), limits };
   }
+  const perRecipient = input.rateLimits === false ? false : input.rateLimits?.mailPerRecipient;
+  const mailPerRecipient: ResolvedConfig["mailPerRecipient"] =
+    input.rateLimits === false || perRecipient === false
+      ? false
+      : {
+          limit: positiveInteger(perRecipient, 5, "config.rateLimits.mailPerRecipient"),
+          windowSeconds: durationSeconds(input.rateLimits?.mailPerRecipientWindow ?? "15m", "config.rateLimits.mailPerRecipientWindow"),
+        };
+
+  const appUrl = input.appUrl === undefined ? null : baseUrl(input.appUrl, "config.appUrl");
+  if (appUrl === null && !development) {
+    throw invalid("config.appUrl", "is required outside development: links in mail and the CSRF check are built from it, never from the request's Host");
+  }
+  let trustProxy: ProxyTrust;
+  try {
+    trustProxy = resolveProxyTrust(input.trustProxy);
+  } catch (err) {
+    throw invalid("config.trustProxy", (err as Error).message);
+  }
+  const deprecations: string[] = [];
+  if (input.trustProxy === true) {
+    deprecations.push("config.trustProxy: true is deprecated and means 1 (one proxy in front); set the number of proxies, or their addresses");
+  }
 
   let lockout: ResolvedConfig["lockout"] = false;
   if (input.lockout !== false) {
@@ -147,6 +219,7 @@ export function resolveConfig(input: AuthsomeConfig = {}): ResolvedConfig {
       maxAttempts: positiveInteger(l.maxAttempts, 5, "config.lockout.maxAttempts"),
       windowSeconds: durationSeconds(l.window ?? "15m", "config.lockout.window"),
       durationSeconds: durationSeconds(l.duration ?? "15m", "config.lockout.duration"),
+      trustedDevices: l.trustedDevices ?? true,
     };
   }
 
@@ -156,16 +229,18 @@ export function resolveConfig(input: AuthsomeConfig = {}): ResolvedConfig {
     requirePublishableKey: input.requirePublishableKey ?? false,
     appCacheTtlSeconds: durationSeconds(input.appCacheTTL ?? 60, "config.appCacheTTL"),
     basePath,
-    appUrl: input.appUrl === undefined ? null : origin(input.appUrl, "config.appUrl"),
+    appUrl,
+    appOrigin: appUrl === null ? null : new URL(appUrl).origin,
     session: {
       tokenTtlSeconds: durationSeconds(session.tokenTTL ?? "1h", "config.session.tokenTTL"),
       refreshTokenTtlSeconds: durationSeconds(session.refreshTokenTTL ?? "30d", "config.session.refreshTokenTTL"),
       refreshReuseGraceSeconds: durationSeconds(session.refreshReuseGrace ?? 10, "config.session.refreshReuseGrace"),
     },
     trustedOrigins: (input.trustedOrigins ?? []).map((o, i) => origin(o, `config.trustedOrigins[${i}]`)),
-    trustProxy: input.trustProxy ?? false,
+    trustProxy,
     secrets,
     requireEmailVerification: input.requireEmailVerification ?? false,
+    sendVerificationOnSignUp: input.sendVerificationOnSignUp ?? true,
     password: {
       minLength,
       maxLength,
@@ -175,8 +250,10 @@ export function resolveConfig(input: AuthsomeConfig = {}): ResolvedConfig {
       requireSymbol: pw.requireSymbol ?? false,
     },
     rateLimits,
+    mailPerRecipient,
     lockout,
     cookies: { secure: input.cookies?.secure ?? "auto", domain: input.cookies?.domain ?? null },
     development,
+    deprecations,
   };
 }

@@ -1,9 +1,12 @@
+import type { CodeHasher } from "../crypto/codes.js";
 import type { RandomSource } from "../crypto/tokens.js";
 import type { Mailer } from "../mail/mailer.js";
-import type { Store, StoreRepositories } from "../store/contract.js";
+import type { Store, StoreRepositories, User } from "../store/contract.js";
 import type { ResolvedConfig } from "./config.js";
 import type { HookBus, Logger } from "./hooks.js";
+import type { Outbox } from "./services/outbox.js";
 import type { Protection } from "./services/protection.js";
+import type { TrustedDevices } from "./services/trusted-devices.js";
 import type { RequestMeta, SessionService } from "./services/sessions.js";
 import type { Tenant, TenantResolver } from "./tenants.js";
 
@@ -14,6 +17,17 @@ export interface AuditInput {
   meta: RequestMeta;
   userId?: string | null;
   metadata?: Record<string, unknown>;
+}
+
+/**
+ * A credential a plugin can check again before a sensitive operation (account deletion): the password plugin
+ * registers the password. A user with none of them proves themselves with a fresh session instead.
+ */
+export interface Reauthenticator {
+  /** Whether the user has this credential. */
+  has(user: User): Promise<boolean>;
+  /** Whether `password` is the user's. */
+  verifyPassword(user: User, password: string): Promise<boolean>;
 }
 
 /** What the engine's services, routes and plugins share. */
@@ -27,6 +41,14 @@ export interface EngineContext {
   readonly hooks: HookBus;
   readonly sessions: SessionService;
   readonly protection: Protection;
+  /** Mail after the response: background jobs, the per-recipient limit, retried sends. */
+  readonly outbox: Outbox;
+  /** HMAC-SHA-256 of short codes under a key derived from `config.secret` (rotation-aware). */
+  readonly codes: CodeHasher;
+  /** Signed `authsome_device` cookies: browsers that signed in to an account before pass its lockout. */
+  readonly devices: TrustedDevices;
+  /** Credentials plugins registered for re-authentication (see `Reauthenticator`). */
+  readonly reauthenticators: Reauthenticator[];
   readonly tenants: TenantResolver;
   /**
    * The app the current request or call acts for: the one `withTenant` (an `X-Publishable-Key` header, or

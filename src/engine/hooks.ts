@@ -10,6 +10,11 @@ export interface HookEvents {
   "signOut.after": { userId: string; sessionId: string; meta: RequestMeta };
   "passwordReset.after": { user: User; meta: RequestMeta };
   "emailVerified.after": { user: User; meta: RequestMeta };
+  /**
+   * Inside the deletion's transaction (`repos` is it): each plugin removes what it holds of the user — password
+   * hashes, provider links, MFA and passkey material — or throws to abort the deletion.
+   */
+  "deleteUser.before": { user: User; meta: RequestMeta };
 }
 
 export type HookName = keyof HookEvents;

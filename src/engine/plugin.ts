@@ -14,6 +14,10 @@ export interface PluginContext extends EngineContext {
   readonly requireSession: MiddlewareHandler<AuthsomeEnv>;
   /** Sets the session and refresh cookies of a newly issued session. */
   setSessionCookies(c: Context<AuthsomeEnv>, issued: IssuedSession): void;
+  /** Sets the signed `authsome_device` cookie a successful sign-in earns this browser. */
+  setDeviceCookie(c: Context<AuthsomeEnv>, value: string): void;
+  /** Where links in mail point for this request (`config.appUrl`; see `createHttpApp`); null when nowhere safe. */
+  linkBase(c: Context<AuthsomeEnv>): string | null;
 }
 
 /**

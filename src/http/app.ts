@@ -8,10 +8,10 @@ import type { EngineContext } from "../engine/context.js";
 import type { CoreApi } from "../engine/services/core-api.js";
 import type { IssuedSession } from "../engine/services/sessions.js";
 import { AuthenticationError, AuthsomeError, ForbiddenError, NotFoundError, ValidationError } from "../errors.js";
-import { setSessionCookies } from "./cookies.js";
+import { setDeviceCookie, setSessionCookies } from "./cookies.js";
 import type { AuthsomeApp, AuthsomeEnv } from "./env.js";
 import { renderError } from "./errors.js";
-import { bearerToken, cookie, header, ownOrigin, presentedSessionToken, refreshCookie, requestMeta, sessionCookie } from "./request.js";
+import { bearerToken, cookie, header, isLoopbackOrigin, presentedSessionToken, refreshCookie, requestMeta, requestOrigin, sessionCookie } from "./request.js";
 import { registerCoreRoutes } from "./routes/core.js";
 
 export const maxBodyBytes = 64 * 1024;
@@ -30,6 +30,7 @@ function validationHook(result: { success: boolean; error?: { issues: Array<{ pa
   throw new ValidationError("invalid_request", "The request is invalid", { details: { fields } });
 }
 
+const jsonContentType = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 const unsafeMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /**
@@ -48,9 +49,18 @@ export function createHttpApp(ctx: EngineContext, api: CoreApi, state: { isStart
     c.set("requestId", id);
     // On node:http straight onto the response: a Fetch Headers object for one header is a measurable share of the
     // session check, and without it the response's own headers take the adapter's fast path.
+    // Every answer is private to its caller (tokens, profiles, sessions: RFC 6749 §5.1) and is exactly the JSON it
+    // says it is, so neither a shared cache nor a browser's sniffing may reinterpret it.
     const outgoing = c.env?.outgoing;
-    if (outgoing) outgoing.setHeader("x-request-id", id);
-    else c.header("x-request-id", id);
+    if (outgoing) {
+      outgoing.setHeader("x-request-id", id);
+      outgoing.setHeader("cache-control", "no-store");
+      outgoing.setHeader("x-content-type-options", "nosniff");
+    } else {
+      c.header("x-request-id", id);
+      c.header("cache-control", "no-store");
+      c.header("x-content-type-options", "nosniff");
+    }
     return next();
   });
   // Errors of the router's routes reach this handler too: giving the router its own would make `root.route()` wrap
@@ -108,6 +118,10 @@ export function createHttpApp(ctx: EngineContext, api: CoreApi, state: { isStart
     // body stays unread until a route parses it (reading it here would build two Fetch Requests per call).
     const headers = c.env?.incoming?.headers;
     const declared = headers?.["content-length"];
+    const hasBody = headers ? (declared !== undefined && declared !== "0") || headers["transfer-encoding"] !== undefined : c.req.raw.body !== null;
+    // Every body this API reads is JSON. A route whose body is optional would otherwise take a form post or a
+    // text/plain body as "no body" and act on the defaults.
+    if (hasBody && !jsonContentType.test(header(c, "content-type") ?? "")) throw new HTTPException(415);
     if (declared !== undefined && headers?.["transfer-encoding"] === undefined) {
       if (Number(declared) > maxBodyBytes) throw new HTTPException(413);
       return proceed();
@@ -115,13 +129,21 @@ export function createHttpApp(ctx: EngineContext, api: CoreApi, state: { isStart
     return limitBody(c, proceed).then(() => undefined); // it answers 413 by throwing, never with a Response
   }
 
-  /** Cookie-authenticated state changes must come from our own origin or a trusted one; bearer requests are exempt. */
+  /**
+   * Cookie-authenticated state changes must come from our own origin (`appUrl`'s) or a trusted one; bearer requests
+   * are exempt. The request's `Host` never vouches for an origin — except, in development, a loopback one.
+   */
   function assertSameSite(c: Context<AuthsomeEnv>): void {
     if (bearerToken(c) || !(cookie(c, sessionCookie) || cookie(c, refreshCookie))) return;
     const origin = header(c, "origin");
     const site = header(c, "sec-fetch-site");
-    const allowed = origin ? origin === ownOrigin(c, config.trustProxy) || trusted.has(origin) : site === "same-origin";
+    const allowed = origin ? isOwnOrigin(c, origin) : site === "same-origin";
     if (!allowed) throw new ForbiddenError("invalid_origin", "Cross-site request refused");
+  }
+
+  function isOwnOrigin(c: Context<AuthsomeEnv>, origin: string): boolean {
+    if (origin === config.appOrigin || trusted.has(origin)) return true;
+    return config.development && isLoopbackOrigin(origin) && origin === requestOrigin(c, config.trustProxy);
   }
 
   const requireSession: MiddlewareHandler<AuthsomeEnv> = async function requireSession(c, next) {
@@ -138,6 +160,16 @@ export function createHttpApp(ctx: EngineContext, api: CoreApi, state: { isStart
     router,
     requireSession,
     setSessionCookies: (c: Context<AuthsomeEnv>, issued: IssuedSession) => setSessionCookies(c, config, issued, ctx.tenant().session),
+    setDeviceCookie: (c: Context<AuthsomeEnv>, value: string) => setDeviceCookie(c, config, value),
+    /**
+     * Where links in mail point for this request: `config.appUrl`; without one (development only) the request's own
+     * origin if it is a loopback or trusted origin, else null (no link is sent anywhere a `Host` header chose).
+     */
+    linkBase(c: Context<AuthsomeEnv>): string | null {
+      if (config.appUrl !== null) return config.appUrl;
+      const own = requestOrigin(c, config.trustProxy);
+      return isLoopbackOrigin(own) || trusted.has(own) ? own : null;
+    },
     /** Mounts the router after every plugin added its routes, and publishes the OpenAPI document. */
     finish() {
       router.doc31("/openapi.json", {

@@ -3,13 +3,15 @@ import { setCookie } from "hono/cookie";
 import { type CookieOptions, serialize } from "hono/utils/cookie";
 import type { ResolvedConfig } from "../engine/config.js";
 import type { IssuedSession } from "../engine/services/sessions.js";
+import { deviceCookieMaxAgeSeconds, deviceCookieName } from "../engine/services/trusted-devices.js";
 import type { SessionSettings } from "../engine/tenants.js";
 import type { AuthsomeEnv } from "./env.js";
-import { ownOrigin, refreshCookie, sessionCookie } from "./request.js";
+import { refreshCookie, requestOrigin, sessionCookie } from "./request.js";
 
+/** `auto`: Secure when the app is served over HTTPS (`appUrl`), or — with no `appUrl`, in development — the request was. */
 function isSecure(c: Context<AuthsomeEnv>, config: ResolvedConfig): boolean {
   if (config.cookies.secure !== "auto") return config.cookies.secure;
-  return ownOrigin(c, config.trustProxy).startsWith("https:");
+  return (config.appOrigin ?? requestOrigin(c, config.trustProxy)).startsWith("https:");
 }
 
 function base(c: Context<AuthsomeEnv>, config: ResolvedConfig) {
@@ -40,6 +42,11 @@ export function setSessionCookies(c: Context<AuthsomeEnv>, config: ResolvedConfi
     path: `${config.basePath}/refresh`,
     maxAge: ttl.refreshTokenTtlSeconds,
   });
+}
+
+/** The signed device cookie (see `lockout.trustedDevices`): sent only to the API, where sign-in reads it. */
+export function setDeviceCookie(c: Context<AuthsomeEnv>, config: ResolvedConfig, value: string): void {
+  putCookie(c, deviceCookieName, value, { ...base(c, config), path: config.basePath, maxAge: deviceCookieMaxAgeSeconds });
 }
 
 export function clearSessionCookies(c: Context<AuthsomeEnv>, config: ResolvedConfig): void {

@@ -36,6 +36,9 @@ const statusByCode: Record<string, ContentfulStatusCode> = {
   unsupported_media_type: 415,
 };
 
+/** `Retry-After` of a 503: a database outage or a not-yet-started engine is expected to pass within seconds. */
+export const unavailableRetrySeconds = 5;
+
 function statusOf(err: AuthsomeError): ContentfulStatusCode {
   return statusByCode[err.code] ?? statusByKind[err.kind] ?? 500;
 }
@@ -70,7 +73,8 @@ export function renderError(c: Context, err: unknown, logger: ErrorLogger): Resp
     return c.json({ error: "Internal server error", code: "internal_error", details: { request_id: requestId } } satisfies ErrorBody, 500);
   }
   const status = statusOf(known);
-  const retryAfter = (known as Partial<RateLimitError>).retryAfterSeconds;
+  // A 503 is temporary by definition: tell clients (and load balancers) when to come back rather than hammer it.
+  const retryAfter = (known as Partial<RateLimitError>).retryAfterSeconds ?? (status === 503 ? unavailableRetrySeconds : undefined);
   if (typeof retryAfter === "number") c.header("Retry-After", String(Math.max(1, Math.ceil(retryAfter))));
   const body: ErrorBody = { error: known.message, code: known.code };
   if (known.details) body.details = known.details;

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { parse as parseCookies } from "hono/utils/cookie";
 import type { RequestMeta } from "../engine/services/sessions.js";
+import { clientAddress, normalizeIp, type ProxyTrust } from "../engine/proxy-trust.js";
 import type { AuthsomeEnv } from "./env.js";
 
 export const sessionCookie = "authsome_session";
@@ -24,20 +25,26 @@ export function cookie(c: Context, name: string): string | undefined {
   return raw ? parseCookies(raw, name)[name] : undefined;
 }
 
-/**
- * The client's IP: the socket's address, unless `trustProxy` is set — then the first `X-Forwarded-For` hop, which
- * only a proxy you control may write.
- */
-export function clientIp(c: Context<AuthsomeEnv>, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = header(c, "x-forwarded-for")?.split(",")[0]?.trim();
-    if (forwarded) return forwarded;
-  }
-  return c.env?.incoming?.socket?.remoteAddress ?? "unknown";
+/** The socket peer's address, as Node reports it (`undefined` outside node:http). */
+function socketAddress(c: Context<AuthsomeEnv>): string | undefined {
+  return c.env?.incoming?.socket?.remoteAddress;
 }
 
-export function requestMeta(c: Context<AuthsomeEnv>, trustProxy: boolean): RequestMeta {
-  return { ipAddress: clientIp(c, trustProxy), userAgent: (header(c, "user-agent") ?? "").slice(0, 512) };
+/**
+ * The client's IP: the socket's address, unless `trustProxy` says the peer is a proxy of ours — then the rightmost
+ * `X-Forwarded-For` hop that is not a trusted proxy (see `clientAddress`). Always a normalised IP, or `unknown`.
+ */
+export function clientIp(c: Context<AuthsomeEnv>, trust: ProxyTrust): string {
+  return clientAddress(socketAddress(c), trust.enabled ? header(c, "x-forwarded-for") : undefined, trust);
+}
+
+/** Whether the `X-Forwarded-*` headers of this request were written by a trusted proxy. */
+function isFromTrustedProxy(c: Context<AuthsomeEnv>, trust: ProxyTrust): boolean {
+  return trust.enabled && trust.isTrusted(normalizeIp(socketAddress(c)) ?? "unknown", 0);
+}
+
+export function requestMeta(c: Context<AuthsomeEnv>, trust: ProxyTrust): RequestMeta {
+  return { ipAddress: clientIp(c, trust), userAgent: (header(c, "user-agent") ?? "").slice(0, 512) };
 }
 
 /** The bearer token, if the request sent one. */
@@ -52,10 +59,26 @@ export function presentedSessionToken(c: Context): string | undefined {
   return bearerToken(c) ?? cookie(c, sessionCookie);
 }
 
-/** The origin this request was addressed to (scheme from the URL, or X-Forwarded-Proto behind a trusted proxy). */
-export function ownOrigin(c: Context, trustProxy: boolean): string {
+/**
+ * The origin this request was addressed to: the URL's scheme and the `Host` header — or `X-Forwarded-Proto` and
+ * `X-Forwarded-Host` when a trusted proxy sent them. Anyone can send any `Host`, so this never decides where links in
+ * mail point or which origin the CSRF check accepts (both come from `config.appUrl`); development mode uses it for
+ * links only when it is a loopback or trusted origin.
+ */
+export function requestOrigin(c: Context<AuthsomeEnv>, trust: ProxyTrust): string {
   const url = new URL(c.req.url);
-  const proto = trustProxy ? header(c, "x-forwarded-proto")?.split(",")[0]?.trim() : undefined;
-  const host = (trustProxy ? header(c, "x-forwarded-host") : undefined) ?? header(c, "host") ?? url.host;
+  const forwarded = isFromTrustedProxy(c, trust);
+  const proto = forwarded ? header(c, "x-forwarded-proto")?.split(",")[0]?.trim() : undefined;
+  const host = (forwarded ? header(c, "x-forwarded-host")?.split(",")[0]?.trim() : undefined) ?? header(c, "host") ?? url.host;
   return `${proto ?? url.protocol.replace(":", "")}://${host}`;
+}
+
+/** Whether `origin` is `http(s)://localhost`, `127.0.0.0/8` or `[::1]`, on any port. */
+export function isLoopbackOrigin(origin: string): boolean {
+  try {
+    const { hostname } = new URL(origin);
+    return hostname === "localhost" || hostname === "[::1]" || /^127(?:\.\d{1,3}){3}$/.test(hostname);
+  } catch {
+    return false;
+  }
 }

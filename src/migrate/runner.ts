@@ -211,3 +211,10 @@ export async function migrationStatus(db: AnyPgDatabase, groups: readonly Migrat
     }),
   );
 }
+
+/** Every row of `authsome_migrations`, of any group (none before the first migration), by group then name; read-only. */
+export async function appliedMigrations(db: AnyPgDatabase): Promise<Array<AppliedMigration & { appliedAt: Date }>> {
+  return (await readApplied(db))
+    .map((row) => ({ group: row.group, name: row.name, appliedAt: new Date(row.applied_at) }))
+    .sort((a, b) => (a.group === b.group ? a.name.localeCompare(b.name) : a.group.localeCompare(b.group)));
+}

@@ -1,10 +1,11 @@
 // `auth.nodeHandler` behind a real listening node:http server, driven by real fetch: bearer and cookie transport, and
-// the client IP (the socket address, or X-Forwarded-For only with `trustProxy`).
+// the client IP (the socket address, or the rightmost untrusted X-Forwarded-For hop with `trustProxy`).
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuthsome } from "../../src/engine/authsome.js";
 import type { AuthsomePlugin } from "../../src/engine/plugin.js";
+import type { TrustProxySetting } from "../../src/engine/proxy-trust.js";
 import type { IssuedSession, SessionService } from "../../src/engine/services/sessions.js";
 import { NotFoundError } from "../../src/errors.js";
 import { toAuthResponseBody } from "../../src/http/schemas.js";
@@ -12,7 +13,8 @@ import type { User } from "../../src/store/contract.js";
 import { createTestStore, servedTenant, type Tenant, type TestStore } from "../support/store.js";
 
 const basePath = "/v1/auth";
-const loopback = ["127.0.0.1", "::ffff:127.0.0.1"];
+// An IPv4-mapped address (a dual-stack listener) is normalised to IPv4, so only one form is ever recorded.
+const loopback = ["127.0.0.1"];
 
 /**
  * Stands in for a sign-in plugin: issues a session for a user id with the request's meta, the way a real sign-in
@@ -44,8 +46,9 @@ let tenant: Tenant;
 let sessions: SessionService;
 let direct: Served;
 let proxied: Served;
+let listed: Served;
 
-async function serve(trustProxy: boolean): Promise<Served> {
+async function serve(trustProxy: TrustProxySetting): Promise<Served> {
   const auth = createAuthsome({
     store: s.store,
     plugins: [testSignIn],
@@ -101,13 +104,15 @@ function signInOver(served: Served, user: User, headers: Record<string, string> 
 beforeAll(async () => {
   s = await createTestStore();
   direct = await serve(false);
-  proxied = await serve(true);
+  proxied = await serve(1);
+  listed = await serve(["loopback", "10.0.0.0/8"]);
   ({ tenant, sessions } = await servedTenant(s.store, direct.auth.config));
 });
 
 afterAll(async () => {
   await close(direct);
   await close(proxied);
+  await close(listed);
   await s?.t.drop();
 });
 
@@ -212,13 +217,36 @@ describe("client IP", () => {
     expect(loopback).toContain(stored?.ipAddress);
   });
 
-  it("records the first X-Forwarded-For hop when trustProxy is true", async () => {
-    const user = await newUser();
-    const res = await signInOver(proxied, user, { "x-forwarded-for": "198.51.100.7, 10.0.0.2" });
+  const ipOf = async (served: Served, forwardedFor?: string) => {
+    const res = await signInOver(served, await newUser(), forwardedFor === undefined ? {} : { "x-forwarded-for": forwardedFor });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { session: { id: string; ip_address: string } };
-    expect(body.session.ip_address).toBe("198.51.100.7");
-    expect((await s.store.sessions.findById(body.session.id))?.ipAddress).toBe("198.51.100.7");
+    expect((await s.store.sessions.findById(body.session.id))?.ipAddress).toBe(body.session.ip_address);
+    return body.session.ip_address;
+  };
+
+  it("takes the rightmost X-Forwarded-For hop behind one proxy: what the client wrote to its left is ignored", async () => {
+    // An appending proxy (nginx's $proxy_add_x_forwarded_for, an ALB) turns a forged "198.51.100.7" into
+    // "198.51.100.7, <the client>": the client is what our proxy appended.
+    expect(await ipOf(proxied, "198.51.100.7, 203.0.113.20")).toBe("203.0.113.20");
+    expect(await ipOf(proxied, "203.0.113.21")).toBe("203.0.113.21");
+  });
+
+  it("skips trusted proxies from the right when trustProxy lists them", async () => {
+    // Socket 127.0.0.1 and 10.0.0.0/8 are ours; the first address to their left is the client's.
+    expect(await ipOf(listed, "198.51.100.7, 203.0.113.30, 10.1.2.3, 10.0.0.9")).toBe("203.0.113.30");
+    expect(await ipOf(listed, "10.1.2.3")).toBe("10.1.2.3"); // every hop trusted: the leftmost is the closest we know
+  });
+
+  it("falls back to the socket address when the hop that would be the client is not an IP address", async () => {
+    for (const forged of ["<script>alert(1)</script>", "unknown", "198.51.100.7, not-an-ip", "", " , "]) {
+      expect(loopback, forged).toContain(await ipOf(proxied, forged));
+    }
+  });
+
+  it("normalises IPv4-mapped IPv6 hops to IPv4, so one client is counted once", async () => {
+    expect(await ipOf(proxied, "::ffff:203.0.113.40")).toBe("203.0.113.40");
+    expect(await ipOf(proxied, "[2001:DB8::1]")).toBe("2001:db8::1");
   });
 
   it("falls back to the socket address when trustProxy is true but no X-Forwarded-For is sent", async () => {

@@ -44,6 +44,9 @@ async function call(method: string, path: string, body?: Body, token?: string): 
   const res = await auth.handler(
     new Request(`${origin}${basePath}${path}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) }),
   );
+  const device = /authsome_device=([^;]+)/.exec(res.headers.get("set-cookie") ?? "")?.[1];
+  if (device) keep("device cookie", `the device cookie of ${method} ${path}`, decodeURIComponent(device));
+  await auth.flushMail(); // mail goes out after the response
   return { status: res.status, body: (await res.json()) as Body };
 }
 
@@ -70,7 +73,7 @@ function mailedCode(to: string): string {
   return code as string;
 }
 
-type SecretKind = "session token" | "refresh token" | "reset token" | "verification token" | "verification code" | "password";
+type SecretKind = "session token" | "refresh token" | "reset token" | "verification token" | "verification code" | "unlock token" | "device cookie" | "password";
 interface Secret {
   kind: SecretKind;
   label: string;
@@ -83,6 +86,8 @@ const shapes: Record<SecretKind, RegExp> = {
   "reset token": /^pr_[A-Za-z0-9_-]{43}$/,
   "verification token": /^ev_[A-Za-z0-9_-]{43}$/,
   "verification code": /^\d{6}$/,
+  "unlock token": /^ul_[A-Za-z0-9_-]{43}$/,
+  "device cookie": /^[A-Za-z0-9_-]{22}\.\d+\.v[0-9a-f]{8}\.[0-9a-f]{64}$/,
   password: /^.{8,}$/,
 };
 function keep(kind: SecretKind, label: string, value: unknown): string {
@@ -137,6 +142,13 @@ describe("secrets at rest", () => {
     const bobLink = keep("verification token", "Bob's verification link token", mailedLinkToken(bob, "/verify-email"));
     await expectStatus(call("POST", "/verify-email", { token: bobLink }), 200);
     expect(await expectStatus(call("GET", "/me", undefined, bobSession.sessionToken), 200)).toMatchObject({ email_verified: true });
+
+    // Bob locks himself out; the lock mail's unlock link lifts it.
+    for (let i = 0; i < 5; i++) await expectStatus(call("POST", "/signin", { email: bob, password: wrong }), 401);
+    await expectStatus(call("POST", "/signin", { email: bob, password: bobs }), 429);
+    const unlock = keep("unlock token", "Bob's unlock link token", mailedLinkToken(bob, "/unlock-account"));
+    await expectStatus(call("POST", "/unlock-account", { token: unlock }), 200);
+    await expectStatus(call("POST", "/signin", { email: bob, password: bobs }), 200);
 
     // Sign-out.
     await expectStatus(call("POST", "/signout", undefined, afterReset.sessionToken), 200);

@@ -50,6 +50,11 @@ export interface CallResult {
   status: number;
   body: any;
   headers: Headers;
+  /**
+   * `t.counter.count` when the response was ready — before the mail queue (which starts on a later turn of the
+   * event loop) ran anything: the request's own statements, when the counter was reset before the call.
+   */
+  statements: number;
 }
 
 export interface EngineOptions {
@@ -116,10 +121,13 @@ async function startEngine(t: TestDatabase, store: Store, clock: TestClock, opti
     clock,
     async call(method, path, callOptions = {}) {
       const res = await auth.handler(buildRequest(method, path, callOptions));
+      const statements = t.counter.count;
       const text = await res.text();
+      // Mail goes out after the response; tests read the mailbox right after a call.
+      await auth.flushMail();
       let body: unknown = text;
       if ((res.headers.get("content-type") ?? "").includes("application/json")) body = JSON.parse(text);
-      return { status: res.status, body, headers: res.headers };
+      return { status: res.status, body, headers: res.headers, statements };
     },
     async sibling(siblingOptions = {}) {
       const siblingStore = t.driver === "postgres" ? postgresStore(t.newPool(siblingOptions.poolSize ?? 4).db) : store;

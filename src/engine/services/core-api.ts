@@ -1,4 +1,4 @@
-import { NotFoundError, ValidationError } from "../../errors.js";
+import { AuthenticationError, ForbiddenError, NotFoundError, ValidationError } from "../../errors.js";
 import type { App, Page, PageRequest, Session, SessionWithUser, User, UserPatch } from "../../store/contract.js";
 import type { EngineContext } from "../context.js";
 import { type Duration, durationSeconds } from "../duration.js";
@@ -41,8 +41,17 @@ export interface CoreApi {
   getUser(userId: string): Promise<User>;
   /** @throws NotFoundError; ConflictError `username_taken` */
   updateUser(userId: string, patch: ProfilePatch): Promise<User>;
-  /** Soft-deletes and anonymises the account and revokes all its sessions. */
+  /**
+   * Soft-deletes and anonymises the account, removes its credentials (every plugin's `deleteUser.before`) and
+   * revokes all its sessions. An administrative call: it asks for no proof (see `deleteOwnAccount`).
+   */
   deleteUser(userId: string, meta: RequestMeta): Promise<void>;
+  /**
+   * `DELETE /me`: deletes the caller's own account after proof of identity — the password for an account that has
+   * one, else a session signed in within the last 5 minutes.
+   * @throws ForbiddenError `reauthentication_required`; AuthenticationError `invalid_credentials` for a wrong password
+   */
+  deleteOwnAccount(auth: SessionWithUser, proof: { password?: string }, meta: RequestMeta): Promise<void>;
   introspect(token: string): Promise<Introspection>;
   /**
    * Deletes what has expired: sessions past their refresh window, revoked refresh-token records past their family's
@@ -69,6 +78,9 @@ export interface PurgeCounts {
   verifications: number;
   passwordResets: number;
 }
+
+/** How recent a sign-in proves identity for a sensitive operation when the account has no password. */
+export const reauthenticationWindowSeconds = 5 * 60;
 
 const slugShape = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -123,7 +135,7 @@ export function createCoreApi(ctx: EngineContext): CoreApi {
       return store.users.update(userId, patch);
     },
     async deleteUser(userId, meta) {
-      await ownUser(userId);
+      const user = await ownUser(userId);
       const at = ctx.now();
       await store.transaction(async (tx) => {
         // Anonymise first: the soft-deleted row keeps no personal data, and its email and username are free again.
@@ -139,8 +151,27 @@ export function createCoreApi(ctx: EngineContext): CoreApi {
         });
         await tx.users.softDelete(userId, at);
         await tx.sessions.revokeByUser(userId, "logout", at);
+        await tx.verifications.consumeAllForUser(userId, "email", at);
+        await tx.passwordResets.consumeAllForUser(userId, at);
+        await ctx.hooks.before("deleteUser.before", { user, meta }, tx);
         await ctx.audit({ type: "user.deleted", userId, meta }, tx);
       });
+    },
+    async deleteOwnAccount({ user, session }, proof, meta) {
+      const withCredential = [];
+      for (const credential of ctx.reauthenticators) if (await credential.has(user)) withCredential.push(credential);
+      if (withCredential.length > 0) {
+        if (proof.password === undefined) {
+          throw new ForbiddenError("reauthentication_required", "Confirm the deletion with your password", { details: { fields: { password: "is required" } } });
+        }
+        await ctx.protection.limit("signIn", meta); // guessing the password from a stolen session is limited like sign-in
+        let proven = false;
+        for (const credential of withCredential) proven ||= await credential.verifyPassword(user, proof.password);
+        if (!proven) throw new AuthenticationError("invalid_credentials", "The password is incorrect");
+      } else if (ctx.now().getTime() - session.createdAt.getTime() > reauthenticationWindowSeconds * 1000) {
+        throw new ForbiddenError("reauthentication_required", "Sign in again (within the last 5 minutes) to delete this account");
+      }
+      await this.deleteUser(user.id, meta);
     },
     async purgeExpired() {
       const at = ctx.now();

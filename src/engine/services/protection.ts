@@ -1,17 +1,37 @@
+import { hashToken } from "../../crypto/tokens.js";
 import { RateLimitError } from "../../errors.js";
-import type { StoreRepositories } from "../../store/contract.js";
-import type { ResolvedConfig } from "../config.js";
+import type { StoreRepositories, User } from "../../store/contract.js";
+import type { PerIpLimitName, ResolvedConfig } from "../config.js";
 import type { RequestMeta } from "./sessions.js";
 
-export type RateLimitName = "signIn" | "signUp" | "forgotPassword" | "verifyEmail" | "refresh" | "mfaChallenge";
+export type RateLimitName = PerIpLimitName;
 
-/** Prefixes of the per-account lockout rows in `authsome_rate_limits` (a sign-in lookup joins them by user id). */
-export const lockoutKeyPrefixes = { attempts: "signin-attempts:", lock: "signin-lock:" } as const;
+/** What a sign-in names its account by: counted and locked as submitted (normalised), whether or not it exists. */
+export interface SignInIdentifier {
+  appId: string;
+  envId: string;
+  kind: "email" | "username";
+  /** Trimmed and lower-cased. */
+  value: string;
+}
 
-export const lockoutKeys = {
-  attempts: (userId: string) => `${lockoutKeyPrefixes.attempts}${userId}`,
-  lock: (userId: string) => `${lockoutKeyPrefixes.lock}${userId}`,
-};
+/**
+ * The lockout rows of one identifier in `authsome_rate_limits`. Keyed by a hash of the identifier, not by user id:
+ * an unknown address is counted and locked exactly like a real one (no enumeration through `account_locked`), and
+ * the table holds no addresses.
+ */
+export function lockoutKeys(id: SignInIdentifier): { attempts: string; lock: string } {
+  const digest = hashToken(`${id.appId}:${id.envId}:${id.kind}:${id.value}`);
+  return { attempts: `signin-attempts:${digest}`, lock: `signin-lock:${digest}` };
+}
+
+/** The identifiers a user can sign in with (email, and username when set). */
+export function identifiersOf(user: User): SignInIdentifier[] {
+  const base = { appId: user.appId, envId: user.envId };
+  const ids: SignInIdentifier[] = [{ ...base, kind: "email", value: user.email.trim().toLowerCase() }];
+  if (user.username) ids.push({ ...base, kind: "username", value: user.username.toLowerCase() });
+  return ids;
+}
 
 function retryAfterSeconds(resetAt: Date, now: Date): number {
   return Math.max(1, Math.ceil((resetAt.getTime() - now.getTime()) / 1000));
@@ -26,9 +46,12 @@ export interface LimitSpec {
 
 export interface ProtectionDeps {
   store: StoreRepositories;
-  config: Pick<ResolvedConfig, "rateLimits" | "lockout">;
+  config: Pick<ResolvedConfig, "rateLimits" | "lockout" | "mailPerRecipient">;
   now: () => Date;
 }
+
+const accountLocked = (retryAfter: number) =>
+  new RateLimitError("account_locked", "Too many failed sign-ins; the account is locked for a while", retryAfter);
 
 /**
  * Per-IP rate limits and per-account lockout, counted in PostgreSQL so every instance shares them.
@@ -57,16 +80,35 @@ export function createProtection({ store, config, now }: ProtectionDeps) {
       }
     },
 
+    /** Whether `lockedUntil` (the identifier's lock, if any) is still in the future. */
+    isLocked(lockedUntil: Date | null): boolean {
+      return config.lockout !== false && lockedUntil !== null && lockedUntil > now();
+    },
+
     /** @throws RateLimitError `account_locked` when `lockedUntil` is in the future. */
     assertNotLocked(lockedUntil: Date | null): void {
-      const at = now();
-      if (config.lockout && lockedUntil && lockedUntil > at) {
-        throw new RateLimitError(
-          "account_locked",
-          "Too many failed sign-ins; the account is locked for a while",
-          retryAfterSeconds(lockedUntil, at),
-        );
-      }
+      if (this.isLocked(lockedUntil)) throw accountLocked(retryAfterSeconds(lockedUntil as Date, now()));
+    },
+
+    /**
+     * Counts one attempt of a trusted device past a lock (its own budget: a stolen device cookie buys no more
+     * guesses than the lockout allows). @throws RateLimitError `account_locked` once that budget is spent.
+     */
+    async countDeviceAttempt(deviceId: string, lockedUntil: Date): Promise<void> {
+      if (!config.lockout) return;
+      const state = await store.rateLimits.hit(`signin-device:${deviceId}`, config.lockout.windowSeconds, now());
+      if (state.count > config.lockout.maxAttempts) throw accountLocked(retryAfterSeconds(lockedUntil, now()));
+    },
+
+    /**
+     * Counts one mail to `address` against the per-recipient limit (whoever asked for it, from whatever IP);
+     * false when the address had its share and nothing should be sent.
+     */
+    async allowMailTo(tenant: { appId: string; envId: string }, address: string): Promise<boolean> {
+      if (!config.mailPerRecipient) return true;
+      const key = `mail-to:${hashToken(`${tenant.appId}:${tenant.envId}:${address.trim().toLowerCase()}`)}`;
+      const state = await store.rateLimits.hit(key, config.mailPerRecipient.windowSeconds, now());
+      return state.count <= config.mailPerRecipient.limit;
     },
 
     /** Whether `attempts` (counted before the password check, this one included) reached the limit. */
@@ -79,26 +121,27 @@ export function createProtection({ store, config, now }: ProtectionDeps) {
       return config.lockout !== false && attempts > config.lockout.maxAttempts;
     },
 
-    /** Locks the account and refuses this attempt. @throws RateLimitError `account_locked` */
-    async lockOut(userId: string): Promise<never> {
-      await this.lock(userId);
-      const duration = config.lockout ? config.lockout.durationSeconds : 1;
-      throw new RateLimitError("account_locked", "Too many failed sign-ins; the account is locked for a while", duration);
+    /** The refusal of a sign-in while its identifier is locked. */
+    lockedError(): RateLimitError {
+      return accountLocked(config.lockout ? config.lockout.durationSeconds : 1);
     },
 
     /**
-     * Locks the account for the configured duration. The attempt counter is left to expire with its window:
+     * Locks the identifier for the configured duration. The attempt counter is left to expire with its window:
      * deleting it here would restart the count for sign-ins already in flight.
      */
-    async lock(userId: string): Promise<void> {
+    async lock(id: SignInIdentifier): Promise<void> {
       if (!config.lockout) return;
-      await store.rateLimits.hit(lockoutKeys.lock(userId), config.lockout.durationSeconds, now());
+      await store.rateLimits.hit(lockoutKeys(id).lock, config.lockout.durationSeconds, now());
     },
 
-    /** Forgets sign-in attempts after a success (or a password reset, which also lifts a lock). */
-    async clearAttempts(userId: string, options: { unlock?: boolean } = {}): Promise<void> {
-      await store.rateLimits.reset(lockoutKeys.attempts(userId));
-      if (options.unlock) await store.rateLimits.reset(lockoutKeys.lock(userId));
+    /** Lifts every lock on the user's identifiers and forgets their attempts (a password reset, an unlock link). */
+    async unlock(user: User): Promise<void> {
+      for (const id of identifiersOf(user)) {
+        const keys = lockoutKeys(id);
+        await store.rateLimits.reset(keys.attempts);
+        await store.rateLimits.reset(keys.lock);
+      }
     },
   };
 }

@@ -4,6 +4,7 @@ import type { EngineContext } from "../../engine/context.js";
 import type { CoreApi } from "../../engine/services/core-api.js";
 import { AuthenticationError } from "../../errors.js";
 import { clearSessionCookies, setSessionCookies } from "../cookies.js";
+import { unavailableRetrySeconds } from "../errors.js";
 import type { AuthsomeApp, AuthsomeEnv } from "../env.js";
 import { cookie, refreshCookie } from "../request.js";
 import {
@@ -92,7 +93,10 @@ const patchMe = createRoute({
 const deleteMe = createRoute({
   method: "delete",
   path: "/me",
-  responses: { 200: jsonResponse(z.object({ status: z.literal("deleted") }), "Deleted"), ...errorResponses(401, 403) },
+  request: {
+    body: { content: { "application/json": { schema: z.strictObject({ password: z.string().min(1).max(1024).optional() }) } }, required: false },
+  },
+  responses: { 200: jsonResponse(z.object({ status: z.literal("deleted") }), "Deleted"), ...errorResponses(400, 401, 403, 429) },
 });
 const introspect = createRoute({
   method: "post",
@@ -121,6 +125,7 @@ export function registerCoreRoutes(
       await ctx.store.ping();
       return c.json({ status: "ok" as const }, 200);
     } catch {
+      c.header("Retry-After", String(unavailableRetrySeconds));
       return c.json({ status: "unavailable" as const }, 503);
     }
   });
@@ -184,7 +189,8 @@ export function registerCoreRoutes(
     return c.json(toUserBody(user), 200);
   });
   app.openapi(deleteMe, async (c) => {
-    await api.deleteUser(c.get("auth").user.id, c.get("meta"));
+    const body = c.req.valid("json") as { password?: string } | undefined;
+    await api.deleteOwnAccount(c.get("auth"), body?.password === undefined ? {} : { password: body.password }, c.get("meta"));
     clearSessionCookies(c, config);
     return c.json({ status: "deleted" as const }, 200);
   });

@@ -8,6 +8,7 @@ import type { AuthsomePlugin } from "../../engine/plugin.js";
 import { builtInMigrationGroup, type MigrationGroup } from "../../migrate/groups.js";
 import { type Argon2Options, argon2idHasher, type PasswordHasher } from "./hasher.js";
 import { registerPasswordRoutes } from "./routes.js";
+import { passwordStore } from "./store.js";
 import { createPasswordService, type PasswordService, type SignInInput, type SignInResult, type SignUpInput, type SignUpResult } from "./service.js";
 
 /** The `password` migration group: pass it to `migrate(db, [passwordMigrations])` (or the CLI's `--plugins password`). */
@@ -23,7 +24,8 @@ export interface PasswordPluginOptions {
 /** What the plugin adds to `auth.api`. */
 export interface PasswordApi {
   signUp: PasswordService["signUp"];
-  signIn(input: SignInInput, meta: { ipAddress: string; userAgent: string }): Promise<SignInResult>;
+  signIn: PasswordService["signIn"];
+  unlockAccount: PasswordService["unlockAccount"];
   changePassword: PasswordService["changePassword"];
   forgotPassword: PasswordService["forgotPassword"];
   resetPassword: PasswordService["resetPassword"];
@@ -44,8 +46,13 @@ export function password(options: PasswordPluginOptions = {}): AuthsomePlugin<Pa
   return {
     id: "password",
     migrations: passwordMigrations,
+    hooks: {
+      // A deleted account keeps no password hash, current or past.
+      "deleteUser.before": ({ user }, repos) => passwordStore(repos).deleteAll(user.id),
+    },
     setup(ctx) {
-      const service = createPasswordService(ctx, hasher);
+      const { credentials, ...service } = createPasswordService(ctx, hasher);
+      ctx.reauthenticators.push(credentials);
       registerPasswordRoutes(ctx, service);
       return { ...service };
     },

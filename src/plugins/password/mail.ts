@@ -24,3 +24,15 @@ export function resetMail(to: string, appUrl: string, token: string): MailMessag
     html: `<p>Choose a new password by opening this link:</p><p><a href="${escapeHtml(link)}">${escapeHtml(link)}</a></p><p>The link works once and expires in one hour. If you did not ask for it, ignore this message; your password is unchanged.</p>`,
   };
 }
+
+/** The lock notice: the account was locked after failed sign-ins; the link lifts the lock (single use). */
+export function lockedMail(to: string, appUrl: string, token: string, lockSeconds: number): MailMessage {
+  const link = `${appUrl}/unlock-account?token=${encodeURIComponent(token)}`;
+  const minutes = Math.max(1, Math.round(lockSeconds / 60));
+  return {
+    to,
+    subject: "Your account was locked after failed sign-ins",
+    text: `Someone entered a wrong password for your account several times, so sign-in is locked for ${minutes} minutes.\n\nIf it was you, open this link to unlock it now:\n\n${link}\n\nBrowsers you signed in with before can still sign in. If it was not you, your password is safe; consider changing it anyway.\n`,
+    html: `<p>Someone entered a wrong password for your account several times, so sign-in is locked for ${minutes} minutes.</p><p>If it was you, open this link to unlock it now:</p><p><a href="${escapeHtml(link)}">${escapeHtml(link)}</a></p><p>Browsers you signed in with before can still sign in. If it was not you, your password is safe; consider changing it anyway.</p>`,
+  };
+}

@@ -3,7 +3,8 @@ import type { Context } from "hono";
 import type { PluginContext } from "../../engine/plugin.js";
 import { AuthenticationError } from "../../errors.js";
 import type { AuthsomeEnv } from "../../http/env.js";
-import { ownOrigin, presentedSessionToken } from "../../http/request.js";
+import { cookie, presentedSessionToken } from "../../http/request.js";
+import { deviceCookieName } from "../../engine/services/trusted-devices.js";
 import {
   AuthResponseSchema,
   MetadataSchema,
@@ -15,6 +16,7 @@ import {
   toUserBody,
   UserSchema,
 } from "../../http/schemas.js";
+import type { User } from "../../store/contract.js";
 import type { PasswordService } from "./service.js";
 
 // Passwords are bounded here only against abuse (huge bodies); the policy decides what is acceptable.
@@ -85,14 +87,25 @@ const verifyEmail = createRoute({
 const resend = createRoute({
   method: "post",
   path: "/verify-email/resend",
-  request: jsonBody(z.strictObject({ email })),
-  responses: { 200: jsonResponse(StatusOkSchema, "Accepted (whether or not the account exists)"), ...errorResponses(400, 429) },
+  // Without `email`, the signed-in user's address.
+  request: { body: { content: { "application/json": { schema: z.strictObject({ email: email.optional() }) } }, required: false } },
+  responses: { 200: jsonResponse(StatusOkSchema, "Accepted (whether or not the account exists)"), ...errorResponses(400, 401, 429) },
+});
+const unlockAccount = createRoute({
+  method: "post",
+  path: "/unlock-account",
+  request: jsonBody(z.strictObject({ token: z.string().min(1).max(256) })),
+  responses: { 200: jsonResponse(StatusOkSchema, "The lock is lifted"), ...errorResponses(400) },
 });
 
 /** Registers the password plugin's routes: HTTP only (parsing, snake_case ↔ camelCase, shapes). */
 export function registerPasswordRoutes(ctx: PluginContext, passwords: PasswordService): void {
-  const { router, config } = ctx;
-  const appUrl = (c: Context<AuthsomeEnv>) => config.appUrl ?? ownOrigin(c, config.trustProxy);
+  const { router } = ctx;
+  /** The signed-in user, when the request carries a valid session (routes where signing in is optional). */
+  const signedIn = async (c: Context<AuthsomeEnv>) => {
+    const token = presentedSessionToken(c);
+    return token ? ctx.sessions.check(token) : null;
+  };
 
   router.openapi(signUp, async (c) => {
     const body = c.req.valid("json");
@@ -106,7 +119,7 @@ export function registerPasswordRoutes(ctx: PluginContext, passwords: PasswordSe
         ...(body.metadata !== undefined ? { metadata: body.metadata } : {}),
       },
       c.get("meta"),
-      appUrl(c),
+      ctx.linkBase(c),
     );
     if (result.verificationRequired) return c.json({ user: toUserBody(result.user), verification_required: true as const }, 201);
     ctx.setSessionCookies(c, result);
@@ -118,8 +131,10 @@ export function registerPasswordRoutes(ctx: PluginContext, passwords: PasswordSe
     const result = await passwords.signIn(
       "email" in body ? { email: body.email, password: body.password } : { username: body.username, password: body.password },
       c.get("meta"),
+      { deviceCookie: cookie(c, deviceCookieName), linkBase: ctx.linkBase(c) },
     );
     ctx.setSessionCookies(c, result);
+    ctx.setDeviceCookie(c, result.deviceCookie);
     return c.json(toAuthResponseBody(result), 200);
   });
 
@@ -131,7 +146,7 @@ export function registerPasswordRoutes(ctx: PluginContext, passwords: PasswordSe
       {
         currentPassword: body.current_password,
         newPassword: body.new_password,
-        revokeOtherSessions: body.revoke_other_sessions ?? false,
+        revokeOtherSessions: body.revoke_other_sessions ?? true,
         currentSessionId: c.get("auth").session.id,
       },
       c.get("meta"),
@@ -140,7 +155,7 @@ export function registerPasswordRoutes(ctx: PluginContext, passwords: PasswordSe
   });
 
   router.openapi(forgotPassword, async (c) => {
-    await passwords.forgotPassword(c.req.valid("json").email, c.get("meta"), appUrl(c));
+    await passwords.forgotPassword(c.req.valid("json").email, c.get("meta"), ctx.linkBase(c));
     return c.json(ok, 200);
   });
 
@@ -161,15 +176,27 @@ export function registerPasswordRoutes(ctx: PluginContext, passwords: PasswordSe
       return c.json(ok, 200);
     }
     // A code without an email belongs to the signed-in user.
-    const token = presentedSessionToken(c);
-    const auth = token ? await ctx.sessions.check(token) : null;
+    const auth = await signedIn(c);
     if (!auth) throw new AuthenticationError("unauthorized", "Sign in, or send the email with the code");
     await passwords.verifyEmailCode({ user: auth.user }, body.code, c.get("meta"));
     return c.json(ok, 200);
   });
 
   router.openapi(resend, async (c) => {
-    await passwords.resendVerification(c.req.valid("json").email, c.get("meta"), appUrl(c));
+    const body = c.req.valid("json") as { email?: string } | undefined;
+    let target: { email: string } | { user: User };
+    if (body?.email !== undefined) target = { email: body.email };
+    else {
+      const auth = await signedIn(c);
+      if (!auth) throw new AuthenticationError("unauthorized", "Sign in, or send the email to verify");
+      target = { user: auth.user };
+    }
+    await passwords.resendVerification(target, c.get("meta"), ctx.linkBase(c));
+    return c.json(ok, 200);
+  });
+
+  router.openapi(unlockAccount, async (c) => {
+    await passwords.unlockAccount(c.req.valid("json").token, c.get("meta"));
     return c.json(ok, 200);
   });
 }

@@ -1,13 +1,12 @@
 import { typeid } from "typeid-js";
-import { generateNumericCode, generateToken, hashToken, isEqualHash } from "../../crypto/tokens.js";
+import { generateNumericCode, generateToken, hashToken } from "../../crypto/tokens.js";
 import type { EngineContext } from "../../engine/context.js";
-import { lockoutKeys } from "../../engine/services/protection.js";
+import { lockoutKeys, type SignInIdentifier } from "../../engine/services/protection.js";
 import type { IssuedSession, RequestMeta } from "../../engine/services/sessions.js";
-import { AuthenticationError, ForbiddenError, RateLimitError, ValidationError } from "../../errors.js";
-import type { MailMessage } from "../../mail/mailer.js";
+import { AuthenticationError, AuthsomeError, ForbiddenError, RateLimitError, ValidationError } from "../../errors.js";
 import type { StoreRepositories, User } from "../../store/contract.js";
 import type { PasswordHasher } from "./hasher.js";
-import { resetMail, verificationMail } from "./mail.js";
+import { lockedMail, resetMail, verificationMail } from "./mail.js";
 import { assertPasswordPolicy } from "./policy.js";
 import { passwordStore } from "./store.js";
 
@@ -25,33 +24,40 @@ export type SignUpResult =
   | { verificationRequired: true; user: User };
 
 export type SignInInput = ({ email: string; username?: never } | { username: string; email?: never }) & { password: string };
-export type SignInResult = { user: User } & IssuedSession;
+export type SignInResult = { user: User } & IssuedSession & {
+  /** A fresh `authsome_device` cookie value for this browser (see `lockout.trustedDevices`). */
+  deviceCookie: string;
+};
+
+/** What the HTTP layer knows of the request beyond its metadata. */
+export interface SignInContext {
+  /** The `authsome_device` cookie the browser sent, if any. */
+  deviceCookie?: string;
+  /** Where links in mail point (the unlock link of a lock mail); default `config.appUrl`. */
+  linkBase?: string | null;
+}
 
 export const verificationCodeTtlSeconds = 15 * 60;
 export const verificationMaxAttempts = 5;
 export const resetTokenTtlSeconds = 60 * 60;
+const unlockCeremony = "account_unlock";
+
+/** The purpose under which email verification codes are keyed (see `CodeHasher`). */
+export const emailCodePurpose = "email-code";
 
 const invalidCredentials = () => new AuthenticationError("invalid_credentials", "The email or password is incorrect");
 const invalidToken = () => new ValidationError("invalid_token", "The link is invalid, expired or already used");
+const invalidCode = () => new ValidationError("invalid_code", "The code is wrong or expired");
+const tooManyCodes = () => new RateLimitError("too_many_attempts", "Too many wrong codes; request a new one", 1);
+const noLinkBase = () => new AuthsomeError("mail_not_sent", "No appUrl is configured and the request's origin is not a loopback or trusted origin");
 
 /** The password plugin's decisions: sign-up, sign-in, change/forgot/reset password, email verification. */
 export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher) {
-  const { store, config, now, protection } = ctx;
+  const { store, config, now, protection, outbox } = ctx;
   // A real hash of a random password with the configured parameters, verified for unknown users so that an unknown
   // email and a wrong password cost the same (one verification each).
   const dummyHash = hasher.hash(generateToken("dummy_", ctx.random));
-
-  /** Sends after the commit; a mail failure is logged, never undoing what was committed. */
-  async function deliver(message: MailMessage, userId: string | null, type: string): Promise<void> {
-    const { app, env } = ctx.tenant();
-    try {
-      await ctx.mailer.send(message);
-      // Outbox metadata only: the body (with its token) exists nowhere but in the message.
-      await store.notifications.create({ appId: app.id, envId: env.id, userId, type, channel: "email", recipient: message.to, subject: message.subject, sentAt: now() });
-    } catch (error) {
-      ctx.logger.error("mail not sent", { type, error });
-    }
-  }
+  const lockout = config.lockout;
 
   async function createVerification(repos: StoreRepositories, user: User) {
     const token = generateToken("ev_", ctx.random);
@@ -62,7 +68,8 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
       userId: user.id,
       type: "email",
       tokenHash: hashToken(token),
-      codeHash: hashToken(`${user.id}:${code}`), // salted by user: a 6-digit space is tiny, one table must not crack all
+      // Keyed: a 6-digit code hashed without a secret falls to brute force from the row alone.
+      codeHash: ctx.codes.hash(emailCodePurpose, user.id, code),
       expiresAt: new Date(now().getTime() + verificationCodeTtlSeconds * 1000),
     });
     return { token, code };
@@ -74,12 +81,49 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
     await ctx.hooks.after("emailVerified.after", { user: verified, meta }, store);
   }
 
+  /** Counts a code attempt on an address with no pending code, so it answers exactly as a real one would. */
+  function unknownCodeKey(appId: string, envId: string, email: string): string {
+    return `verify-code:${hashToken(`${appId}:${envId}:${email.trim().toLowerCase()}`)}`;
+  }
+
+  function sendVerification(user: User, fresh: { token: string; code: string }, linkBase: string | null): void {
+    outbox.later("verify_email", async () => {
+      if (linkBase === null) throw noLinkBase();
+      await outbox.deliver(verificationMail(user.email, linkBase, fresh.token, fresh.code), { userId: user.id, type: "verify_email" });
+    });
+  }
+
+  /** After a lock was set: mail the owner an unlock link (single use, hashed, valid as long as the lock). */
+  function sendLockNotice(user: User, linkBase: string | null): void {
+    if (!lockout) return;
+    outbox.later("account_locked", async () => {
+      if (linkBase === null) throw noLinkBase();
+      const token = generateToken("ul_", ctx.random);
+      await store.ceremonies.put({
+        keyHash: hashToken(token),
+        kind: unlockCeremony,
+        appId: user.appId,
+        payload: { userId: user.id },
+        expiresAt: new Date(now().getTime() + lockout.durationSeconds * 1000),
+      });
+      await outbox.deliver(lockedMail(user.email, linkBase, token, lockout.durationSeconds), { userId: user.id, type: "account_locked" });
+    });
+  }
+
+  /** Sets a lock on the identifier; mails the owner when there is one. */
+  async function lockIdentifier(identifier: SignInIdentifier, user: User | null, linkBase: string | null): Promise<void> {
+    await protection.lock(identifier);
+    if (user) sendLockNotice(user, linkBase);
+  }
+
+  const linkBaseOf = (given: string | null | undefined) => (given === undefined ? config.appUrl : given);
+
   return {
     /**
      * @throws ValidationError `weak_password`; ConflictError `email_taken` | `username_taken` (unless email
      *   verification is required: then a taken email gets the same answer as a new one and nothing is written).
      */
-    async signUp(input: SignUpInput, meta: RequestMeta, appUrl: string): Promise<SignUpResult> {
+    async signUp(input: SignUpInput, meta: RequestMeta, linkBase?: string | null): Promise<SignUpResult> {
       await protection.limit("signUp", meta);
       assertPasswordPolicy(input.password, config.password);
       const { app, env } = ctx.tenant();
@@ -96,16 +140,19 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
         displayUsername: username ?? "",
         metadata: input.metadata ?? {},
       };
+      const sendsVerification = config.requireEmailVerification || config.sendVerificationOnSignUp;
       let outcome: { user: User; issued?: IssuedSession; verification?: { token: string; code: string } };
       try {
         outcome = await store.transaction(async (tx) => {
           const user = await tx.users.create(profile);
           await passwordStore(tx).setInitial(user.id, hash);
+          const verification = sendsVerification ? await createVerification(tx, user) : undefined;
           if (config.requireEmailVerification) {
             await ctx.audit({ type: "user.signed_up", userId: user.id, meta }, tx);
-            return { user, verification: await createVerification(tx, user) };
+            return { user, ...(verification ? { verification } : {}) };
           }
-          return { user, issued: await ctx.sessions.issue(user, meta, tx, { audit: { type: "user.signed_up" } }) };
+          const issued = await ctx.sessions.issue(user, meta, tx, { audit: { type: "user.signed_up" } });
+          return { user, issued, ...(verification ? { verification } : {}) };
         });
       } catch (err) {
         if (config.requireEmailVerification && (err as { code?: string }).code === "email_taken") {
@@ -117,41 +164,54 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
         throw err;
       }
       await ctx.hooks.after("signUp.after", { user: outcome.user, meta }, store);
-      if (outcome.verification) {
-        await deliver(verificationMail(outcome.user.email, appUrl, outcome.verification.token, outcome.verification.code), outcome.user.id, "verify_email");
-        return { verificationRequired: true, user: outcome.user };
-      }
-      return { verificationRequired: false, user: outcome.user, ...(outcome.issued as IssuedSession) };
+      if (outcome.verification) sendVerification(outcome.user, outcome.verification, linkBaseOf(linkBase));
+      if (!outcome.issued) return { verificationRequired: true, user: outcome.user };
+      return { verificationRequired: false, user: outcome.user, ...outcome.issued };
     },
 
     /**
      * @throws AuthenticationError `invalid_credentials` (same for an unknown account and a wrong password);
-     *   ForbiddenError `email_not_verified` | `user_banned`; RateLimitError `account_locked` | `rate_limited`.
+     *   ForbiddenError `email_not_verified` | `user_banned`; RateLimitError `account_locked` (same for an unknown
+     *   identifier) | `rate_limited`.
      */
-    async signIn(input: SignInInput, meta: RequestMeta): Promise<SignInResult> {
+    async signIn(input: SignInInput, meta: RequestMeta, request: SignInContext = {}): Promise<SignInResult> {
       const { app, env } = ctx.tenant();
-      const identity = input.email !== undefined ? { email: input.email.trim().toLowerCase() } : { username: (input.username ?? "").trim().toLowerCase() };
-      const counting = config.lockout ? { windowSeconds: config.lockout.windowSeconds } : false;
-      // One statement counts the client's hit, finds the account and counts this attempt against it.
+      const identifier: SignInIdentifier =
+        input.email !== undefined
+          ? { appId: app.id, envId: env.id, kind: "email", value: input.email.trim().toLowerCase() }
+          : { appId: app.id, envId: env.id, kind: "username", value: (input.username ?? "").trim().toLowerCase() };
+      const keys = lockoutKeys(identifier);
+      const counting = lockout ? { windowSeconds: lockout.windowSeconds, keys } : false;
+      const linkBase = linkBaseOf(request.linkBase);
+      // One statement counts the client's hit, reads the identifier's lock, finds the account and counts this attempt.
       const ipLimit = protection.limitOf("signIn", meta);
-      const lookup = await passwordStore(store).beginSignIn({ appId: app.id, envId: env.id, ...identity }, now(), counting, ipLimit);
+      const lookup = await passwordStore(store).beginSignIn(
+        { appId: app.id, envId: env.id, [identifier.kind]: identifier.value },
+        now(),
+        counting,
+        ipLimit,
+      );
       protection.assertWithin(ipLimit, lookup.rateLimit);
-      const { candidate } = lookup;
-      if (!candidate?.hash) {
-        await hasher.verify(await dummyHash, input.password);
-        await ctx.audit({ type: "signin.failed", meta, metadata: { reason: "unknown_account" } });
+      const { candidate, attempts, lockedUntil } = lookup;
+      if (protection.isLocked(lockedUntil)) {
+        // A browser that signed in to this very account before is not locked out by someone else's guesses.
+        const device = candidate && lockout && lockout.trustedDevices ? ctx.devices.verify(request.deviceCookie, candidate.user.id) : null;
+        if (!device) protection.assertNotLocked(lockedUntil);
+        else await protection.countDeviceAttempt(device, lockedUntil as Date);
+      } else if (protection.isBeyondLimit(attempts)) {
+        // Attempts are counted before the password is checked, so a burst of concurrent guesses is cut off too.
+        await lockIdentifier(identifier, candidate?.user ?? null, linkBase);
+        throw protection.lockedError();
+      }
+      if (!candidate?.hash || !(await hasher.verify(candidate.hash, input.password))) {
+        if (!candidate?.hash) await hasher.verify(await dummyHash, input.password);
+        const locked = protection.isOverLimit(attempts);
+        if (locked) await lockIdentifier(identifier, candidate?.user ?? null, linkBase);
+        const reason = candidate?.hash ? "wrong_password" : "unknown_account";
+        await ctx.audit({ type: locked ? "signin.locked_out" : "signin.failed", userId: candidate?.user.id ?? null, meta, metadata: { reason } });
         throw invalidCredentials();
       }
       const { user } = candidate;
-      protection.assertNotLocked(candidate.lockedUntil);
-      // Attempts are counted before the password is checked, so a burst of concurrent guesses is cut off too.
-      if (protection.isBeyondLimit(candidate.attempts)) await protection.lockOut(user.id);
-      if (!(await hasher.verify(candidate.hash, input.password))) {
-        const locked = protection.isOverLimit(candidate.attempts);
-        if (locked) await protection.lock(user.id);
-        await ctx.audit({ type: locked ? "signin.locked_out" : "signin.failed", userId: user.id, meta, metadata: { reason: "wrong_password" } });
-        throw invalidCredentials();
-      }
       if (user.banned && (!user.banExpires || user.banExpires > now())) {
         throw new ForbiddenError("user_banned", "This account is banned", { details: user.banReason ? { reason: user.banReason } : {} });
       }
@@ -166,13 +226,30 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
       // The session, its audit event and the reset of the failed-attempt counter: one statement.
       const issued = await ctx.sessions.issue(user, meta, store, {
         audit: { type: "signin.succeeded" },
-        ...(candidate.attempts > 0 ? { resetRateLimitKey: lockoutKeys.attempts(user.id) } : {}),
+        ...(attempts > 1 ? { resetRateLimitKey: keys.attempts } : {}),
       });
       await ctx.hooks.after("signIn.after", { user, session: issued.session, meta }, store);
-      return { user, ...issued };
+      return { user, ...issued, deviceCookie: ctx.devices.issue(user.id) };
     },
 
-    /** @throws AuthenticationError `invalid_credentials` for a wrong current password; ValidationError `weak_password`. */
+    /**
+     * Lifts the lock the unlock link in a lock mail was sent for (single use).
+     * @throws ValidationError `invalid_token`
+     */
+    async unlockAccount(token: string, meta: RequestMeta): Promise<void> {
+      const { app } = ctx.tenant();
+      const ceremony = await store.ceremonies.consume(hashToken(token), unlockCeremony, now());
+      if (!ceremony || ceremony.appId !== app.id) throw invalidToken(); // another app's link is unknown here
+      const user = await store.users.findById(String(ceremony.payload.userId));
+      if (!user) throw invalidToken();
+      await protection.unlock(user);
+      await ctx.audit({ type: "account.unlocked", userId: user.id, meta });
+    },
+
+    /**
+     * @throws AuthenticationError `invalid_credentials` for a wrong current password; ValidationError `weak_password`
+     *   | `password_unchanged`.
+     */
     async changePassword(
       user: User,
       input: { currentPassword: string; newPassword: string; revokeOtherSessions?: boolean; currentSessionId: string },
@@ -185,32 +262,47 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
         await ctx.audit({ type: "password.change_failed", userId: user.id, meta });
         throw invalidCredentials();
       }
+      if (input.newPassword === input.currentPassword) {
+        throw new ValidationError("password_unchanged", "The new password must differ from the current one", { details: { fields: { new_password: "is the current password" } } });
+      }
       assertPasswordPolicy(input.newPassword, config.password);
       const hash = await hasher.hash(input.newPassword);
       const at = now();
       await store.transaction(async (tx) => {
         await passwordStore(tx).replace(user.id, hash, at);
         await tx.passwordResets.consumeAllForUser(user.id, at);
-        if (input.revokeOtherSessions) await tx.sessions.revokeByUser(user.id, "logout", at, input.currentSessionId);
+        // A changed password is usually a suspected compromise: every other session ends unless the caller keeps them.
+        if (input.revokeOtherSessions ?? true) await tx.sessions.revokeByUser(user.id, "logout", at, input.currentSessionId);
         await ctx.audit({ type: "password.changed", userId: user.id, meta }, tx);
       });
     },
 
-    /** Always resolves: a reset mail goes out only when the account exists (no enumeration). */
-    async forgotPassword(email: string, meta: RequestMeta, appUrl: string): Promise<void> {
+    /**
+     * Always resolves, at once: the account is looked up and the reset mail sent after the response, so a real and
+     * an unknown address cost the request the same. A new link supersedes the user's older ones.
+     */
+    async forgotPassword(email: string, meta: RequestMeta, linkBase?: string | null): Promise<void> {
       await protection.limit("forgotPassword", meta);
-      const { app, env } = ctx.tenant();
-      const user = await store.users.findByEmail(app.id, env.id, email);
-      if (!user) return;
-      const token = generateToken("pr_", ctx.random);
-      await store.passwordResets.create({
-        appId: app.id,
-        envId: env.id,
-        userId: user.id,
-        tokenHash: hashToken(token),
-        expiresAt: new Date(now().getTime() + resetTokenTtlSeconds * 1000),
+      const base = linkBaseOf(linkBase);
+      outbox.later("password_reset", async () => {
+        const { app, env } = ctx.tenant();
+        const user = await store.users.findByEmail(app.id, env.id, email);
+        if (!user) return;
+        if (base === null) throw noLinkBase();
+        const token = generateToken("pr_", ctx.random);
+        const at = now();
+        await store.transaction(async (tx) => {
+          await tx.passwordResets.consumeAllForUser(user.id, at);
+          await tx.passwordResets.create({
+            appId: app.id,
+            envId: env.id,
+            userId: user.id,
+            tokenHash: hashToken(token),
+            expiresAt: new Date(at.getTime() + resetTokenTtlSeconds * 1000),
+          });
+        });
+        await outbox.deliver(resetMail(user.email, base, token), { userId: user.id, type: "password_reset" });
       });
-      await deliver(resetMail(user.email, appUrl, token), user.id, "password_reset");
     },
 
     /** Single use: sets the new password and revokes every session. @throws ValidationError `invalid_token` | `weak_password` */
@@ -230,7 +322,7 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
         await ctx.audit({ type: "password.reset", userId: owner.id, meta }, tx);
         return owner;
       });
-      await protection.clearAttempts(user.id, { unlock: true }); // proving control of the mailbox lifts a lock
+      await protection.unlock(user); // proving control of the mailbox lifts a lock
       await ctx.hooks.after("passwordReset.after", { user, meta }, store);
     },
 
@@ -247,7 +339,9 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
     },
 
     /**
-     * Verifies with the 6-digit code, for the signed-in user or the account of `email`.
+     * Verifies with the 6-digit code, for the signed-in user or the account of `email`. An address without a pending
+     * code (unknown, or already verified) answers exactly as a real one: `invalid_code`, and `too_many_attempts` from
+     * the 5th wrong try.
      * @throws ValidationError `invalid_code`; RateLimitError `too_many_attempts` once 5 wrong codes burned it.
      */
     async verifyEmailCode(target: { user: User } | { email: string }, code: string, meta: RequestMeta): Promise<void> {
@@ -256,33 +350,59 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
       const { app, env } = ctx.tenant();
       const user = "user" in target ? target.user : await store.users.findByEmail(app.id, env.id, target.email);
       const verification = user ? await store.verifications.findActiveForUser(user.id, "email", at) : null;
-      if (!user || !verification?.codeHash) throw new ValidationError("invalid_code", "The code is wrong or expired");
+      if (!user || !verification?.codeHash) {
+        if ("email" in target) {
+          const state = await store.rateLimits.hit(unknownCodeKey(app.id, env.id, target.email), verificationCodeTtlSeconds, at);
+          if (state.count >= verificationMaxAttempts) throw tooManyCodes();
+        }
+        throw invalidCode();
+      }
       // The attempt is counted before the comparison, so concurrent guesses cannot exceed the limit.
       const attempt = await store.verifications.reserveAttempt(verification.id, verificationMaxAttempts, at);
-      if (attempt === null) throw new RateLimitError("too_many_attempts", "Too many wrong codes; request a new one", 1);
-      if (!isEqualHash(verification.codeHash, hashToken(`${user.id}:${code}`))) {
-        if (attempt >= verificationMaxAttempts) {
-          throw new RateLimitError("too_many_attempts", "Too many wrong codes; request a new one", 1);
-        }
-        throw new ValidationError("invalid_code", "The code is wrong or expired");
+      if (attempt === null) throw tooManyCodes();
+      if (!ctx.codes.verify(verification.codeHash, emailCodePurpose, user.id, code)) {
+        if (attempt >= verificationMaxAttempts) throw tooManyCodes();
+        throw invalidCode();
       }
-      if (!(await store.verifications.consume(verification.id, at))) throw new ValidationError("invalid_code", "The code is wrong or expired");
+      if (!(await store.verifications.consume(verification.id, at))) throw invalidCode();
       await markVerified(user, meta);
     },
 
-    /** Always resolves; a new verification mail goes out only for an existing, unverified account. */
-    async resendVerification(email: string, meta: RequestMeta, appUrl: string): Promise<void> {
+    /**
+     * Always resolves, at once; a new verification mail (superseding the older codes and links) goes out after the
+     * response, only for an existing, unverified account.
+     */
+    async resendVerification(target: { email: string } | { user: User }, meta: RequestMeta, linkBase?: string | null): Promise<void> {
       await protection.limit("verifyEmail", meta);
-      const { app, env } = ctx.tenant();
-      const user = await store.users.findByEmail(app.id, env.id, email);
-      if (!user || user.emailVerified) return;
-      const fresh = await store.transaction(async (tx) => {
-        await tx.verifications.consumeAllForUser(user.id, "email", now());
-        return createVerification(tx, user);
+      const base = linkBaseOf(linkBase);
+      outbox.later("verify_email", async () => {
+        const { app, env } = ctx.tenant();
+        const user = "user" in target ? target.user : await store.users.findByEmail(app.id, env.id, target.email);
+        if (!user || user.emailVerified) {
+          // As a real resend gives a fresh code its own attempts, so it does for an address without one.
+          if ("email" in target) await store.rateLimits.reset(unknownCodeKey(app.id, env.id, target.email));
+          return;
+        }
+        if (base === null) throw noLinkBase();
+        const fresh = await store.transaction(async (tx) => {
+          await tx.verifications.consumeAllForUser(user.id, "email", now());
+          return createVerification(tx, user);
+        });
+        await outbox.deliver(verificationMail(user.email, base, fresh.token, fresh.code), { userId: user.id, type: "verify_email" });
       });
-      await deliver(verificationMail(user.email, appUrl, fresh.token, fresh.code), user.id, "verify_email");
+    },
+
+    /** The password as a re-authentication credential (`DELETE /me`); registered with the engine, not in `auth.api`. */
+    credentials: {
+      async has(user: User): Promise<boolean> {
+        return (await passwordStore(store).currentHash(user.id)) !== null;
+      },
+      async verifyPassword(user: User, password: string): Promise<boolean> {
+        const current = await passwordStore(store).currentHash(user.id);
+        return current !== null && (await hasher.verify(current, password));
+      },
     },
   };
 }
 
-export type PasswordService = ReturnType<typeof createPasswordService>;
+export type PasswordService = Omit<ReturnType<typeof createPasswordService>, "credentials">;

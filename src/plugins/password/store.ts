@@ -1,5 +1,5 @@
 import { and, eq, isNull } from "drizzle-orm";
-import { type LimitSpec, lockoutKeyPrefixes } from "../../engine/services/protection.js";
+import type { LimitSpec } from "../../engine/services/protection.js";
 import { users } from "../../schema/users.js";
 import type { StoreRepositories, User } from "../../store/contract.js";
 import { guard } from "../../store/postgres/errors.js";
@@ -13,22 +13,24 @@ export interface SignInCandidate {
   user: User;
   /** The current PHC string; null for an account without a password (e.g. social only). */
   hash: string | null;
-  /** Set while the account is locked out. */
-  lockedUntil: Date | null;
-  /** Sign-in attempts in the current lockout window including this one (0 when not counted: locked or lockout off). */
-  attempts: number;
 }
 
 /** What the sign-in lookup found, and the client's per-IP count when one was asked for. */
 export interface SignInLookup {
   /** Null for an unknown account — and for any account once the client is over its limit (nothing is read then). */
   candidate: SignInCandidate | null;
+  /** Set while the submitted identifier is locked out (known account or not). */
+  lockedUntil: Date | null;
+  /** Attempts on this identifier in the current lockout window including this one (0 when not counted: locked, over the IP limit, or lockout off). */
+  attempts: number;
   rateLimit: { count: number; resetAt: Date } | null;
 }
 
 export interface AttemptWindow {
   /** Length of the window attempts are counted in. */
   windowSeconds: number;
+  /** The identifier's rows in `authsome_rate_limits` (see `lockoutKeys`). */
+  keys: { attempts: string; lock: string };
 }
 
 /**
@@ -38,7 +40,8 @@ export interface AttemptWindow {
 /**
  * The sign-in lookup (prepared: planning these CTEs cost the database more than running them). $1 IP key, $2 now,
  * $3 its window's end, $4 whether the IP is counted, $5 app, $6 environment, $7 the IP limit, $8 the attempt
- * window's end, $9 whether attempts are counted, $10 the email or username.
+ * window's end, $9 whether attempts are counted, $10 the email or username, $11 the identifier's attempt key, $12 its
+ * lock key. Attempts and locks belong to the identifier as submitted, so an unknown one is counted like a real one.
  *
  * It commits asynchronously (`synchronous_commit` off for its own transaction, so it must never run inside a
  * caller's): the counts are visible to every other sign-in at once, so a concurrent burst is still cut off at the
@@ -54,22 +57,25 @@ function signInStatement(name: string, identity: string): Statement {
         SELECT $1, 1, $2, $3 WHERE $4
         ${countHitOnConflict}
         RETURNING hits, expires_at
+      ), within_ip AS (
+        SELECT NOT EXISTS (SELECT 1 FROM ip_hit WHERE hits > $7) AS ok
+      ), lock AS (
+        SELECT expires_at FROM authsome_rate_limits WHERE key = $12 AND expires_at > $2
       ), candidate AS (
-        SELECT u.*, ph.hash AS password_hash, lk.expires_at AS locked_until
+        SELECT u.*, ph.hash AS password_hash
         FROM authsome_users u
         LEFT JOIN authsome_password_hashes ph ON ph.user_id = u.id AND ph.replaced_at IS NULL
-        LEFT JOIN authsome_rate_limits lk ON lk.key = '${lockoutKeyPrefixes.lock}' || u.id AND lk.expires_at > $2
-        WHERE u.app_id = $5 AND u.env_id = $6 AND ${identity} AND u.deleted_at IS NULL
-          AND NOT EXISTS (SELECT 1 FROM ip_hit WHERE hits > $7)
+        WHERE u.app_id = $5 AND u.env_id = $6 AND ${identity} AND u.deleted_at IS NULL AND (SELECT ok FROM within_ip)
         LIMIT 1
       ), attempt AS (
         INSERT INTO authsome_rate_limits (key, hits, window_started_at, expires_at)
-        SELECT '${lockoutKeyPrefixes.attempts}' || id, 1, $2, $8 FROM candidate
-        WHERE locked_until IS NULL AND $9
+        SELECT $11, 1, $2, $8
+        WHERE $9 AND (SELECT ok FROM within_ip) AND NOT EXISTS (SELECT 1 FROM lock)
         ${countHitOnConflict}
         RETURNING hits
       )
-      SELECT c.*, (SELECT hits FROM attempt) AS attempts, ip.hits AS ip_hits, ip.expires_at AS ip_reset_at
+      SELECT c.*, (SELECT hits FROM attempt) AS attempts, (SELECT expires_at FROM lock) AS locked_until,
+        ip.hits AS ip_hits, ip.expires_at AS ip_reset_at
       FROM (SELECT set_config('synchronous_commit', 'off', true)) AS one LEFT JOIN candidate c ON true LEFT JOIN ip_hit ip ON true`,
   };
 }
@@ -102,17 +108,18 @@ export function passwordStore(repos: Pick<StoreRepositories, "db" | "mapError" |
         new Date(now.getTime() + (counting ? counting.windowSeconds : 0) * 1000),
         counting !== false,
         byEmail ? by.email : (by.username ?? ""),
+        counting ? counting.keys.attempts : "",
+        counting ? counting.keys.lock : "",
       ])) as [Record<string, unknown>];
       const rateLimit = row.ip_hits === null || row.ip_hits === undefined ? null : { count: Number(row.ip_hits), resetAt: new Date(row.ip_reset_at as string) };
-      if (row.id === null || row.id === undefined) return { candidate: null, rateLimit };
+      const lockedUntil = row.locked_until ? new Date(row.locked_until as string) : null;
+      const attempts = Number(row.attempts ?? 0);
+      if (row.id === null || row.id === undefined) return { candidate: null, rateLimit, lockedUntil, attempts };
       return {
-        candidate: {
-          user: mapRow(users, row),
-          hash: (row.password_hash as string | null) ?? null,
-          lockedUntil: row.locked_until ? new Date(row.locked_until as string) : null,
-          attempts: Number(row.attempts ?? 0),
-        },
+        candidate: { user: mapRow(users, row), hash: (row.password_hash as string | null) ?? null },
         rateLimit,
+        lockedUntil,
+        attempts,
       };
     },
 
@@ -123,6 +130,11 @@ export function passwordStore(repos: Pick<StoreRepositories, "db" | "mapError" |
         .where(and(eq(passwordHashes.userId, userId), isNull(passwordHashes.replacedAt)))
         .limit(1);
       return row?.hash ?? null;
+    },
+
+    /** Every hash of the user, current and history (account deletion). */
+    async deleteAll(userId: string): Promise<void> {
+      await db.delete(passwordHashes).where(eq(passwordHashes.userId, userId));
     },
 
     async setInitial(userId: string, hash: string): Promise<void> {

@@ -24,7 +24,7 @@ describe("auth.api.purgeExpired", () => {
     const old = (await e.call("POST", "/signup", { body: { email: "old@example.com", password: secret } })).body;
     await e.call("POST", "/refresh", { body: { refresh_token: old.refresh_token } }); // a revoked-token record
     await e.call("POST", "/forgot-password", { body: { email: "old@example.com" } }); // a reset link
-    await e.call("POST", "/verify-email/resend", { body: { email: "old@example.com" } }); // a verification
+    await e.call("POST", "/verify-email/resend", { body: { email: "old@example.com" } }); // a verification (the sign-up's is another)
     await e.store.ceremonies.put({ keyHash: "a".repeat(64), kind: "oauth_state", appId: null, payload: {}, expiresAt: new Date(e.clock.now().getTime() + 600_000) });
 
     e.clock.advance(31 * 86_400); // past every expiry, including the 30-day refresh window
@@ -33,7 +33,7 @@ describe("auth.api.purgeExpired", () => {
     for (const n of Object.values(before)) expect(n).toBeGreaterThan(0);
 
     const purged = await e.auth.api.purgeExpired();
-    expect(purged).toMatchObject({ sessions: 1, revokedRefreshTokens: 1, ceremonies: 1, verifications: 1, passwordResets: 1 });
+    expect(purged).toMatchObject({ sessions: 1, revokedRefreshTokens: 1, ceremonies: 1, verifications: 2, passwordResets: 1 });
     expect(purged.rateLimits).toBeGreaterThan(0);
     expect((await e.call("GET", "/session", { token: fresh.session_token })).status).toBe(200); // the live session stays
     const after = await countRows();

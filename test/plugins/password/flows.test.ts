@@ -3,6 +3,7 @@
 // service/OTP suites of §9.4), through `auth.handler(new Request(…))` on PGlite and PostgreSQL.
 import { hash as argon2Hash } from "@node-rs/argon2";
 import { sql } from "drizzle-orm";
+import { lockoutKeys } from "../../../src/engine/services/protection.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSessionService } from "../../../src/engine/services/sessions.js";
 import { passwordHashes } from "../../../src/plugins/password/schema.js";
@@ -87,7 +88,7 @@ describe("password flows (email verification off)", () => {
       try {
         const up = await signUp(single, { email: uniqueEmail("async") });
         expect((await signIn(single, { email: up.user.email, password: "not the password" })).status).toBe(401);
-        expect(await countRows(e, "authsome_rate_limits WHERE key = $1 AND hits = 1", [`signin-attempts:${up.user.id}`])).toBe(1);
+        expect(await countRows(e, "authsome_rate_limits WHERE key = $1 AND hits = 1", [lockoutKeys({ appId: up.user.app_id, envId: up.user.env_id, kind: "email", value: up.user.email }).attempts])).toBe(1);
         const [setting] = rowsOf(await single.store.db.execute(sql`SHOW synchronous_commit`));
         expect(setting?.synchronous_commit).toBe("on");
       } finally {
@@ -208,13 +209,33 @@ describe("password flows (email verification off)", () => {
       expect((await signIn(e, { email, password: next })).status).toBe(200);
     });
 
-    it("keeps the other sessions when revoke_other_sessions is not asked for", async () => {
-      const email = uniqueEmail("change-keep");
+    it("revokes the other sessions by default, and keeps them with revoke_other_sessions: false", async () => {
+      const email = uniqueEmail("change-default");
       const up = await signUp(e, { email });
       const other = (await signIn(e, { email, password: secret })).body;
-      const ok = await e.call("POST", "/change-password", { token: up.session_token, body: { current_password: secret, new_password: "kept sessions pw" } });
+      const ok = await e.call("POST", "/change-password", { token: up.session_token, body: { current_password: secret, new_password: "revoked sessions pw" } });
       expect(ok.status).toBe(200);
+      expect((await sessionOf(e, up.session_token)).status).toBe(200);
+      expect((await sessionOf(e, other.session_token)).status).toBe(401);
+
+      const kept = (await signIn(e, { email, password: "revoked sessions pw" })).body;
+      const again = await e.call("POST", "/change-password", {
+        token: up.session_token,
+        body: { current_password: "revoked sessions pw", new_password: "kept sessions pw", revoke_other_sessions: false },
+      });
+      expect(again.status).toBe(200);
+      expect((await sessionOf(e, kept.session_token)).status).toBe(200);
+    });
+
+    it("refuses the current password as the new one with 400 password_unchanged, changing nothing", async () => {
+      const email = uniqueEmail("change-same");
+      const up = await signUp(e, { email });
+      const other = (await signIn(e, { email, password: secret })).body;
+      const res = await e.call("POST", "/change-password", { token: up.session_token, body: { current_password: secret, new_password: secret } });
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ code: "password_unchanged", details: { fields: { new_password: expect.any(String) } } });
       expect((await sessionOf(e, other.session_token)).status).toBe(200);
+      expect(await countRows(e, "authsome_password_hashes WHERE user_id = $1", [up.user.id])).toBe(1);
     });
   });
 
