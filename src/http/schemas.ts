@@ -59,16 +59,106 @@ function depthOf(value: unknown): number {
   return deepest;
 }
 
-/** Free-form metadata: an object of at most 8 levels and 8 KiB of JSON. */
+/** A NUL, or a UTF-16 surrogate without its other half (neither survives PostgreSQL text or jsonb faithfully). */
+const nulOrLoneSurrogate = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const maxMetadataStringIssues = 10;
+
+/**
+ * Paths (below the value) of the keys and strings, at any depth, that contain a NUL or a lone surrogate — walked
+ * without recursion, like `depthOf`, and only over a value `depthOf` already bounded. A key's path ends at the key.
+ */
+function badStringPaths(value: unknown): Array<Array<string | number>> {
+  const found: Array<Array<string | number>> = [];
+  const stack: Array<[unknown, Array<string | number>]> = [[value, []]];
+  while (stack.length > 0 && found.length < maxMetadataStringIssues) {
+    const [item, path] = stack.pop() as [unknown, Array<string | number>];
+    if (typeof item === "string") {
+      if (nulOrLoneSurrogate.test(item)) found.push(path);
+    } else if (Array.isArray(item)) {
+      item.forEach((child, index) => stack.push([child, [...path, index]]));
+    } else if (item !== null && typeof item === "object") {
+      for (const [key, child] of Object.entries(item)) {
+        if (nulOrLoneSurrogate.test(key)) found.push([...path, key]);
+        else stack.push([child, [...path, key]]);
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * Free-form metadata: an object of at most 8 levels and 8 KiB of JSON whose keys and strings hold no NUL and no
+ * lone surrogate (an issue's path names the offending entry: `metadata.a.b`).
+ */
 export const MetadataSchema = z
   .record(z.string().max(64), z.unknown())
   .superRefine((value, check) => {
-    // Depth first, and only then serialise: stringifying a 10,000-deep value would overflow the stack.
-    if (depthOf(value) > maxMetadataDepth) check.addIssue({ code: "custom", message: `must nest at most ${maxMetadataDepth} levels` });
-    else if (Buffer.byteLength(JSON.stringify(value)) > maxMetadataBytes) {
+    // Depth first, and only then walk or serialise: stringifying a 10,000-deep value would overflow the stack.
+    if (depthOf(value) > maxMetadataDepth) {
+      check.addIssue({ code: "custom", message: `must nest at most ${maxMetadataDepth} levels` });
+      return;
+    }
+    const bad = badStringPaths(value);
+    for (const path of bad) check.addIssue({ code: "custom", path, message: "must not contain NUL characters or unpaired surrogates" });
+    if (bad.length === 0 && Buffer.byteLength(JSON.stringify(value)) > maxMetadataBytes) {
       check.addIssue({ code: "custom", message: `must be at most ${maxMetadataBytes} bytes of JSON` });
     }
   });
+
+/** Control characters (Cc: NUL, CR, LF, …), bidi embeddings/overrides (U+202A–U+202E) and isolates (U+2066–U+2069). */
+const forbiddenInNames = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+
+/** A person's first or last name: at most 100 characters, none of them a control, bidi or lone surrogate. */
+export const NameSchema = z
+  .string()
+  .max(100)
+  .refine((name) => !forbiddenInNames.test(name) && !nulOrLoneSurrogate.test(name), {
+    message: "must not contain control characters (such as NUL, CR or LF), bidirectional overrides or isolates, or unpaired surrogates",
+  })
+  .openapi({ description: "At most 100 characters; no control characters, bidirectional overrides or isolates, or unpaired surrogates" });
+
+export const maxImageUrlLength = 2048;
+
+/**
+ * Why `url` is not an acceptable image URL, or undefined when it is: an absolute `https:` URL (also `http:` when
+ * `allowHttp`) with a host and no credentials, exactly as sent (no surrounding or inner whitespace or controls).
+ */
+function imageUrlProblem(url: string, allowHttp: boolean): string | undefined {
+  const wanted = allowHttp ? "must be an absolute http: or https: URL" : "must be an absolute https: URL";
+  // The URL parser would strip or skip these (and read a backslash as a slash): what is stored must be what is parsed.
+  if (/[\s\p{Cc}\\]/u.test(url) || nulOrLoneSurrogate.test(url)) return "must not contain whitespace, control characters or backslashes";
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(url)?.[1]?.toLowerCase();
+  if (scheme !== "https" && !(allowHttp && scheme === "http")) return wanted;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return wanted;
+  }
+  // As sent, not as parsed: the parser would read `https:///x` as `https://x/`, and `https://@x` has empty credentials.
+  const authority = url.slice(scheme.length + 3).split(/[/?#]/, 1)[0] ?? "";
+  if (parsed.hostname === "" || authority === "") return wanted;
+  if (parsed.username !== "" || parsed.password !== "" || authority.includes("@")) return "must not contain credentials";
+  return undefined;
+}
+
+/**
+ * A profile image: an absolute `https:` URL of at most 2048 characters — `http:` too in development — or `""`, which
+ * removes the image. A function of `development` because that decides the schemes (and the schema is documented).
+ */
+export function imageUrlSchema(development: boolean) {
+  return z
+    .string()
+    .max(maxImageUrlLength)
+    .superRefine((url, check) => {
+      const problem = url === "" ? undefined : imageUrlProblem(url, development);
+      if (problem) check.addIssue({ code: "custom", message: problem });
+    })
+    .openapi({
+      format: "uri",
+      description: `An absolute ${development ? "http: or https:" : "https:"} URL without credentials, or "" to remove the image`,
+    });
+}
 
 export const StatusOkSchema = z.object({ status: z.literal("ok") }).openapi("StatusOk");
 

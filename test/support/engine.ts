@@ -3,7 +3,9 @@
 import { type Authsome, createAuthsome } from "../../src/engine/authsome.js";
 import type { AuthsomeConfig } from "../../src/engine/config.js";
 import type { Logger } from "../../src/engine/hooks.js";
+import type { Mailer } from "../../src/mail/mailer.js";
 import { type MemoryMailer, memoryMailer } from "../../src/mail/memory.js";
+import type { MailQueueOptions } from "../../src/mail/queue.js";
 import { password, type PasswordApi, type PasswordPluginOptions } from "../../src/plugins/password/index.js";
 import type { Store } from "../../src/store/contract.js";
 import { postgresStore } from "../../src/store/postgres/store.js";
@@ -63,6 +65,9 @@ export interface EngineOptions {
   password?: PasswordPluginOptions;
   /** Default: a logger that drops everything (tests that expect errors stay quiet). */
   logger?: Logger;
+  /** Wraps the in-memory mailbox, e.g. to hold or fail sends (what it lets through lands in `mailer`). */
+  wrapMailer?: (mailbox: MemoryMailer) => Mailer;
+  mailQueue?: MailQueueOptions;
 }
 
 export interface TestEngine {
@@ -105,7 +110,8 @@ async function startEngine(t: TestDatabase, store: Store, clock: TestClock, opti
   const auth = createAuthsome({
     store,
     plugins: [password(options.password)],
-    mailer,
+    mailer: options.wrapMailer ? options.wrapMailer(mailer) : mailer,
+    ...(options.mailQueue ? { mailQueue: options.mailQueue } : {}),
     logger: options.logger ?? silentLogger,
     // A long app cache: a background refresh of the app must not land inside a request whose statements are counted.
     config: { development: true, basePath, appUrl, rateLimits: false, appCacheTTL: "1h", ...options.config },

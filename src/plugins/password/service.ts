@@ -3,7 +3,7 @@ import { generateNumericCode, generateToken, hashToken } from "../../crypto/toke
 import type { EngineContext } from "../../engine/context.js";
 import { lockoutKeys, type SignInIdentifier } from "../../engine/services/protection.js";
 import type { IssuedSession, RequestMeta } from "../../engine/services/sessions.js";
-import { AuthenticationError, AuthsomeError, ForbiddenError, RateLimitError, ValidationError } from "../../errors.js";
+import { AuthenticationError, ForbiddenError, RateLimitError, ValidationError } from "../../errors.js";
 import type { StoreRepositories, User } from "../../store/contract.js";
 import type { PasswordHasher } from "./hasher.js";
 import { lockedMail, resetMail, verificationMail } from "./mail.js";
@@ -49,7 +49,7 @@ const invalidCredentials = () => new AuthenticationError("invalid_credentials", 
 const invalidToken = () => new ValidationError("invalid_token", "The link is invalid, expired or already used");
 const invalidCode = () => new ValidationError("invalid_code", "The code is wrong or expired");
 const tooManyCodes = () => new RateLimitError("too_many_attempts", "Too many wrong codes; request a new one", 1);
-const noLinkBase = () => new AuthsomeError("mail_not_sent", "No appUrl is configured and the request's origin is not a loopback or trusted origin");
+
 
 /** The password plugin's decisions: sign-up, sign-in, change/forgot/reset password, email verification. */
 export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher) {
@@ -88,7 +88,7 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
 
   function sendVerification(user: User, fresh: { token: string; code: string }, linkBase: string | null): void {
     outbox.later("verify_email", async () => {
-      if (linkBase === null) throw noLinkBase();
+      if (linkBase === null) return refuseLink("verify_email");
       await outbox.deliver(verificationMail(user.email, linkBase, fresh.token, fresh.code), { userId: user.id, type: "verify_email" });
     });
   }
@@ -97,7 +97,7 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
   function sendLockNotice(user: User, linkBase: string | null): void {
     if (!lockout) return;
     outbox.later("account_locked", async () => {
-      if (linkBase === null) throw noLinkBase();
+      if (linkBase === null) return refuseLink("account_locked");
       const token = generateToken("ul_", ctx.random);
       await store.ceremonies.put({
         keyHash: hashToken(token),
@@ -117,6 +117,9 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
   }
 
   const linkBaseOf = (given: string | null | undefined) => (given === undefined ? config.appUrl : given);
+  /** Development without appUrl, asked from an origin that is neither loopback nor trusted: no link goes anywhere. */
+  const refuseLink = (type: string) =>
+    ctx.logger.warn("mail not sent: no appUrl, and the request's origin is neither loopback nor trusted", { type });
 
   return {
     /**
@@ -226,7 +229,7 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
       // The session, its audit event and the reset of the failed-attempt counter: one statement.
       const issued = await ctx.sessions.issue(user, meta, store, {
         audit: { type: "signin.succeeded" },
-        ...(attempts > 1 ? { resetRateLimitKey: keys.attempts } : {}),
+        ...(attempts > 0 ? { resetRateLimitKey: keys.attempts } : {}),
       });
       await ctx.hooks.after("signIn.after", { user, session: issued.session, meta }, store);
       return { user, ...issued, deviceCookie: ctx.devices.issue(user.id) };
@@ -288,7 +291,7 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
         const { app, env } = ctx.tenant();
         const user = await store.users.findByEmail(app.id, env.id, email);
         if (!user) return;
-        if (base === null) throw noLinkBase();
+        if (base === null) return refuseLink("password_reset");
         const token = generateToken("pr_", ctx.random);
         const at = now();
         await store.transaction(async (tx) => {
@@ -383,7 +386,7 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
           if ("email" in target) await store.rateLimits.reset(unknownCodeKey(app.id, env.id, target.email));
           return;
         }
-        if (base === null) throw noLinkBase();
+        if (base === null) return refuseLink("verify_email");
         const fresh = await store.transaction(async (tx) => {
           await tx.verifications.consumeAllForUser(user.id, "email", now());
           return createVerification(tx, user);
