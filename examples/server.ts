@@ -3,7 +3,8 @@
 //   HOST, PORT          where it listens (default 127.0.0.1:3000); the API is at http://HOST:PORT/v1/auth
 //   DATABASE_URL        a PostgreSQL server; without it, the embedded database in ./.authsome/data (PGlite)
 //   AUTHSOME_SECRET     seals stored secrets; without it, one is generated once into ./.authsome/secret
-//   APP_URL             where links in mail point, also trusted for CORS (default: this server's own origin)
+//   APP_URL             where links in mail point (a path is kept), also trusted for CORS (default: this server's
+//                       own origin); links are never built from a request's Host header
 //   NODE_ENV            not "production": mail is printed and kept at GET /dev/mail. "production": no mailbox,
 //                       and mail goes through SMTP_URL (from MAIL_FROM), since printed reset links would land in logs.
 //
@@ -72,6 +73,7 @@ ${mailbox ? `Mailbox      ${origin}/dev/mail   (every mail sent, as JSON)\n` : "
 const linkSteps: Record<string, (token: string) => string> = {
   "/reset-password": (token) => `-d '{"token":"${token}","new_password":"a new password"}' ${origin}${basePath}/reset-password`,
   "/verify-email": (token) => `-d '{"token":"${token}"}' ${origin}${basePath}/verify-email`,
+  "/unlock-account": (token) => `-d '{"token":"${token}"}' ${origin}${basePath}/unlock-account`,
 };
 
 const server = createServer((req, res) => {
@@ -81,7 +83,9 @@ const server = createServer((req, res) => {
   if (req.method === "GET" && path === "/") {
     text(200, landing);
   } else if (req.method === "GET" && path === "/dev/mail" && mailbox) {
-    sendMailbox(mailbox, res);
+    // Mail is sent after each response: let what is queued land first, so a script can read it right away.
+    const box = mailbox;
+    void auth.flushMail().then(() => sendMailbox(box, res));
   } else if (req.method === "GET" && linkSteps[path]) {
     // Tokens are base64url; anything else is refused rather than echoed into a shell command.
     if (!/^[A-Za-z0-9_-]{1,256}$/.test(token)) text(400, "This link has no valid token.\n");

@@ -1,4 +1,19 @@
+import type { EngineContext } from "../../engine/context.js";
 import type { MailMessage } from "../../mail/mailer.js";
+
+/** Where links in mail point: the route's `linkBase` (or `config.appUrl` for in-process calls). */
+export interface MailLinks {
+  base(given: string | null | undefined): string | null;
+  /** Logs a mail not sent because no link base is safe (development without appUrl, from a foreign origin). */
+  refuse(type: string): void;
+}
+
+export function mailLinks(ctx: Pick<EngineContext, "config" | "logger">): MailLinks {
+  return {
+    base: (given) => (given === undefined ? ctx.config.appUrl : given),
+    refuse: (type) => ctx.logger.warn("mail not sent: no appUrl, and the request's origin is neither loopback nor trusted", { type }),
+  };
+}
 
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch] as string);

@@ -1,14 +1,15 @@
 import { typeid } from "typeid-js";
-import { generateNumericCode, generateToken, hashToken } from "../../crypto/tokens.js";
+import { generateToken, hashToken } from "../../crypto/tokens.js";
 import type { EngineContext } from "../../engine/context.js";
 import { lockoutKeys, type SignInIdentifier } from "../../engine/services/protection.js";
 import type { IssuedSession, RequestMeta } from "../../engine/services/sessions.js";
-import { AuthenticationError, ForbiddenError, RateLimitError, ValidationError } from "../../errors.js";
-import type { StoreRepositories, User } from "../../store/contract.js";
+import { AuthenticationError, ForbiddenError, ValidationError } from "../../errors.js";
+import type { User } from "../../store/contract.js";
 import type { PasswordHasher } from "./hasher.js";
-import { lockedMail, resetMail, verificationMail } from "./mail.js";
+import { lockedMail, mailLinks, resetMail } from "./mail.js";
 import { assertPasswordPolicy } from "./policy.js";
 import { passwordStore } from "./store.js";
+import { createEmailVerification } from "./verification.js";
 
 export interface SignUpInput {
   email: string;
@@ -37,18 +38,12 @@ export interface SignInContext {
   linkBase?: string | null;
 }
 
-export const verificationCodeTtlSeconds = 15 * 60;
-export const verificationMaxAttempts = 5;
 export const resetTokenTtlSeconds = 60 * 60;
 const unlockCeremony = "account_unlock";
 
-/** The purpose under which email verification codes are keyed (see `CodeHasher`). */
-export const emailCodePurpose = "email-code";
 
 const invalidCredentials = () => new AuthenticationError("invalid_credentials", "The email or password is incorrect");
 const invalidToken = () => new ValidationError("invalid_token", "The link is invalid, expired or already used");
-const invalidCode = () => new ValidationError("invalid_code", "The code is wrong or expired");
-const tooManyCodes = () => new RateLimitError("too_many_attempts", "Too many wrong codes; request a new one", 1);
 
 
 /** The password plugin's decisions: sign-up, sign-in, change/forgot/reset password, email verification. */
@@ -58,46 +53,14 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
   // email and a wrong password cost the same (one verification each).
   const dummyHash = hasher.hash(generateToken("dummy_", ctx.random));
   const lockout = config.lockout;
-
-  async function createVerification(repos: StoreRepositories, user: User) {
-    const token = generateToken("ev_", ctx.random);
-    const code = generateNumericCode(6, ctx.random);
-    await repos.verifications.create({
-      appId: user.appId,
-      envId: user.envId,
-      userId: user.id,
-      type: "email",
-      tokenHash: hashToken(token),
-      // Keyed: a 6-digit code hashed without a secret falls to brute force from the row alone.
-      codeHash: ctx.codes.hash(emailCodePurpose, user.id, code),
-      expiresAt: new Date(now().getTime() + verificationCodeTtlSeconds * 1000),
-    });
-    return { token, code };
-  }
-
-  async function markVerified(user: User, meta: RequestMeta): Promise<void> {
-    const verified = await store.users.update(user.id, { emailVerified: true });
-    await ctx.audit({ type: "user.email_verified", userId: user.id, meta });
-    await ctx.hooks.after("emailVerified.after", { user: verified, meta }, store);
-  }
-
-  /** Counts a code attempt on an address with no pending code, so it answers exactly as a real one would. */
-  function unknownCodeKey(appId: string, envId: string, email: string): string {
-    return `verify-code:${hashToken(`${appId}:${envId}:${email.trim().toLowerCase()}`)}`;
-  }
-
-  function sendVerification(user: User, fresh: { token: string; code: string }, linkBase: string | null): void {
-    outbox.later("verify_email", async () => {
-      if (linkBase === null) return refuseLink("verify_email");
-      await outbox.deliver(verificationMail(user.email, linkBase, fresh.token, fresh.code), { userId: user.id, type: "verify_email" });
-    });
-  }
+  const links = mailLinks(ctx);
+  const verification = createEmailVerification(ctx, links);
 
   /** After a lock was set: mail the owner an unlock link (single use, hashed, valid as long as the lock). */
   function sendLockNotice(user: User, linkBase: string | null): void {
     if (!lockout) return;
     outbox.later("account_locked", async () => {
-      if (linkBase === null) return refuseLink("account_locked");
+      if (linkBase === null) return links.refuse("account_locked");
       const token = generateToken("ul_", ctx.random);
       await store.ceremonies.put({
         keyHash: hashToken(token),
@@ -116,10 +79,6 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
     if (user) sendLockNotice(user, linkBase);
   }
 
-  const linkBaseOf = (given: string | null | undefined) => (given === undefined ? config.appUrl : given);
-  /** Development without appUrl, asked from an origin that is neither loopback nor trusted: no link goes anywhere. */
-  const refuseLink = (type: string) =>
-    ctx.logger.warn("mail not sent: no appUrl, and the request's origin is neither loopback nor trusted", { type });
 
   return {
     /**
@@ -149,13 +108,13 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
         outcome = await store.transaction(async (tx) => {
           const user = await tx.users.create(profile);
           await passwordStore(tx).setInitial(user.id, hash);
-          const verification = sendsVerification ? await createVerification(tx, user) : undefined;
+          const pending = sendsVerification ? { verification: await verification.create(tx, user) } : {};
           if (config.requireEmailVerification) {
             await ctx.audit({ type: "user.signed_up", userId: user.id, meta }, tx);
-            return { user, ...(verification ? { verification } : {}) };
+            return { user, ...pending };
           }
           const issued = await ctx.sessions.issue(user, meta, tx, { audit: { type: "user.signed_up" } });
-          return { user, issued, ...(verification ? { verification } : {}) };
+          return { user, issued, ...pending };
         });
       } catch (err) {
         if (config.requireEmailVerification && (err as { code?: string }).code === "email_taken") {
@@ -167,7 +126,7 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
         throw err;
       }
       await ctx.hooks.after("signUp.after", { user: outcome.user, meta }, store);
-      if (outcome.verification) sendVerification(outcome.user, outcome.verification, linkBaseOf(linkBase));
+      if (outcome.verification) verification.send(outcome.user, outcome.verification, links.base(linkBase));
       if (!outcome.issued) return { verificationRequired: true, user: outcome.user };
       return { verificationRequired: false, user: outcome.user, ...outcome.issued };
     },
@@ -185,7 +144,7 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
           : { appId: app.id, envId: env.id, kind: "username", value: (input.username ?? "").trim().toLowerCase() };
       const keys = lockoutKeys(identifier);
       const counting = lockout ? { windowSeconds: lockout.windowSeconds, keys } : false;
-      const linkBase = linkBaseOf(request.linkBase);
+      const linkBase = links.base(request.linkBase);
       // One statement counts the client's hit, reads the identifier's lock, finds the account and counts this attempt.
       const ipLimit = protection.limitOf("signIn", meta);
       const lookup = await passwordStore(store).beginSignIn(
@@ -286,12 +245,12 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
      */
     async forgotPassword(email: string, meta: RequestMeta, linkBase?: string | null): Promise<void> {
       await protection.limit("forgotPassword", meta);
-      const base = linkBaseOf(linkBase);
+      const base = links.base(linkBase);
       outbox.later("password_reset", async () => {
         const { app, env } = ctx.tenant();
         const user = await store.users.findByEmail(app.id, env.id, email);
         if (!user) return;
-        if (base === null) return refuseLink("password_reset");
+        if (base === null) return links.refuse("password_reset");
         const token = generateToken("pr_", ctx.random);
         const at = now();
         await store.transaction(async (tx) => {
@@ -329,71 +288,10 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
       await ctx.hooks.after("passwordReset.after", { user, meta }, store);
     },
 
-    /** Verifies with the link token. @throws ValidationError `invalid_token` */
-    async verifyEmailToken(token: string, meta: RequestMeta): Promise<void> {
-      const at = now();
-      const { app, env } = ctx.tenant();
-      const found = await store.verifications.findActiveByTokenHash(hashToken(token), at);
-      const verification = found && found.appId === app.id && found.envId === env.id ? found : null; // another app's link is unknown here
-      if (!verification || !(await store.verifications.consume(verification.id, at))) throw invalidToken();
-      const user = await store.users.findById(verification.userId);
-      if (!user) throw invalidToken();
-      await markVerified(user, meta);
-    },
 
-    /**
-     * Verifies with the 6-digit code, for the signed-in user or the account of `email`. An address without a pending
-     * code (unknown, or already verified) answers exactly as a real one: `invalid_code`, and `too_many_attempts` from
-     * the 5th wrong try.
-     * @throws ValidationError `invalid_code`; RateLimitError `too_many_attempts` once 5 wrong codes burned it.
-     */
-    async verifyEmailCode(target: { user: User } | { email: string }, code: string, meta: RequestMeta): Promise<void> {
-      await protection.limit("verifyEmail", meta);
-      const at = now();
-      const { app, env } = ctx.tenant();
-      const user = "user" in target ? target.user : await store.users.findByEmail(app.id, env.id, target.email);
-      const verification = user ? await store.verifications.findActiveForUser(user.id, "email", at) : null;
-      if (!user || !verification?.codeHash) {
-        if ("email" in target) {
-          const state = await store.rateLimits.hit(unknownCodeKey(app.id, env.id, target.email), verificationCodeTtlSeconds, at);
-          if (state.count >= verificationMaxAttempts) throw tooManyCodes();
-        }
-        throw invalidCode();
-      }
-      // The attempt is counted before the comparison, so concurrent guesses cannot exceed the limit.
-      const attempt = await store.verifications.reserveAttempt(verification.id, verificationMaxAttempts, at);
-      if (attempt === null) throw tooManyCodes();
-      if (!ctx.codes.verify(verification.codeHash, emailCodePurpose, user.id, code)) {
-        if (attempt >= verificationMaxAttempts) throw tooManyCodes();
-        throw invalidCode();
-      }
-      if (!(await store.verifications.consume(verification.id, at))) throw invalidCode();
-      await markVerified(user, meta);
-    },
-
-    /**
-     * Always resolves, at once; a new verification mail (superseding the older codes and links) goes out after the
-     * response, only for an existing, unverified account.
-     */
-    async resendVerification(target: { email: string } | { user: User }, meta: RequestMeta, linkBase?: string | null): Promise<void> {
-      await protection.limit("verifyEmail", meta);
-      const base = linkBaseOf(linkBase);
-      outbox.later("verify_email", async () => {
-        const { app, env } = ctx.tenant();
-        const user = "user" in target ? target.user : await store.users.findByEmail(app.id, env.id, target.email);
-        if (!user || user.emailVerified) {
-          // As a real resend gives a fresh code its own attempts, so it does for an address without one.
-          if ("email" in target) await store.rateLimits.reset(unknownCodeKey(app.id, env.id, target.email));
-          return;
-        }
-        if (base === null) return refuseLink("verify_email");
-        const fresh = await store.transaction(async (tx) => {
-          await tx.verifications.consumeAllForUser(user.id, "email", now());
-          return createVerification(tx, user);
-        });
-        await outbox.deliver(verificationMail(user.email, base, fresh.token, fresh.code), { userId: user.id, type: "verify_email" });
-      });
-    },
+    verifyEmailToken: verification.verifyEmailToken,
+    verifyEmailCode: verification.verifyEmailCode,
+    resendVerification: verification.resendVerification,
 
     /** The password as a re-authentication credential (`DELETE /me`); registered with the engine, not in `auth.api`. */
     credentials: {

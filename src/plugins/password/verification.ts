@@ -1,0 +1,130 @@
+import { generateNumericCode, generateToken, hashToken } from "../../crypto/tokens.js";
+import type { EngineContext } from "../../engine/context.js";
+import type { RequestMeta } from "../../engine/services/sessions.js";
+import { RateLimitError, ValidationError } from "../../errors.js";
+import type { StoreRepositories, User } from "../../store/contract.js";
+import { type MailLinks, verificationMail } from "./mail.js";
+
+export const verificationCodeTtlSeconds = 15 * 60;
+export const verificationMaxAttempts = 5;
+
+/** The purpose under which email verification codes are keyed (see `CodeHasher`). */
+export const emailCodePurpose = "email-code";
+
+const invalidToken = () => new ValidationError("invalid_token", "The link is invalid, expired or already used");
+const invalidCode = () => new ValidationError("invalid_code", "The code is wrong or expired");
+const tooManyCodes = () => new RateLimitError("too_many_attempts", "Too many wrong codes; request a new one", 1);
+
+/** Email verification: a link token and a 6-digit code per mail, by link, by code, and resent on request. */
+export function createEmailVerification(ctx: EngineContext, links: MailLinks) {
+  const { store, now, protection, outbox } = ctx;
+
+  async function createVerification(repos: StoreRepositories, user: User) {
+    const token = generateToken("ev_", ctx.random);
+    const code = generateNumericCode(6, ctx.random);
+    await repos.verifications.create({
+      appId: user.appId,
+      envId: user.envId,
+      userId: user.id,
+      type: "email",
+      tokenHash: hashToken(token),
+      // Keyed: a 6-digit code hashed without a secret falls to brute force from the row alone.
+      codeHash: ctx.codes.hash(emailCodePurpose, user.id, code),
+      expiresAt: new Date(now().getTime() + verificationCodeTtlSeconds * 1000),
+    });
+    return { token, code };
+  }
+
+  async function markVerified(user: User, meta: RequestMeta): Promise<void> {
+    const verified = await store.users.update(user.id, { emailVerified: true });
+    await ctx.audit({ type: "user.email_verified", userId: user.id, meta });
+    await ctx.hooks.after("emailVerified.after", { user: verified, meta }, store);
+  }
+
+  /** Counts a code attempt on an address with no pending code, so it answers exactly as a real one would. */
+  function unknownCodeKey(appId: string, envId: string, email: string): string {
+    return `verify-code:${hashToken(`${appId}:${envId}:${email.trim().toLowerCase()}`)}`;
+  }
+
+  function sendVerification(user: User, fresh: { token: string; code: string }, linkBase: string | null): void {
+    outbox.later("verify_email", async () => {
+      if (linkBase === null) return links.refuse("verify_email");
+      await outbox.deliver(verificationMail(user.email, linkBase, fresh.token, fresh.code), { userId: user.id, type: "verify_email" });
+    });
+  }
+
+
+  return {
+    /** A new verification of `user`'s address on `repos` (a transaction's, to join it); mail it with `send`. */
+    create: createVerification,
+    send: sendVerification,
+
+    /** Verifies with the link token. @throws ValidationError `invalid_token` */
+    async verifyEmailToken(token: string, meta: RequestMeta): Promise<void> {
+      const at = now();
+      const { app, env } = ctx.tenant();
+      const found = await store.verifications.findActiveByTokenHash(hashToken(token), at);
+      const verification = found && found.appId === app.id && found.envId === env.id ? found : null; // another app's link is unknown here
+      if (!verification || !(await store.verifications.consume(verification.id, at))) throw invalidToken();
+      const user = await store.users.findById(verification.userId);
+      if (!user) throw invalidToken();
+      await markVerified(user, meta);
+    },
+
+    /**
+     * Verifies with the 6-digit code, for the signed-in user or the account of `email`. An address without a pending
+     * code (unknown, or already verified) answers exactly as a real one: `invalid_code`, and `too_many_attempts` from
+     * the 5th wrong try.
+     * @throws ValidationError `invalid_code`; RateLimitError `too_many_attempts` once 5 wrong codes burned it.
+     */
+    async verifyEmailCode(target: { user: User } | { email: string }, code: string, meta: RequestMeta): Promise<void> {
+      await protection.limit("verifyEmail", meta);
+      const at = now();
+      const { app, env } = ctx.tenant();
+      const user = "user" in target ? target.user : await store.users.findByEmail(app.id, env.id, target.email);
+      const verification = user ? await store.verifications.findActiveForUser(user.id, "email", at) : null;
+      if (!user || !verification?.codeHash) {
+        if ("email" in target) {
+          const state = await store.rateLimits.hit(unknownCodeKey(app.id, env.id, target.email), verificationCodeTtlSeconds, at);
+          if (state.count >= verificationMaxAttempts) throw tooManyCodes();
+        }
+        throw invalidCode();
+      }
+      // The attempt is counted before the comparison, so concurrent guesses cannot exceed the limit.
+      const attempt = await store.verifications.reserveAttempt(verification.id, verificationMaxAttempts, at);
+      if (attempt === null) throw tooManyCodes();
+      if (!ctx.codes.verify(verification.codeHash, emailCodePurpose, user.id, code)) {
+        if (attempt >= verificationMaxAttempts) throw tooManyCodes();
+        throw invalidCode();
+      }
+      if (!(await store.verifications.consume(verification.id, at))) throw invalidCode();
+      await markVerified(user, meta);
+    },
+
+    /**
+     * Always resolves, at once; a new verification mail (superseding the older codes and links) goes out after the
+     * response, only for an existing, unverified account.
+     */
+    async resendVerification(target: { email: string } | { user: User }, meta: RequestMeta, linkBase?: string | null): Promise<void> {
+      await protection.limit("verifyEmail", meta);
+      const base = links.base(linkBase);
+      outbox.later("verify_email", async () => {
+        const { app, env } = ctx.tenant();
+        const user = "user" in target ? target.user : await store.users.findByEmail(app.id, env.id, target.email);
+        if (!user || user.emailVerified) {
+          // As a real resend gives a fresh code its own attempts, so it does for an address without one.
+          if ("email" in target) await store.rateLimits.reset(unknownCodeKey(app.id, env.id, target.email));
+          return;
+        }
+        if (base === null) return links.refuse("verify_email");
+        const fresh = await store.transaction(async (tx) => {
+          await tx.verifications.consumeAllForUser(user.id, "email", now());
+          return createVerification(tx, user);
+        });
+        await outbox.deliver(verificationMail(user.email, base, fresh.token, fresh.code), { userId: user.id, type: "verify_email" });
+      });
+    },
+  };
+}
+
+export type EmailVerification = ReturnType<typeof createEmailVerification>;
