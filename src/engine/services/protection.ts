@@ -25,6 +25,9 @@ export function lockoutKeys(id: SignInIdentifier): { attempts: string; lock: str
   return { attempts: `signin-attempts:${digest}`, lock: `signin-lock:${digest}` };
 }
 
+/** The counter of one trusted device's sign-ins past a lock. */
+export const deviceAttemptsKey = (deviceId: string) => `signin-device:${deviceId}`;
+
 /** The identifiers a user can sign in with (email, and username when set). */
 export function identifiersOf(user: User): SignInIdentifier[] {
   const base = { appId: user.appId, envId: user.envId };
@@ -91,12 +94,13 @@ export function createProtection({ store, config, now }: ProtectionDeps) {
     },
 
     /**
-     * Counts one attempt of a trusted device past a lock (its own budget: a stolen device cookie buys no more
-     * guesses than the lockout allows). @throws RateLimitError `account_locked` once that budget is spent.
+     * Counts one attempt of a trusted device past a lock, before its password is checked (its own budget: a stolen
+     * device cookie buys no more guesses than the lockout allows; a success clears it).
+     * @throws RateLimitError `account_locked` once that budget is spent.
      */
     async countDeviceAttempt(deviceId: string, lockedUntil: Date): Promise<void> {
       if (!config.lockout) return;
-      const state = await store.rateLimits.hit(`signin-device:${deviceId}`, config.lockout.windowSeconds, now());
+      const state = await store.rateLimits.hit(deviceAttemptsKey(deviceId), config.lockout.windowSeconds, now());
       if (state.count > config.lockout.maxAttempts) throw accountLocked(retryAfterSeconds(lockedUntil, now()));
     },
 

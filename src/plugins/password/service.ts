@@ -1,7 +1,7 @@
 import { typeid } from "typeid-js";
 import { generateToken, hashToken } from "../../crypto/tokens.js";
 import type { EngineContext } from "../../engine/context.js";
-import { lockoutKeys, type SignInIdentifier } from "../../engine/services/protection.js";
+import { deviceAttemptsKey, lockoutKeys, type SignInIdentifier } from "../../engine/services/protection.js";
 import type { IssuedSession, RequestMeta } from "../../engine/services/sessions.js";
 import { AuthenticationError, ForbiddenError, ValidationError } from "../../errors.js";
 import type { User } from "../../store/contract.js";
@@ -155,11 +155,16 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
       );
       protection.assertWithin(ipLimit, lookup.rateLimit);
       const { candidate, attempts, lockedUntil } = lookup;
+      // The counter a success clears: the identifier's attempts, or a trusted device's past a lock.
+      let counted = attempts > 0 ? keys.attempts : null;
       if (protection.isLocked(lockedUntil)) {
         // A browser that signed in to this very account before is not locked out by someone else's guesses.
         const device = candidate && lockout && lockout.trustedDevices ? ctx.devices.verify(request.deviceCookie, candidate.user.id) : null;
         if (!device) protection.assertNotLocked(lockedUntil);
-        else await protection.countDeviceAttempt(device, lockedUntil as Date);
+        else {
+          await protection.countDeviceAttempt(device, lockedUntil as Date);
+          counted = deviceAttemptsKey(device);
+        }
       } else if (protection.isBeyondLimit(attempts)) {
         // Attempts are counted before the password is checked, so a burst of concurrent guesses is cut off too.
         await lockIdentifier(identifier, candidate?.user ?? null, linkBase);
@@ -185,10 +190,10 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
         const upgraded = await hasher.hash(input.password);
         await store.transaction((tx) => passwordStore(tx).replace(user.id, upgraded, now()));
       }
-      // The session, its audit event and the reset of the failed-attempt counter: one statement.
+      // The session, its audit event and the reset of the attempt counter: one statement.
       const issued = await ctx.sessions.issue(user, meta, store, {
         audit: { type: "signin.succeeded" },
-        ...(attempts > 0 ? { resetRateLimitKey: keys.attempts } : {}),
+        ...(counted ? { resetRateLimitKey: counted } : {}),
       });
       await ctx.hooks.after("signIn.after", { user, session: issued.session, meta }, store);
       return { user, ...issued, deviceCookie: ctx.devices.issue(user.id) };

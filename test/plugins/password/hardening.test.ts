@@ -255,9 +255,11 @@ describe("lockout cannot lock the owner out: trusted devices and the unlock link
     }
   });
 
-  it("gives a trusted device only the lockout's own budget of wrong passwords", async () => {
+  it("gives a trusted device only the lockout's own budget of wrong passwords, and a success clears it", async () => {
     const { email, device } = await lockedAccount();
-    for (let i = 0; i < 5; i++) expect((await signIn(e, email, `device guess ${i}`, device)).status).toBe(401);
+    for (let i = 0; i < 4; i++) expect((await signIn(e, email, `device guess ${i}`, device)).status).toBe(401);
+    expect((await signIn(e, email, secret, device)).status).toBe(200); // the 5th: within budget, and it resets it
+    for (let i = 0; i < 5; i++) expect((await signIn(e, email, `device guess again ${i}`, device)).status).toBe(401);
     expect((await signIn(e, email, secret, device)).body.code).toBe("account_locked");
   });
 
