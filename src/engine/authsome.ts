@@ -108,13 +108,14 @@ const notStarted = () => new AuthsomeError("not_started", "Authsome has not been
  * const auth = createAuthsome({
  *   store: createPostgresStore(process.env.DATABASE_URL!),
  *   plugins: [password()],
- *   config: { appId: "myapp", basePath: "/v1/auth", secret: process.env.AUTHSOME_SECRET!,
+ *   config: { appId: "myapp", basePath: "/v1/auth", appUrl: "https://myapp.example.com", secret: process.env.AUTHSOME_SECRET!,
  *             session: { tokenTTL: "1h", refreshTokenTTL: "30d" } },
  * });
  * await auth.start();
  * http.createServer(auth.nodeHandler).listen(8080);
  * ```
- * @throws ValidationError `invalid_config` naming the field; `invalid_plugin` for duplicate plugin ids.
+ * @throws ValidationError `invalid_config` naming the field (a missing `appUrl` outside development too);
+ *   `invalid_plugin` for duplicate plugin ids.
  */
 export function createAuthsome<const P extends readonly AuthsomePlugin<object>[] = []>(
   options: AuthsomeOptions<P>,

@@ -37,7 +37,7 @@ export interface PasswordApi {
 /**
  * @example
  * ```ts
- * const auth = createAuthsome({ store, plugins: [password()], config: { secret } });
+ * const auth = createAuthsome({ store, plugins: [password()], config: { appUrl: "https://myapp.example.com", secret } });
  * ```
  * @throws ValidationError `invalid_config` for argon2 parameters below OWASP's minimum.
  */
