@@ -4,30 +4,81 @@ import type { Context, MiddlewareHandler, Next } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
+import { mergePath } from "hono/utils/url";
 import type { EngineContext } from "../engine/context.js";
 import type { CoreApi } from "../engine/services/core-api.js";
 import type { IssuedSession } from "../engine/services/sessions.js";
 import { AuthenticationError, AuthsomeError, ForbiddenError, NotFoundError, ValidationError } from "../errors.js";
 import { setDeviceCookie, setSessionCookies } from "./cookies.js";
 import type { AuthsomeApp, AuthsomeEnv } from "./env.js";
-import { renderError } from "./errors.js";
+import { methodNotAllowed, renderError } from "./errors.js";
 import { bearerToken, cookie, header, isLoopbackOrigin, presentedSessionToken, refreshCookie, requestMeta, requestOrigin, sessionCookie } from "./request.js";
 import { registerCoreRoutes } from "./routes/core.js";
 
 export const maxBodyBytes = 64 * 1024;
 
-/** The contract's `invalid_request` body from a failed zod validation: `details.fields` maps paths to messages. */
+/**
+ * The contract's `invalid_request` body from a failed zod validation: `details.fields` maps paths to messages, and is
+ * never empty. Collected in a Map: JSON.parse makes `__proto__` an own key, which zod reports as unknown, and a plain
+ * `fields["__proto__"] = …` would set the object's prototype instead of adding the field (`Object.fromEntries`
+ * defines it as an own key, which the JSON response then carries).
+ */
 function validationHook(result: { success: boolean; error?: { issues: Array<{ path: PropertyKey[]; message: string; code?: string; keys?: string[] }> } }) {
   if (result.success) return;
-  const fields: Record<string, string> = {};
+  const fields = new Map<string, string>();
   for (const issue of result.error?.issues ?? []) {
-    if (issue.code === "unrecognized_keys" && issue.keys) {
-      for (const key of issue.keys) fields[[...issue.path, key].join(".")] = "is not a known field";
+    const path = issue.path.map(String);
+    if (issue.code === "unrecognized_keys" && issue.keys && issue.keys.length > 0) {
+      for (const key of issue.keys) fields.set([...path, key].join("."), "is not a known field");
     } else {
-      fields[issue.path.map(String).join(".") || "body"] = issue.message;
+      fields.set(path.join(".") || "body", issue.message);
     }
   }
-  throw new ValidationError("invalid_request", "The request is invalid", { details: { fields } });
+  if (fields.size === 0) fields.set("body", "is invalid");
+  throw new ValidationError("invalid_request", "The request is invalid", { details: { fields: Object.fromEntries(fields) } });
+}
+
+/** The usual order of methods in an `Allow` header; others follow alphabetically. */
+const methodOrder = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+const methodRank = (method: string) => (methodOrder.includes(method) ? methodOrder.indexOf(method) : methodOrder.length);
+
+/** A RegExp for a Hono route path (`/sessions/:id`, `:id{[0-9]+}`, `:id?`, `*`), strict about trailing slashes. */
+function routePattern(path: string): RegExp {
+  const source = path
+    .split("/")
+    .slice(1)
+    .map((segment) => {
+      if (segment === "*") return "(?:/.*)?";
+      const param = /^:\w+(?:\{(.+)\})?(\?)?$/.exec(segment);
+      if (!param) return `/${segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`;
+      const one = `/(?:${param[1] ?? "[^/]+"})`;
+      return param[2] ? `(?:${one})?` : one;
+    })
+    .join("");
+  return new RegExp(`^${source || "/"}$`);
+}
+
+/**
+ * The methods each path of `routes` (mounted under `basePath`) is served with, as a lookup from a request path to
+ * them (empty for an unknown path). `ALL` entries are `.use()` middleware, not routes. Hono answers HEAD with a GET
+ * route (its body dropped), so GET brings HEAD.
+ */
+function allowedMethodsLookup(routes: ReadonlyArray<{ method: string; path: string }>, basePath: string): (path: string) => string[] {
+  const byPath = new Map<string, Set<string>>();
+  for (const route of routes) {
+    const method = route.method.toUpperCase();
+    if (method === "ALL") continue;
+    const methods = byPath.get(route.path) ?? new Set<string>();
+    methods.add(method);
+    if (method === "GET") methods.add("HEAD");
+    byPath.set(route.path, methods);
+  }
+  const table = [...byPath].map(([path, methods]) => ({ pattern: routePattern(mergePath(basePath, path)), methods }));
+  return (path) => {
+    const allowed = new Set<string>();
+    for (const entry of table) if (entry.pattern.test(path)) for (const method of entry.methods) allowed.add(method);
+    return [...allowed].sort((a, b) => methodRank(a) - methodRank(b) || a.localeCompare(b));
+  };
 }
 
 const jsonContentType = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
@@ -66,7 +117,15 @@ export function createHttpApp(ctx: EngineContext, api: CoreApi, state: { isStart
   // Errors of the router's routes reach this handler too: giving the router its own would make `root.route()` wrap
   // every route and middleware in one more compose per request.
   root.onError((err, c) => renderError(c, err, ctx.logger));
-  root.notFound((c) => renderError(c, new NotFoundError("not_found", "Not found"), ctx.logger));
+  // A known path asked with a method it does not serve: 405 with `Allow`, not 404. The table is built on first use,
+  // when `finish()` has registered every route (and again should the router have more routes than it was built from).
+  let allowed: { routes: number; lookup: (path: string) => string[] } | undefined;
+  root.notFound((c) => {
+    if (allowed?.routes !== router.routes.length) allowed = { routes: router.routes.length, lookup: allowedMethodsLookup(router.routes, config.basePath) };
+    const allow = allowed.lookup(c.req.path);
+    if (allow.length > 0 && !allow.includes(c.req.method)) return renderError(c, methodNotAllowed(allow), ctx.logger);
+    return renderError(c, new NotFoundError("not_found", "Not found"), ctx.logger);
+  });
 
   const corsHeaders = cors({
     origin: (origin) => (trusted.has(origin) ? origin : null),
@@ -98,7 +157,7 @@ export function createHttpApp(ctx: EngineContext, api: CoreApi, state: { isStart
     // send headers); without one, the configured app — unless keys are required.
     const key = header(c, "x-publishable-key") ?? (c.req.url.includes("publishable_key=") ? c.req.query("publishable_key") : undefined);
     if (key === undefined) {
-      if (config.requirePublishableKey) throw new ValidationError("app_required", "An X-Publishable-Key header is required");
+      if (config.requirePublishableKey) throw new ValidationError("app_required", "An X-Publishable-Key header is required", { details: { fields: { "x-publishable-key": "is required" } } });
       return checkStateChange(c, next);
     }
     return ctx.tenants.byPublishableKey(key).then((tenant) => {

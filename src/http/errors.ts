@@ -34,7 +34,18 @@ const statusByCode: Record<string, ContentfulStatusCode> = {
   too_many_attempts: 429,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  method_not_allowed: 405,
 };
+
+/** The methods a path does serve, carried by a `method_not_allowed` error to its `Allow` header. */
+const allowedMethods = Symbol("authsome.allow");
+
+/** 405 `method_not_allowed` for a known path asked with another method; `allow` becomes the `Allow` header. */
+export function methodNotAllowed(allow: readonly string[]): AuthsomeError {
+  const err = new AuthsomeError("method_not_allowed", "The method is not allowed on this path");
+  Object.defineProperty(err, allowedMethods, { value: [...allow] });
+  return err;
+}
 
 /** `Retry-After` of a 503: a database outage or a not-yet-started engine is expected to pass within seconds. */
 export const unavailableRetrySeconds = 5;
@@ -52,8 +63,12 @@ function fromHttpException(err: HTTPException): AuthsomeError {
       return new AuthsomeError("unsupported_media_type", "The request body must be JSON (Content-Type: application/json)");
     case 404:
       return new NotFoundError("not_found", "Not found");
+    case 400:
+      // Every 400 names its field: here the body as a whole.
+      return new ValidationError("invalid_request", "The request body is not valid JSON", { details: { fields: { body: "is not valid JSON" } } });
     default:
-      return new ValidationError("invalid_request", err.status === 400 ? "The request body is not valid JSON" : "Invalid request");
+      // No route throws another status; should Hono, the answer still names what it refused.
+      return new ValidationError("invalid_request", "Invalid request", { details: { fields: { body: "is not a valid request" } } });
   }
 }
 
@@ -76,6 +91,8 @@ export function renderError(c: Context, err: unknown, logger: ErrorLogger): Resp
   // A 503 is temporary by definition: tell clients (and load balancers) when to come back rather than hammer it.
   const retryAfter = (known as Partial<RateLimitError>).retryAfterSeconds ?? (status === 503 ? unavailableRetrySeconds : undefined);
   if (typeof retryAfter === "number") c.header("Retry-After", String(Math.max(1, Math.ceil(retryAfter))));
+  const allow = (known as { [allowedMethods]?: string[] })[allowedMethods];
+  if (allow) c.header("Allow", allow.join(", "));
   const body: ErrorBody = { error: known.message, code: known.code };
   if (known.details) body.details = known.details;
   return c.json(body, status);

@@ -12,6 +12,9 @@
 //   schema-valid body succeeds, such as forgot-password or introspect) gets them next to an unknown field instead.
 // Routes whose only input is the auth header (GET /session, POST /signout, …) accept any body, so they are left out
 // of the body table; they are sent bad credentials instead.
+// Every 400 `invalid_request` must name what it refused in `details.fields`. Inputs aimed at one field whose refusal
+// must name it (names, metadata, URLs, unknown fields) say so in `names`: their 400 must name that field (or a path
+// under it), and those that no schema may accept (`mustRefuse`) must be that 400 (or a 401 sent without the bearer).
 import { typeid } from "typeid-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuthsome } from "../../src/engine/authsome.js";
@@ -196,6 +199,7 @@ type Category =
   | "SQL-looking string"
   | "huge number"
   | "unknown field"
+  | "bad URL"
   | "oversized body"
   | "deeply nested JSON"
   | "bad path parameter"
@@ -213,6 +217,8 @@ interface BadInput {
   body?: string | Uint8Array;
   /** Carries its own credentials, so it is not repeated with the bearer token. */
   ownCredentials?: boolean;
+  /** A 400 must name `field` (or a path under it) in `details.fields`; with `mustRefuse`, the answer must be that 400. */
+  names?: { field: string; mustRefuse?: boolean };
 }
 
 const unicodeStrings: Record<string, string> = {
@@ -232,6 +238,21 @@ const sqlStrings: Record<string, string> = {
   '"; DROP TABLE authsome_users; --': '"; DROP TABLE authsome_users; --',
   "a UNION SELECT": "x' UNION SELECT token_hash FROM authsome_sessions --",
   "a LIKE wildcard": "%_%\\",
+};
+/** Fields holding a person's name: they refuse control characters, bidi overrides and lone surrogates. */
+const nameFields = new Set(["first_name", "last_name"]);
+/** The `unicodeStrings` a name must refuse, and those metadata (keys and values) must refuse. */
+const refusedInNames = new Set(["a lone high surrogate", "a lone low surrogate", "NUL", "an RTL override", "CRLF and a header", "10k characters"]);
+const refusedInMetadata = new Set(["a lone high surrogate", "a lone low surrogate", "NUL", "10k characters"]);
+/** For string fields of `format: "uri"`: none is an absolute https: (or, in development, http:) URL. */
+const badUrls: Record<string, string> = {
+  "a javascript: URL": "javascript:alert(1)",
+  "a data: URL": "data:text/html,<script>alert(1)</script>",
+  "a relative path": "/a.png",
+  "a protocol-relative URL": "//evil.test/a.png",
+  "a whitespace-padded URL": " https://cdn.test/a.png ",
+  "a URL with credentials": "https://u:p@cdn.test/a.png",
+  "an ftp: URL": "ftp://cdn.test/a.png",
 };
 /** Raw JSON number literals, spliced into bodies as text. */
 const hugeNumbers = ["1e309", "-1e309", "9007199254740993", "-0", "1e-400", "123456789012345678901234567890"];
@@ -311,9 +332,10 @@ function generate(route: Route, f: Fixtures): BadInput[] {
     const param = route.params.find((p) => p.name === name);
     return encodeURIComponent(param ? absentId(param.schema) : "x");
   });
-  const add = (category: Category, label: string, body: string | Uint8Array | undefined, headers: Record<string, string> = {}, at = path) =>
-    inputs.push({ category, label, method: route.method, path: at, headers, ...(body === undefined ? {} : { body }) });
-  const json = (category: Category, label: string, body: string | Uint8Array) => add(category, label, body, { "content-type": "application/json" });
+  const add = (category: Category, label: string, body: string | Uint8Array | undefined, headers: Record<string, string> = {}, at = path, names?: BadInput["names"]) =>
+    inputs.push({ category, label, method: route.method, path: at, headers, ...(body === undefined ? {} : { body }), ...(names ? { names } : {}) });
+  const json = (category: Category, label: string, body: string | Uint8Array, names?: BadInput["names"]) =>
+    add(category, label, body, { "content-type": "application/json" }, path, names);
 
   if (route.branches.length > 0) {
     const bases = knownBases(f)[route.key] ?? [];
@@ -377,27 +399,36 @@ function generate(route: Route, f: Fixtures): BadInput[] {
 
     for (const [field, schema] of fields) {
       const kind = kindOf(schema);
+      // Names and metadata: whatever refuses them must say so by name (`mustRefuse`: inputs no schema may accept).
+      const checked = nameFields.has(field) || kind === "object";
+      const named = (mustRefuse = false): BadInput["names"] => (checked ? { field, mustRefuse } : undefined);
       for (const base of basesFor(field, false)) {
-        for (const wrong of wrongTypes[kind]) json("wrong type", `${field} = ${JSON.stringify(wrong)}`, JSON.stringify({ ...base, [field]: wrong }));
-        for (const raw of hugeNumbers) json("huge number", `${field} = ${raw}`, splice(base, field, raw));
+        for (const wrong of wrongTypes[kind]) json("wrong type", `${field} = ${JSON.stringify(wrong)}`, JSON.stringify({ ...base, [field]: wrong }), named(true));
+        for (const raw of hugeNumbers) json("huge number", `${field} = ${raw}`, splice(base, field, raw), named(true));
+        if (kind === "string" && schema.format === "uri") {
+          for (const [label, value] of Object.entries(badUrls)) json("bad URL", `${field} = ${label}`, JSON.stringify({ ...base, [field]: value }), { field, mustRefuse: true });
+        }
       }
       for (const base of basesFor(field, true)) {
         if (kind === "string") {
-          for (const [label, value] of Object.entries(unicodeStrings)) json("unicode edge case", `${field} = ${label}`, JSON.stringify({ ...base, [field]: value }));
-          for (const [label, value] of Object.entries(sqlStrings)) json("SQL-looking string", `${field} = ${label}`, JSON.stringify({ ...base, [field]: value }));
+          for (const [label, value] of Object.entries(unicodeStrings)) {
+            json("unicode edge case", `${field} = ${label}`, JSON.stringify({ ...base, [field]: value }), named(refusedInNames.has(label)));
+          }
+          for (const [label, value] of Object.entries(sqlStrings)) json("SQL-looking string", `${field} = ${label}`, JSON.stringify({ ...base, [field]: value }), named());
           const bytes = new TextEncoder().encode(splice(base, field, '"\u0002"'));
           const at = bytes.indexOf(0x02);
           const invalid = new Uint8Array([...bytes.slice(0, at), 0xff, 0xfe, 0xc0, 0x80, 0xed, 0xa0, 0x80, ...bytes.slice(at + 1)]);
-          json("unicode edge case", `${field} = invalid UTF-8 bytes`, invalid);
+          json("unicode edge case", `${field} = invalid UTF-8 bytes`, invalid, named());
         } else if (kind === "object") {
           // A free-form map: the strings as values, as keys, and a nesting deep enough to trouble a recursive parser.
           for (const [label, value] of Object.entries({ ...unicodeStrings, ...sqlStrings })) {
             const category: Category = label in sqlStrings ? "SQL-looking string" : "unicode edge case";
-            json(category, `${field} value = ${label}`, JSON.stringify({ ...base, [field]: { k: value } }));
-            json(category, `${field} key = ${label}`, JSON.stringify({ ...base, [field]: { [value]: "v" } }));
+            const refused = refusedInMetadata.has(label) && category === "unicode edge case";
+            json(category, `${field} value = ${label}`, JSON.stringify({ ...base, [field]: { k: value } }), named(refused));
+            json(category, `${field} key = ${label}`, JSON.stringify({ ...base, [field]: { [value]: "v" } }), named(refused));
           }
           for (const depth of [1_000, 10_000]) {
-            json("deeply nested JSON", `${field} nested ${depth} deep`, splice(base, field, `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`));
+            json("deeply nested JSON", `${field} nested ${depth} deep`, splice(base, field, `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`), named(true));
           }
         }
       }
@@ -405,8 +436,10 @@ function generate(route: Route, f: Fixtures): BadInput[] {
 
     const strictBase = bases[0] ?? synth(route.branches[0] ?? {});
     const firstKey = Object.keys(strictBase)[0] ?? "email";
-    json("unknown field", `${unknownField}`, JSON.stringify({ ...strictBase, [unknownField]: "x" }));
-    json("unknown field", "__proto__", `${JSON.stringify(strictBase).slice(0, -1)}${Object.keys(strictBase).length ? "," : ""}"__proto__":{"polluted":true}}`);
+    json("unknown field", `${unknownField}`, JSON.stringify({ ...strictBase, [unknownField]: "x" }), { field: unknownField });
+    json("unknown field", "__proto__", `${JSON.stringify(strictBase).slice(0, -1)}${Object.keys(strictBase).length ? "," : ""}"__proto__":{"polluted":true}}`, {
+      field: "__proto__",
+    });
     json("unknown field", "constructor.prototype", JSON.stringify({ ...strictBase, constructor: { prototype: { polluted: true } } }));
     json("unknown field", `${firstKey.toUpperCase()} (the case of a known field changed)`, JSON.stringify({ ...withoutField(strictBase, firstKey), [firstKey.toUpperCase()]: strictBase[firstKey] ?? "x" }));
     json("unknown field", "an id", JSON.stringify({ ...strictBase, id: absentId({ pattern: "^ausr_" }), email_verified: true }));
@@ -579,10 +612,19 @@ async function sendAll(inputs: BadInput[], name: (input: BadInput) => string): P
         } catch {
           body = undefined;
         }
+        const fields = (body?.details as Row | undefined)?.fields;
+        const fieldNames = fields !== null && typeof fields === "object" ? Object.keys(fields) : [];
+        const target = input.names?.field;
         const problems = [
           status >= 400 && status < 500 ? undefined : `status ${status}`,
           /^application\/json\b/i.test(contentType) ? undefined : `content-type ${JSON.stringify(contentType)}`,
           typeof body?.error === "string" && typeof body.code === "string" ? undefined : "no string error and code",
+          body?.code !== "invalid_request" || fieldNames.length > 0 ? undefined : "invalid_request without details.fields",
+          target === undefined || status !== 400 || fieldNames.some((f) => f === target || f.startsWith(`${target}.`))
+            ? undefined
+            : `a 400 whose details.fields does not name ${target}`,
+          // Refused by the schema; without the bearer, a route that needs a session may refuse first with a 401.
+          !input.names?.mustRefuse || status === 400 || (status === 401 && !bearer) ? undefined : `not refused as invalid (status ${status})`,
         ].filter((p) => p !== undefined);
         if (problems.length > 0) failures.push(`${what} → ${problems.join(", ")}: ${text.slice(0, 200)}`);
       } catch (err) {

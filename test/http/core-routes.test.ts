@@ -1,4 +1,4 @@
-// The core HTTP API of the contract (shared/spec/http-api.md), through `auth.handler(new Request(…))`. Sessions are
+// The core HTTP API of the contract (docs/http-api.md), through `auth.handler(new Request(…))`. Sessions are
 // issued with the session service on the same store, for users created in the app and environment `start()` ensured.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashToken } from "../../src/crypto/tokens.js";
@@ -541,19 +541,22 @@ describe("edge cases of the core routes", () => {
     expect(audit.items[0]?.metadata).toMatchObject({ sessionId: issued.session.id });
   });
 
-  it("answers 400 invalid_value, not 500, for a NUL character and changes nothing", async () => {
+  it("answers 400 invalid_request naming the field, not 500, for a NUL character and changes nothing", async () => {
     const { user, issued } = await signedIn();
-    for (const body of [{ first_name: "a\u0000b" }, { metadata: { note: "\u0000" } }]) {
+    for (const [body, field] of [[{ first_name: "a\u0000b" }, "first_name"], [{ metadata: { note: "\u0000" } }, "metadata.note"]] as const) {
       const res = await outcome(await send("PATCH", "/me", { token: issued.sessionToken, body }));
       expect(res.status).toBe(400);
-      expect(res.body.code).toBe("invalid_value");
+      expect(res.body).toMatchObject({ code: "invalid_request", details: { fields: { [field]: expect.any(String) } } });
     }
     expect((await s.store.users.findById(user.id))?.firstName).toBe(user.firstName);
   });
 
-  it("answers 404 for a method a path does not have, even without credentials", async () => {
-    for (const [method, path] of [["PUT", "/session"], ["POST", "/me"], ["PUT", "/sessions"]] as const) {
-      expect((await outcome(await send(method, path))).status, `${method} ${path}`).toBe(404);
+  it("answers 405 with Allow for a method a path does not have, even without credentials", async () => {
+    for (const [method, path, allow] of [["PUT", "/session", "GET, HEAD"], ["POST", "/me", "GET, HEAD, PATCH, DELETE"], ["PUT", "/sessions", "GET, HEAD, DELETE"]] as const) {
+      const res = await send(method, path);
+      expect({ status: res.status, allow: res.headers.get("allow") }, `${method} ${path}`).toMatchObject({ status: 405 });
+      expect((res.headers.get("allow") ?? "").split(", ").sort()).toEqual(allow.split(", ").sort());
+      expect((await outcome(res)).body.code).toBe("method_not_allowed");
     }
   });
 });

@@ -1,4 +1,4 @@
-// CSRF origin checks on cookie-authenticated state changes, and CORS for trusted origins (shared/spec/http-api.md).
+// CSRF origin checks on cookie-authenticated state changes, and CORS for trusted origins (docs/http-api.md).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuthsome } from "../../src/engine/authsome.js";
 import type { IssuedSession, SessionService } from "../../src/engine/services/sessions.js";

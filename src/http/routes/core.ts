@@ -9,7 +9,9 @@ import type { AuthsomeApp, AuthsomeEnv } from "../env.js";
 import { cookie, refreshCookie } from "../request.js";
 import {
   errorResponses,
+  imageUrlSchema,
   MetadataSchema,
+  NameSchema,
   jsonBody,
   jsonResponse,
   SessionSchema,
@@ -29,15 +31,17 @@ const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).optional(),
   cursor: typeId("ases").optional(),
 });
-const ProfilePatchBody = z
-  .strictObject({
-    first_name: z.string().max(100).optional(),
-    last_name: z.string().max(100).optional(),
-    image: z.string().max(2048).optional(),
-    username: z.string().trim().regex(/^[A-Za-z0-9._-]{3,32}$/, "must be 3–32 letters, digits, dots, dashes or underscores").optional(),
-    metadata: MetadataSchema.optional(),
-  })
-  .openapi("ProfilePatch");
+/** A function of `config.development`, which decides whether an `http:` image URL is acceptable. */
+const ProfilePatchBody = (development: boolean) =>
+  z
+    .strictObject({
+      first_name: NameSchema.optional(),
+      last_name: NameSchema.optional(),
+      image: imageUrlSchema(development).optional(),
+      username: z.string().trim().regex(/^[A-Za-z0-9._-]{3,32}$/, "must be 3–32 letters, digits, dots, dashes or underscores").optional(),
+      metadata: MetadataSchema.optional(),
+    })
+    .openapi("ProfilePatch");
 
 const health = createRoute({
   method: "get",
@@ -84,10 +88,10 @@ const revokeOthers = createRoute({
   responses: { 200: jsonResponse(z.object({ status: z.literal("ok"), revoked: z.number() }), "Revoked"), ...errorResponses(401, 403) },
 });
 const getMe = createRoute({ method: "get", path: "/me", responses: { 200: jsonResponse(UserSchema, "The user"), ...errorResponses(401) } });
-const patchMe = createRoute({
+const patchMe = (development: boolean) => createRoute({
   method: "patch",
   path: "/me",
-  request: jsonBody(ProfilePatchBody),
+  request: jsonBody(ProfilePatchBody(development)),
   responses: { 200: jsonResponse(UserSchema, "Updated"), ...errorResponses(400, 401, 403, 409) },
 });
 const deleteMe = createRoute({
@@ -130,7 +134,7 @@ export function registerCoreRoutes(
     }
   });
 
-  app.on("GET", "/session", requireSession); // per method: other methods on this path stay 404
+  app.on("GET", "/session", requireSession); // per method: other methods on this path answer 405
   app.openapi(getSession, (c) => {
     const { user, session } = c.get("auth");
     return c.json({ user: toUserBody(user), session: toSessionBody(session) }, 200);
@@ -177,7 +181,7 @@ export function registerCoreRoutes(
 
   app.on(["GET", "PATCH", "DELETE"], "/me", requireSession);
   app.openapi(getMe, (c) => c.json(toUserBody(c.get("auth").user), 200));
-  app.openapi(patchMe, async (c) => {
+  app.openapi(patchMe(config.development), async (c) => {
     const body = c.req.valid("json");
     const user = await api.updateUser(c.get("auth").user.id, {
       ...(body.first_name !== undefined ? { firstName: body.first_name } : {}),

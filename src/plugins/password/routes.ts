@@ -8,6 +8,7 @@ import { deviceCookieName } from "../../engine/services/trusted-devices.js";
 import {
   AuthResponseSchema,
   MetadataSchema,
+  NameSchema,
   errorResponses,
   jsonBody,
   jsonResponse,
@@ -30,8 +31,8 @@ const SignUpBody = z
   .strictObject({
     email,
     password,
-    first_name: z.string().max(100).optional(),
-    last_name: z.string().max(100).optional(),
+    first_name: NameSchema.optional(),
+    last_name: NameSchema.optional(),
     username: username.optional(),
     metadata: MetadataSchema.optional(),
   })

@@ -3,7 +3,8 @@ import { generateToken, hashToken } from "../../crypto/tokens.js";
 import type { EngineContext } from "../../engine/context.js";
 import { deviceAttemptsKey, lockoutKeys, type SignInIdentifier } from "../../engine/services/protection.js";
 import type { IssuedSession, RequestMeta } from "../../engine/services/sessions.js";
-import { AuthenticationError, ForbiddenError, ValidationError } from "../../errors.js";
+import { ForbiddenError, ValidationError } from "../../errors.js";
+import { invalidCredentials, invalidToken } from "./errors.js";
 import type { User } from "../../store/contract.js";
 import type { PasswordHasher } from "./hasher.js";
 import { lockedMail, mailLinks, resetMail } from "./mail.js";
@@ -42,8 +43,6 @@ export const resetTokenTtlSeconds = 60 * 60;
 const unlockCeremony = "account_unlock";
 
 
-const invalidCredentials = () => new AuthenticationError("invalid_credentials", "The email or password is incorrect");
-const invalidToken = () => new ValidationError("invalid_token", "The link is invalid, expired or already used");
 
 
 /** The password plugin's decisions: sign-up, sign-in, change/forgot/reset password, email verification. */
@@ -87,7 +86,7 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
      */
     async signUp(input: SignUpInput, meta: RequestMeta, linkBase?: string | null): Promise<SignUpResult> {
       await protection.limit("signUp", meta);
-      assertPasswordPolicy(input.password, config.password);
+      assertPasswordPolicy(input.password, config.password, "password");
       const { app, env } = ctx.tenant();
       await ctx.hooks.before("signUp.before", { email: input.email, meta }, store);
       const hash = await hasher.hash(input.password);
@@ -232,7 +231,7 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
       if (input.newPassword === input.currentPassword) {
         throw new ValidationError("password_unchanged", "The new password must differ from the current one", { details: { fields: { new_password: "is the current password" } } });
       }
-      assertPasswordPolicy(input.newPassword, config.password);
+      assertPasswordPolicy(input.newPassword, config.password, "new_password");
       const hash = await hasher.hash(input.newPassword);
       const at = now();
       await store.transaction(async (tx) => {
@@ -274,7 +273,7 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
 
     /** Single use: sets the new password and revokes every session. @throws ValidationError `invalid_token` | `weak_password` */
     async resetPassword(token: string, newPassword: string, meta: RequestMeta): Promise<void> {
-      assertPasswordPolicy(newPassword, config.password);
+      assertPasswordPolicy(newPassword, config.password, "new_password");
       const hash = await hasher.hash(newPassword);
       const at = now();
       const { app } = ctx.tenant();

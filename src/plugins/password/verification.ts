@@ -1,7 +1,7 @@
 import { generateNumericCode, generateToken, hashToken } from "../../crypto/tokens.js";
 import type { EngineContext } from "../../engine/context.js";
 import type { RequestMeta } from "../../engine/services/sessions.js";
-import { RateLimitError, ValidationError } from "../../errors.js";
+import { invalidCode, invalidToken, tooManyCodes } from "./errors.js";
 import type { StoreRepositories, User } from "../../store/contract.js";
 import { type MailLinks, verificationMail } from "./mail.js";
 
@@ -11,9 +11,6 @@ export const verificationMaxAttempts = 5;
 /** The purpose under which email verification codes are keyed (see `CodeHasher`). */
 export const emailCodePurpose = "email-code";
 
-const invalidToken = () => new ValidationError("invalid_token", "The link is invalid, expired or already used");
-const invalidCode = () => new ValidationError("invalid_code", "The code is wrong or expired");
-const tooManyCodes = () => new RateLimitError("too_many_attempts", "Too many wrong codes; request a new one", 1);
 
 /** Email verification: a link token and a 6-digit code per mail, by link, by code, and resent on request. */
 export function createEmailVerification(ctx: EngineContext, links: MailLinks) {

@@ -1,4 +1,4 @@
-// End-to-end flows of the password plugin over HTTP (shared/spec/http-api.md; the Go reference's e2e scenarios
+// End-to-end flows of the password plugin over HTTP (docs/http-api.md; the Go reference's e2e scenarios
 // SignUpSignInSignOut, SessionManagement, ChangePassword, PasswordResetFlow, SignIn_EmailNormalization and the
 // service/OTP suites of §9.4), through `auth.handler(new Request(…))` on PGlite and PostgreSQL.
 import { hash as argon2Hash } from "@node-rs/argon2";

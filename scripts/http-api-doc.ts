@@ -1,0 +1,706 @@
+// Writes docs/http-api.md: the HTTP contract this code base implements. The conventions are written by hand below
+// (from what src/http, src/engine and the password plugin do); the route reference is generated from the OpenAPI
+// document an in-process engine serves at `<basePath>/openapi.json`, so it follows the route schemas.
+// Usage: npm run docs:http-api            (writes the file)
+//        npm run docs:http-api -- --check (exits 1 when the committed file differs)
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
+import { drizzle } from "drizzle-orm/pglite";
+import { createAuthsome } from "../src/engine/authsome.js";
+import { resolveConfig } from "../src/engine/config.js";
+import { deviceCookieMaxAgeSeconds, deviceCookieName } from "../src/engine/services/trusted-devices.js";
+import { maxBodyBytes } from "../src/http/app.js";
+import { unavailableRetrySeconds } from "../src/http/errors.js";
+import { refreshCookie, sessionCookie } from "../src/http/request.js";
+import { password } from "../src/plugins/password/index.js";
+import { defaultPageLimit, maxPageLimit } from "../src/store/postgres/pagination.js";
+import { postgresStore } from "../src/store/postgres/store.js";
+
+// Set in the password plugin and the core API (the mail texts say the same); not imported, so that moving them
+// between modules does not break this script.
+const resetTokenTtlSeconds = 60 * 60;
+const verificationCodeTtlSeconds = 15 * 60;
+const verificationMaxAttempts = 5;
+const reauthenticationWindowSeconds = 5 * 60;
+
+/** Where the document is written, from the repository root. */
+export const docPath = fileURLToPath(new URL("../docs/http-api.md", import.meta.url));
+
+/** The engine the route reference is generated from. */
+export const docConfig = { development: true, basePath: "/v1/auth" } as const;
+
+// ---------------------------------------------------------------------------------------------------------------
+// The OpenAPI document (the subset of OpenAPI 3.1 the renderer reads)
+
+export interface JsonSchema {
+  $ref?: string;
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  additionalProperties?: boolean | JsonSchema;
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  allOf?: JsonSchema[];
+  enum?: unknown[];
+  const?: unknown;
+  format?: string;
+  pattern?: string;
+  minLength?: number;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+  description?: string;
+}
+
+interface MediaType {
+  schema?: JsonSchema;
+}
+
+export interface Operation {
+  parameters?: Array<{ name: string; in: string; required?: boolean; schema?: JsonSchema; description?: string }>;
+  requestBody?: { required?: boolean; content?: Record<string, MediaType> };
+  responses: Record<string, { description?: string; content?: Record<string, MediaType> }>;
+}
+
+export interface OpenApiDocument {
+  openapi: string;
+  servers?: Array<{ url: string }>;
+  paths: Record<string, Record<string, Operation>>;
+  components?: { schemas?: Record<string, JsonSchema> };
+}
+
+/** The OpenAPI document of an engine with the password plugin, over an in-memory PGlite (never started). */
+export async function fetchOpenApiDocument(): Promise<OpenApiDocument> {
+  const client = new PGlite();
+  try {
+    const quiet = { error() {}, warn() {}, info() {} };
+    const auth = createAuthsome({ store: postgresStore(drizzle(client)), plugins: [password()], config: docConfig, logger: quiet });
+    const res = await auth.handler(new Request(`http://localhost${docConfig.basePath}/openapi.json`));
+    if (res.status !== 200) throw new Error(`GET ${docConfig.basePath}/openapi.json answered ${res.status}: ${await res.text()}`);
+    return (await res.json()) as OpenApiDocument;
+  } finally {
+    await client.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Authentication of each route: the document lists a 401 for routes that need a session, but also for routes that
+// check credentials of their own, so every route with a 401 must be named here (read `requireSession` in
+// src/http/routes/core.ts and src/plugins/password/routes.ts). A route without a 401 needs nothing.
+
+export type RouteAuth = "session" | "optional" | "refresh" | "none";
+
+export const routeAuth: Record<string, RouteAuth> = {
+  "GET /session": "session",
+  "POST /signout": "session",
+  "POST /refresh": "refresh",
+  "GET /sessions": "session",
+  "DELETE /sessions": "session",
+  "DELETE /sessions/{id}": "session",
+  "GET /me": "session",
+  "PATCH /me": "session",
+  "DELETE /me": "session",
+  "POST /signin": "none",
+  "POST /change-password": "session",
+  "POST /verify-email": "optional",
+  "POST /verify-email/resend": "optional",
+};
+
+const authLabels: Record<RouteAuth, string> = {
+  session: "session",
+  optional: "optional session",
+  refresh: "refresh token",
+  none: "—",
+};
+
+/** @throws Error for a route that answers 401 but is not in `routeAuth`. */
+export function authOf(method: string, path: string, operation: Operation): RouteAuth {
+  const key = `${method.toUpperCase()} ${path}`;
+  const known = routeAuth[key];
+  if (known) return known;
+  if (operation.responses["401"]) {
+    throw new Error(`${key} lists a 401 response but is not in routeAuth of scripts/http-api-doc.ts: say whether it requires a session`);
+  }
+  return "none";
+}
+
+// Short behavioural notes per route, beyond what the schemas say.
+const routeNotes: Record<string, string> = {
+  "GET /health": "Answered before `start()` and without an app key. 503 `{\"status\":\"unavailable\"}` (with `Retry-After`) when the store cannot be reached.",
+  "GET /session": "The session check: one read, no write.",
+  "POST /signout": "Revokes the session (its access and refresh tokens stop working) and clears the session cookies.",
+  "POST /refresh":
+    "The refresh token comes from the body or, failing that, the `authsome_refresh` cookie (none: 401 `invalid_refresh_token`). Both tokens rotate and new cookies are set. " +
+    "A refresh token that was already rotated is a replay: 401 `refresh_token_reused`, and every session of that sign-in is revoked — unless it was rotated less than `session.refreshReuseGrace` (default 10 s) ago, which counts as a lost race (401 `invalid_refresh_token`, nothing revoked). " +
+    "A failed refresh clears the session cookies.",
+  "GET /sessions": `The caller's active sessions, newest first, each with \`current\`; cursor pagination (\`limit\` default ${defaultPageLimit}, at most ${maxPageLimit}).`,
+  "DELETE /sessions": "Revokes every session of the caller except the current one; `revoked` is how many.",
+  "DELETE /sessions/{id}": "Revokes one of the caller's sessions; another user's (or an unknown) session is 404 `not_found`.",
+  "PATCH /me": "`username` is stored lower-cased and kept as typed in `display_username`; a taken one is 409 `username_taken`. `image` `\"\"` removes the image.",
+  "DELETE /me":
+    `Soft-deletes and anonymises the account, removes its credentials, revokes its sessions and clears the cookies. An account with a password must send it (missing: 403 \`reauthentication_required\`; wrong: 401 \`invalid_credentials\`; counted against the sign-in rate limit); one without needs a session created within the last ${reauthenticationWindowSeconds / 60} minutes.`,
+  "POST /introspect": "RFC 7662 style: `{\"active\": false}` for an invalid, expired or revoked token, else the token's user, session, app and expiry.",
+  "POST /signup":
+    "Sets the session cookies and answers the auth response. With `requireEmailVerification`, no session is issued: 201 `{user, verification_required: true}`, the same (and nothing written) for an address that is already registered. A verification mail goes out unless `sendVerificationOnSignUp` is false. Weak password: 400 `weak_password`; taken email or username: 409.",
+  "POST /signin":
+    "Sign in with `email` or `username`. An unknown account and a wrong password get the same 401 `invalid_credentials`. 403 `user_banned` / `email_not_verified`; 429 `rate_limited` / `account_locked`. Sets the session cookies and a fresh `authsome_device` cookie.",
+  "POST /change-password":
+    "Wrong current password: 401 `invalid_credentials`; the same password again: 400 `password_unchanged`. Other sessions are revoked unless `revoke_other_sessions` is false. Counted against the sign-in rate limit.",
+  "POST /forgot-password": `Always 200; a reset link (\`<appUrl>/reset-password?token=…\`, single use, valid ${resetTokenTtlSeconds / 3600} h) is mailed after the response only when the account exists.`,
+  "POST /reset-password": "Single use. Sets the password, revokes every session of the user and lifts a sign-in lock. Bad, expired or used token: 400 `invalid_token`.",
+  "POST /verify-email":
+    `\`{token}\` from the link, or \`{code}\` (6 digits, ${verificationCodeTtlSeconds / 60} min) with \`email\` — without \`email\` the code is the signed-in user's (no session: 401 \`unauthorized\`). Wrong code: 400 \`invalid_code\`; from the ${verificationMaxAttempts}th wrong try 429 \`too_many_attempts\`.`,
+  "POST /verify-email/resend": "Always 200 for `{email}`; without `email`, the signed-in user's address (no session: 401 `unauthorized`). A new mail supersedes older codes and links, and goes out only for an existing, unverified account.",
+  "POST /unlock-account": "The token of the unlock link in a lock mail (single use, valid while the lock lasts); lifts the lock. Bad token: 400 `invalid_token`.",
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Rendering schemas
+
+function refName(ref: string): string {
+  return ref.replace(/^#\/components\/schemas\//, "");
+}
+
+function resolve(schema: JsonSchema, doc: OpenApiDocument): JsonSchema {
+  let current = schema;
+  for (let i = 0; current.$ref && i < 32; i++) {
+    const found = doc.components?.schemas?.[refName(current.$ref)];
+    if (!found) throw new Error(`unresolved $ref ${current.$ref}`);
+    current = found;
+  }
+  return current;
+}
+
+/** GitHub's heading anchor. */
+function anchor(heading: string): string {
+  return heading
+    .toLowerCase()
+    .replace(/[^a-z0-9 _-]/g, "")
+    .replace(/ /g, "-");
+}
+
+function schemaLink(name: string): string {
+  return `[\`${name}\`](#${anchor(name)})`;
+}
+
+/** Escapes a table cell (pipes, even inside code spans, and line breaks). */
+function cell(text: string): string {
+  return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+}
+
+function alternativesOf(schema: JsonSchema): JsonSchema[] | undefined {
+  return schema.anyOf ?? schema.oneOf;
+}
+
+/** A compact TypeScript-like type; `$ref`s stay names (linked when `link`). */
+export function typeText(schema: JsonSchema, link = true): string {
+  if (schema.$ref) return link ? schemaLink(refName(schema.$ref)) : refName(schema.$ref);
+  const alternatives = alternativesOf(schema);
+  if (alternatives) return alternatives.map((s) => typeText(s, link)).join(" | ");
+  if (schema.allOf) return schema.allOf.map((s) => typeText(s, link)).join(" & ");
+  if (schema.const !== undefined) return JSON.stringify(schema.const);
+  if (schema.enum) return schema.enum.map((v) => JSON.stringify(v)).join(" | ");
+  const types = Array.isArray(schema.type) ? schema.type : schema.type ? [schema.type] : [];
+  if (types.length > 1) return types.map((type) => typeText({ ...schema, type }, link)).join(" | ");
+  switch (types[0]) {
+    case "array": {
+      const item = schema.items ? typeText(schema.items, link) : "unknown";
+      return item.includes(" ") ? `(${item})[]` : `${item}[]`;
+    }
+    case "object": {
+      if (!schema.properties) return "object";
+      const required = new Set(schema.required ?? []);
+      const fields = Object.entries(schema.properties).map(([name, s]) => `${name}${required.has(name) ? "" : "?"}: ${typeText(s, link)}`);
+      return `{ ${fields.join(", ")} }`;
+    }
+    case undefined:
+      return "any";
+    default:
+      return types[0];
+  }
+}
+
+/** A type for prose or a table cell: a link for a named schema (or a list of one), else a code span. */
+function typeCell(schema: JsonSchema): string {
+  if (schema.$ref) return schemaLink(refName(schema.$ref));
+  if (schema.type === "array" && schema.items?.$ref) return `${schemaLink(refName(schema.items.$ref))}[]`;
+  const alternatives = alternativesOf(schema);
+  if (alternatives) return alternatives.map(typeCell).join(" \\| ");
+  return cell(`\`${typeText(schema, false)}\``);
+}
+
+/** Format, bounds, pattern and description of a field. */
+function constraintsOf(schema: JsonSchema): string {
+  const out: string[] = [];
+  if (schema.format) out.push(`format \`${schema.format}\``);
+  const { minLength: min, maxLength: max } = schema;
+  const said = (phrase: string) => schema.description?.toLowerCase().includes(phrase) === true;
+  if (min !== undefined && max !== undefined) out.push(`${min}–${max} characters`);
+  else if (max !== undefined && !said(`at most ${max} characters`)) out.push(`at most ${max} characters`);
+  else if (min !== undefined) out.push(`at least ${min} characters`);
+  if (schema.minimum !== undefined && schema.maximum !== undefined) out.push(`${schema.minimum}–${schema.maximum}`);
+  else if (schema.minimum !== undefined) out.push(`≥ ${schema.minimum}`);
+  else if (schema.maximum !== undefined) out.push(`≤ ${schema.maximum}`);
+  if (schema.pattern) out.push(`pattern \`${schema.pattern}\``);
+  if (schema.description) out.push(schema.description);
+  return out.join("; ");
+}
+
+/** Field table of an object schema. */
+function fieldTable(schema: JsonSchema, doc: OpenApiDocument): string[] {
+  const object = resolve(schema, doc);
+  const required = new Set(object.required ?? []);
+  const lines = ["| Field | Type | Required | Constraints |", "|---|---|---|---|"];
+  for (const [name, field] of Object.entries(object.properties ?? {})) {
+    lines.push(`| \`${name}\` | ${typeCell(field)} | ${required.has(name) ? "yes" : "no"} | ${cell(constraintsOf(resolve(field, doc)))} |`);
+  }
+  if (object.additionalProperties === false) lines.push("", "Other fields are refused (400 `invalid_request`).");
+  return lines;
+}
+
+/** `email, password, first_name?` — the fields of a body, for the summary table. */
+function fieldList(schema: JsonSchema, doc: OpenApiDocument): string {
+  const resolved = resolve(schema, doc);
+  const alternatives = alternativesOf(resolved);
+  if (alternatives) return alternatives.map((s) => fieldList(s, doc)).join(" \\| ");
+  const required = new Set(resolved.required ?? []);
+  const fields = Object.keys(resolved.properties ?? {}).map((name) => `${name}${required.has(name) ? "" : "?"}`);
+  return fields.length > 0 ? `\`{${fields.join(", ")}}\`` : `\`${typeText(resolved, false)}\``;
+}
+
+/** A response shape for the summary table: a schema name, or the field names of an inline object. */
+function shortShape(schema: JsonSchema, doc: OpenApiDocument): string {
+  if (schema.$ref) return schemaLink(refName(schema.$ref));
+  const alternatives = alternativesOf(schema);
+  if (alternatives) return alternatives.map((s) => shortShape(s, doc)).join(" \\| ");
+  if (schema.properties) return fieldList(schema, doc);
+  return cell(`\`${typeText(schema, false)}\``);
+}
+
+function jsonSchemaOf(media: Record<string, MediaType> | undefined): JsonSchema | undefined {
+  return media?.["application/json"]?.schema;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Rendering routes
+
+interface Route {
+  method: string;
+  path: string;
+  operation: Operation;
+  auth: RouteAuth;
+}
+
+function routesOf(doc: OpenApiDocument): Route[] {
+  const routes: Route[] = [];
+  for (const [path, operations] of Object.entries(doc.paths)) {
+    for (const [method, operation] of Object.entries(operations)) {
+      routes.push({ method: method.toUpperCase(), path, operation, auth: authOf(method, path, operation) });
+    }
+  }
+  return routes;
+}
+
+function statusesOf(operation: Operation, success: boolean): string[] {
+  return Object.keys(operation.responses).filter((status) => status.startsWith("2") === success);
+}
+
+function summaryTable(routes: Route[], doc: OpenApiDocument): string[] {
+  const lines = ["| Method | Path | Auth | Body | Success | Errors |", "|---|---|---|---|---|---|"];
+  for (const { method, path, operation, auth } of routes) {
+    const bodySchema = jsonSchemaOf(operation.requestBody?.content);
+    const body = bodySchema ? `${fieldList(bodySchema, doc)}${operation.requestBody?.required ? "" : " (optional)"}` : "—";
+    const success = statusesOf(operation, true)
+      .map((status) => {
+        const schema = jsonSchemaOf(operation.responses[status]?.content);
+        return schema ? `${status} ${shortShape(schema, doc)}` : status;
+      })
+      .join("<br>");
+    const errors = statusesOf(operation, false).join(", ") || "—";
+    lines.push(`| ${method} | [\`${path}\`](#${anchor(`${method} ${path}`)}) | ${authLabels[auth]} | ${body} | ${success} | ${errors} |`);
+  }
+  return lines;
+}
+
+const authSentences: Record<RouteAuth, string> = {
+  session: "**Auth:** a session (`Authorization: Bearer <session_token>` or the `authsome_session` cookie); without one, 401 `unauthorized`.",
+  optional: "**Auth:** optional; a session is used only when the body does not name the account.",
+  refresh: "**Auth:** a refresh token (body or `authsome_refresh` cookie); no session.",
+  none: "**Auth:** none.",
+};
+
+/** A response type in a sentence (no table: pipes stay as they are). */
+function prose(schema: JsonSchema): string {
+  if (schema.$ref) return schemaLink(refName(schema.$ref));
+  const alternatives = alternativesOf(schema);
+  if (alternatives) return alternatives.map(prose).join(" or ");
+  return `\`${typeText(schema, false)}\``;
+}
+
+function routeSection(route: Route, doc: OpenApiDocument): string[] {
+  const { method, path, operation, auth } = route;
+  const lines = [`### ${method} ${path}`, "", authSentences[auth]];
+  const note = routeNotes[`${method} ${path}`];
+  if (note) lines.push("", note);
+
+  if (operation.parameters?.length) {
+    lines.push("", "**Parameters:**", "", "| Name | In | Type | Required | Constraints |", "|---|---|---|---|---|");
+    for (const p of operation.parameters) {
+      const schema = p.schema ?? {};
+      lines.push(`| \`${p.name}\` | ${p.in} | ${typeCell(schema)} | ${p.required ? "yes" : "no"} | ${cell(constraintsOf(schema))} |`);
+    }
+  }
+
+  const bodySchema = jsonSchemaOf(operation.requestBody?.content);
+  if (bodySchema) {
+    const resolved = resolve(bodySchema, doc);
+    const name = bodySchema.$ref ? ` (${schemaLink(refName(bodySchema.$ref))})` : "";
+    const required = operation.requestBody?.required ? "required" : "optional: no body is the same as `{}`";
+    const alternatives = alternativesOf(resolved);
+    if (alternatives) {
+      lines.push("", `**Body**${name}, ${required} — one of:`);
+      alternatives.forEach((alternative, i) => lines.push("", `*Form ${i + 1}:*`, "", ...fieldTable(alternative, doc)));
+    } else {
+      lines.push("", `**Body**${name}, ${required}:`, "", ...fieldTable(resolved, doc));
+    }
+  }
+
+  lines.push("", "**Responses:**", "");
+  for (const status of statusesOf(operation, true)) {
+    const response = operation.responses[status];
+    const schema = jsonSchemaOf(response?.content);
+    lines.push(`- ${status} ${response?.description ?? ""}${schema ? `: ${prose(schema)}` : ""}`.trimEnd());
+  }
+  const errors = statusesOf(operation, false);
+  if (errors.length > 0) {
+    const described = errors.map((status) => {
+      const response = operation.responses[status];
+      const schema = jsonSchemaOf(response?.content);
+      const body = schema?.$ref && refName(schema.$ref) === "Error" ? "" : schema ? ` ${prose(schema)}` : "";
+      return `${status} ${response?.description ?? ""}${body}`.trim();
+    });
+    lines.push(`- Errors (body [\`Error\`](#error) unless shown): ${described.join(" · ")}`);
+  }
+  return lines;
+}
+
+function schemaSections(doc: OpenApiDocument): string[] {
+  const lines: string[] = [];
+  for (const [name, schema] of Object.entries(doc.components?.schemas ?? {})) {
+    lines.push(`### ${name}`, "");
+    const alternatives = alternativesOf(schema);
+    if (alternatives) {
+      lines.push("One of:");
+      alternatives.forEach((alternative, i) => lines.push("", `*Form ${i + 1}:*`, "", ...fieldTable(alternative, doc)));
+    } else if (schema.properties) {
+      lines.push(...fieldTable(schema, doc));
+    } else {
+      lines.push(`\`${typeText(schema, false)}\``);
+    }
+    lines.push("");
+  }
+  return lines;
+}
+
+/** The generated part: route summary, one section per route, and the named schemas. */
+export function renderRoutes(doc: OpenApiDocument): string {
+  const routes = routesOf(doc);
+  const basePath = doc.servers?.[0]?.url ?? "";
+  const lines = [
+    "## Routes",
+    "",
+    `<!-- Generated from the OpenAPI document (${doc.openapi}) by scripts/http-api-doc.ts: run \`npm run docs:http-api\` after changing a route. -->`,
+    "",
+    `Generated from \`GET ${basePath}/openapi.json\` of an engine with the \`password()\` plugin and \`{ development: ${String(docConfig.development)}, basePath: "${docConfig.basePath}" }\`. Paths are relative to \`basePath\`. ` +
+      "413, 415 and 503 can answer any request that reaches a route; an unknown path is 404 `not_found`, a known path with another method 405 `method_not_allowed`. " +
+      "In development an `image` may be an `http:` URL; otherwise it must be `https:`.",
+    "",
+    ...summaryTable(routes, doc),
+    "",
+  ];
+  for (const route of routes) lines.push(...routeSection(route, doc), "");
+  lines.push("## Schemas", "", "Named schemas of the OpenAPI document (`components.schemas`).", "", ...schemaSections(doc));
+  return lines.join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The hand-written part: the conventions, from what the code does. Defaults come from `resolveConfig`.
+
+const defaults = resolveConfig({ development: true });
+
+function minutes(seconds: number): string {
+  if (seconds % 86_400 === 0) return `${seconds / 86_400} d`;
+  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
+  if (seconds % 60 === 0) return `${seconds / 60} min`;
+  return `${seconds} s`;
+}
+
+function perIpLimits(): string[] {
+  if (!defaults.rateLimits) throw new Error("rate limits are on by default");
+  const { limits, windowSeconds } = defaults.rateLimits;
+  const routes: Record<keyof typeof limits, string> = {
+    signIn: "`POST /signin`; also `POST /change-password` and `DELETE /me` with a password (guessing a password from a stolen session)",
+    signUp: "`POST /signup`",
+    forgotPassword: "`POST /forgot-password`",
+    verifyEmail: "`POST /verify-email` with a code, `POST /verify-email/resend`",
+    refresh: "`POST /refresh`",
+    mfaChallenge: "the MFA challenge (no such route in this build)",
+  };
+  const lines = [`| \`rateLimits.<name>\` | Default per ${minutes(windowSeconds)} | Counts |`, "|---|---|---|"];
+  for (const name of Object.keys(routes) as Array<keyof typeof limits>) lines.push(`| \`${name}\` | ${String(limits[name])} | ${routes[name]} |`);
+  return lines;
+}
+
+// Every code the code base throws (`new …Error("code"` in src/), with its HTTP status.
+const errorCodes: Array<[code: string, status: string, meaning: string]> = [
+  ["invalid_request", "400", "The body, query or path parameters fail validation (`details.fields`), the body is not valid JSON (`details.fields.body`), or a page `limit`/`cursor` is out of range"],
+  ["invalid_value", "400", "The database refused a value for its field"],
+  ["invalid_reference", "400", "A referenced record does not exist (`details.constraint`)"],
+  ["invalid_parent", "400", "A role's parent is of another app or environment, or makes a cycle (store; no route yet)"],
+  ["default_environment", "400", "The default environment cannot be deleted (store; no route yet)"],
+  ["app_required", "400", "`requirePublishableKey` is on and the request names no app"],
+  ["weak_password", "400", "The new password breaks the policy; `details.rules` lists what is missing"],
+  ["password_unchanged", "400", "The new password is the current one (`details.fields.new_password`)"],
+  ["invalid_token", "400", "A reset, verification or unlock link token is unknown, expired, used, or another app's"],
+  ["invalid_code", "400", "The verification code is wrong or expired"],
+  ["unauthorized", "401", "The route needs a session and the request has no valid one"],
+  ["invalid_credentials", "401", "Wrong email/username or password (the same for an unknown account), or a wrong current password"],
+  ["invalid_refresh_token", "401", "No refresh token, or an unknown, expired or revoked one (also the loser of a concurrent refresh)"],
+  ["refresh_token_reused", "401", "A rotated refresh token was presented again; every session of that sign-in is revoked"],
+  ["invalid_publishable_key", "401", "The `X-Publishable-Key` names no app"],
+  ["invalid_origin", "403", "A cookie-authenticated state change from an origin that is not ours or trusted (CSRF)"],
+  ["email_not_verified", "403", "`requireEmailVerification` is on and the address is not verified"],
+  ["user_banned", "403", "The account is banned (`details.reason` when one was given)"],
+  ["reauthentication_required", "403", "Deleting the account needs the password (`details.fields.password`) or a recent sign-in"],
+  ["not_found", "404", "No such route, or a resource that is not the caller's (or another app's)"],
+  ["method_not_allowed", "405", "The path exists but not with this method; `Allow` lists the methods it serves"],
+  ["email_taken", "409", "The email address is already registered"],
+  ["username_taken", "409", "The username is already taken"],
+  ["slug_taken", "409", "An app, environment, organization, team or role slug is taken"],
+  ["conflict", "409", "Another unique value is taken"],
+  ["payload_too_large", "413", `The body is larger than ${maxBodyBytes / 1024} KiB`],
+  ["unsupported_media_type", "415", "A request body that is not JSON"],
+  ["rate_limited", "429", "The client IP's limit for this kind of request is spent (`Retry-After`)"],
+  ["account_locked", "429", "Sign-in for this identifier is locked after failed attempts (`Retry-After`; the same for an unknown identifier)"],
+  ["too_many_attempts", "429", `${verificationMaxAttempts} wrong verification codes; request a new one (\`Retry-After\`)`],
+  ["internal_error", "500", "Anything unexpected; `details.request_id` names the log entry, nothing else is disclosed"],
+  ["not_started", "503", `\`auth.start()\` has not completed (\`Retry-After: ${unavailableRetrySeconds}\`)`],
+  ["unavailable", "503", `The database cannot be reached (\`Retry-After: ${unavailableRetrySeconds}\`)`],
+  ["timeout", "503", "The database did not answer in time (`Retry-After`)"],
+];
+
+// Codes thrown outside a request, or whose status is 500 (then answered as `internal_error`).
+const nonHttpCodes: Array<[code: string, meaning: string]> = [
+  ["invalid_config", "A configuration value (engine, mailer, argon2 parameters, pool, migration options) is invalid; thrown by `createAuthsome` and the factories"],
+  ["invalid_plugin", "A plugin id is registered twice"],
+  ["mail_not_configured", "Mail was due but no mailer is configured (logged by the mail queue; the request already answered)"],
+  ["mail_failed", "The SMTP server refused or could not take a message (retried by the mail queue)"],
+  ["unseal_failed", "A sealed secret was altered or its key is not configured (500 `internal_error` if it happens in a request)"],
+  ["embedded_database_locked", "The embedded PGlite directory is in use by another process"],
+  ["migration_group_conflict", "Two different migration groups share a name"],
+  ["migration_journal_unreadable", "A migration group's journal cannot be read"],
+  ["migration_checksum_mismatch", "An applied migration was changed afterwards"],
+  ["migration_failed", "A migration statement failed; the run is rolled back"],
+  ["migration_lock_timeout", "Another process holds the migration lock"],
+];
+
+function conventions(): string {
+  const lockout = defaults.lockout;
+  const perRecipient = defaults.mailPerRecipient;
+  if (!lockout || !perRecipient) throw new Error("lockout and per-recipient limits are on by default");
+  const { session } = defaults;
+  const window = defaults.rateLimits ? defaults.rateLimits.windowSeconds : 0;
+  return `# Authsome HTTP API
+
+The HTTP contract this repository implements: the conventions every route follows, then a reference of every route
+generated from the OpenAPI document the engine serves. Do not edit this file by hand — the conventions are kept in
+\`scripts/http-api-doc.ts\`; run \`npm run docs:http-api\` to regenerate it (\`test/docs/http-api-doc.test.ts\` fails when
+it is out of date).
+
+## Conventions
+
+### Base path and format
+
+- Every route is mounted under \`config.basePath\` (default \`${defaults.basePath}\`; a trailing slash is dropped). The
+  OpenAPI 3.1 document of every mounted route (core and plugins), generated from the route schemas, is
+  \`GET <basePath>/openapi.json\`.
+- \`GET <basePath>/health\` and \`GET <basePath>/openapi.json\` answer before \`auth.start()\` and without an app key; every
+  other route answers 503 \`not_started\` until \`start()\` has completed.
+- Bodies are JSON in and out, with snake_case field names. Timestamps are ISO-8601 UTC strings with milliseconds,
+  ending in \`Z\`. Operations without a resource to return answer \`{"status":"ok"}\` (sign-out: \`{"status":"signed_out"}\`,
+  account deletion: \`{"status":"deleted"}\`).
+- Multi-app deployments name the app with an \`X-Publishable-Key\` header (or a \`publishable_key\` query parameter, for
+  browser navigations); an unknown key is 401 \`invalid_publishable_key\`. Without one the request acts for
+  \`config.appId\`, unless \`requirePublishableKey\` is on (400 \`app_required\`).
+
+### Errors
+
+Every error is its status and the body
+
+\`\`\`json
+{ "error": "A sentence for humans", "code": "snake_case_code", "details": { } }
+\`\`\`
+
+\`details\` is present only when there is something to add. Clients branch on \`code\`, never on \`error\`.
+
+- Validation failures are 400 \`invalid_request\` with \`details.fields\`: an object from field path (dot-joined, e.g.
+  \`metadata.a.b\`; \`body\` for the body as a whole) to message. An unknown field is reported as \`"is not a known field"\`;
+  malformed JSON as \`{"body": "is not valid JSON"}\`.
+- An unknown route is 404 \`not_found\`; a known path asked with another method is 405 \`method_not_allowed\` with an
+  \`Allow\` header listing the methods the path serves.
+- Anything unexpected is 500 \`internal_error\` with \`details.request_id\` (the \`x-request-id\` of the response) and no
+  internals; the error itself is logged under that id. Never a stack trace.
+- The status follows from the error's kind — validation 400, authentication 401, forbidden 403, not found 404,
+  conflict 409, rate limit 429, unavailable 503, internal 500 — except for the codes with a status of their own:
+  \`not_started\` 503, \`too_many_attempts\` 429, \`payload_too_large\` 413, \`unsupported_media_type\` 415,
+  \`method_not_allowed\` 405. An error whose status is 500 is always answered as \`internal_error\`.
+
+| Code | Status | Meaning |
+|---|---|---|
+${errorCodes.map(([code, status, meaning]) => `| \`${code}\` | ${status} | ${cell(meaning)} |`).join("\n")}
+
+Codes that never reach an HTTP client as such (thrown while configuring, migrating or sending mail):
+
+| Code | Meaning |
+|---|---|
+${nonHttpCodes.map(([code, meaning]) => `| \`${code}\` | ${cell(meaning)} |`).join("\n")}
+
+### Response headers
+
+| Header | When |
+|---|---|
+| \`Cache-Control: no-store\` | Every response under \`basePath\`, errors and 404s included |
+| \`X-Content-Type-Options: nosniff\` | Every response |
+| \`x-request-id\` | Every response: the request's \`X-Request-Id\` when it matches \`[A-Za-z0-9._-]{1,128}\`, else a new UUID |
+| \`Retry-After\` | 429 (seconds until the limit window or the lock ends, at least 1) and 503 (${unavailableRetrySeconds} s) |
+| \`Allow\` | 405 \`method_not_allowed\` |
+| \`Set-Cookie\` | Routes that create, rotate or end a session, and sign-in (device cookie) |
+
+### Request bodies
+
+- Only JSON: a \`POST\`, \`PUT\`, \`PATCH\` or \`DELETE\` that carries a body (a non-zero \`Content-Length\`, or chunked) must
+  send \`Content-Type: application/json\` (or \`application/<something>+json\`, parameters allowed), else 415
+  \`unsupported_media_type\` — also on routes whose body is optional, so a form post never runs as "no body".
+- At most ${maxBodyBytes / 1024} KiB (${maxBodyBytes} bytes): a larger body is 413 \`payload_too_large\` (a declared
+  \`Content-Length\` is refused before the body is read).
+- Bodies are strict objects: a field the route does not know is 400 \`invalid_request\`. Every string is bounded; the
+  route sections below give the limits.
+
+### Tokens and cookies
+
+- A request authenticates with \`Authorization: Bearer <session_token>\` or, without one, the \`${sessionCookie}\` cookie.
+- Tokens are opaque: a prefix and 43 base64url characters (256 random bits) — \`as_\` session, \`ar_\` refresh, \`pr_\`
+  reset link, \`ev_\` verification link, \`ul_\` unlock link. Only their SHA-256 hashes are stored.
+- Responses that create a session (sign-up, sign-in) or rotate it (refresh) set both session cookies; sign-out, account
+  deletion and a failed refresh clear them.
+
+| Cookie | Holds | Path | Max-Age |
+|---|---|---|---|
+| \`${sessionCookie}\` | the session token | \`/\` | session token TTL (\`session.tokenTTL\`, default ${minutes(session.tokenTtlSeconds)}; an app may override) |
+| \`${refreshCookie}\` | the refresh token | \`<basePath>/refresh\` | refresh TTL (\`session.refreshTokenTTL\`, default ${minutes(session.refreshTokenTtlSeconds)}) |
+| \`${deviceCookieName}\` | a signed device id (\`<id>.<issued>.<mac>\`, bound to one user; nothing stored) | \`<basePath>\` | ${deviceCookieMaxAgeSeconds / 86_400} days |
+
+All three are \`HttpOnly\` and \`SameSite=Lax\`; \`Secure\` when \`cookies.secure\` is true or, with the default \`"auto"\`,
+when \`appUrl\` is \`https:\` (in development without \`appUrl\`: when the request was); \`Domain\` is \`cookies.domain\`
+when set. The device cookie is set at every successful sign-in (see lockout below).
+
+### CSRF and CORS
+
+- A state-changing request (\`POST\`, \`PUT\`, \`PATCH\`, \`DELETE\`) that carries the \`${sessionCookie}\` or
+  \`${refreshCookie}\` cookie and no bearer token must come from our own site: its \`Origin\` must be the origin of
+  \`config.appUrl\` or one of \`config.trustedOrigins\`; without an \`Origin\`, it must carry \`Sec-Fetch-Site: same-origin\`.
+  Otherwise 403 \`invalid_origin\`. Bearer-authenticated requests and requests without those cookies are exempt.
+- The \`Host\` header never vouches for an origin, except in development: there the request's own origin (scheme and
+  \`Host\`, or \`X-Forwarded-Proto\`/\`-Host\` from a trusted proxy) is accepted too when it is a loopback origin
+  (\`localhost\`, \`127.0.0.0/8\`, \`[::1]\`).
+- CORS answers only origins in \`trustedOrigins\`: credentials allowed, request headers \`Content-Type\`, \`Authorization\`,
+  \`X-Request-Id\`, \`X-Publishable-Key\`, exposed headers \`X-Request-Id\`, \`Retry-After\`, preflight cached 600 s.
+
+### Links in mail
+
+- Links are built from \`config.appUrl\` only, never from the request's \`Host\`. A path in \`appUrl\` is kept:
+  \`https://example.com/app\` gives \`https://example.com/app/reset-password?token=…\`. \`appUrl\` is required unless
+  \`development\` is true; in development without it, the request's own origin is used only when it is a loopback origin
+  or in \`trustedOrigins\` — otherwise no mail is sent (a warning is logged).
+- \`<appUrl>/reset-password?token=…\` (single use, ${resetTokenTtlSeconds / 3600} h), \`<appUrl>/verify-email?token=…\` with a
+  6-digit code in the same mail (${verificationCodeTtlSeconds / 60} min, ${verificationMaxAttempts} wrong codes burn it),
+  \`<appUrl>/unlock-account?token=…\` (single use, valid while the lock lasts). The application's pages post the token to
+  the matching route.
+- Mail is prepared and sent after the response, so a route answers alike whether or not the account exists.
+
+### Rate limits, lockout and trusted devices
+
+Per client IP, counted in the database (shared by every instance), per window \`rateLimits.window\` (default
+${minutes(window)}); over the limit, 429 \`rate_limited\` with \`Retry-After\`. \`false\` turns one limit off, \`rateLimits: false\` all of them.
+
+${perIpLimits().join("\n")}
+
+- The client IP is the socket address, unless \`trustProxy\` names the proxies in front (a hop count, or addresses and
+  CIDRs): then the rightmost \`X-Forwarded-For\` hop that is not a trusted proxy; a hop that is not an IP address
+  ends the walk and the socket address counts. IPv4-mapped IPv6 addresses count as IPv4.
+- Per recipient: one address gets at most ${perRecipient.limit} reset, verification and unlock mails per
+  ${minutes(perRecipient.windowSeconds)} (\`rateLimits.mailPerRecipient\`, \`mailPerRecipientWindow\`), whoever asks and
+  from wherever; beyond that the routes still answer as usual (200) and nothing is sent.
+- Lockout, per submitted identifier — the email or username as sent (trimmed, lower-cased), per app and environment,
+  whether or not an account has it: ${lockout.maxAttempts} failed sign-ins within ${minutes(lockout.windowSeconds)}
+  (\`lockout.maxAttempts\`, \`lockout.window\`) lock it for ${minutes(lockout.durationSeconds)} (\`lockout.duration\`). Attempts
+  are counted before the password is checked; while locked, sign-in answers 429 \`account_locked\` with \`Retry-After\`
+  (the same for an unknown identifier). The owner of a real account gets a mail with an unlock link; a password reset
+  lifts the lock too, and a successful sign-in resets the count. \`lockout: false\` turns it off.
+- Trusted devices (\`lockout.trustedDevices\`, default ${String(lockout.trustedDevices)}): a browser that presents a valid
+  \`${deviceCookieName}\` cookie issued to the locked account may still sign in, with its own budget of
+  ${lockout.maxAttempts} attempts per window — so nobody can lock the owner out with wrong passwords.
+
+### Shapes
+
+- \`User\` = \`{id, app_id, env_id, email, email_verified, first_name, last_name, image, username, display_username, phone,
+  phone_verified, banned, ban_reason, ban_expires, metadata, created_at, updated_at}\`; it never carries password
+  material. Text fields that are not set are \`""\`; \`ban_expires\` is \`null\` unless a ban expires.
+- \`Session\` = \`{id, user_id, app_id, env_id, ip_address, user_agent, created_at, expires_at, refresh_expires_at,
+  current?}\`; \`current\` appears in lists only; it never carries tokens.
+- Auth response (sign-up, sign-in) = \`{user: User, session: Session, session_token, refresh_token, expires_at}\`, where
+  \`expires_at\` is the session token's expiry.
+- Ids are TypeIDs with a prefix per kind (\`ausr_…\` user, \`ases_…\` session).
+- The field tables are under [Schemas](#schemas).
+
+### Pagination
+
+Lists are cursor-paginated, newest first: \`?limit=\` (1–${maxPageLimit}, default ${defaultPageLimit}) and \`?cursor=\` (the
+\`next_cursor\` of the previous page). The response is \`{"items": [...], "next_cursor": "<id>" | null}\`; \`next_cursor\`
+is the last returned id, \`null\` on the last page. Walking the pages returns every row once, and a deep page costs the
+same as the first.
+`;
+}
+
+/** The whole document for an OpenAPI document. */
+export function renderHttpApiDoc(doc: OpenApiDocument): string {
+  return `${conventions()}\n${renderRoutes(doc)}`.replace(/\n{3,}/g, "\n\n").replace(/\s*$/, "\n");
+}
+
+/** The document as the script writes it. */
+export async function generateHttpApiDoc(): Promise<string> {
+  return renderHttpApiDoc(await fetchOpenApiDocument());
+}
+
+async function main(): Promise<void> {
+  const check = process.argv.includes("--check");
+  const rendered = await generateHttpApiDoc();
+  if (check) {
+    const committed = await readFile(docPath, "utf8").catch(() => null);
+    if (committed !== rendered) {
+      console.error("docs/http-api.md is out of date: run npm run docs:http-api");
+      process.exit(1);
+    }
+    return;
+  }
+  await mkdir(dirname(docPath), { recursive: true });
+  await writeFile(docPath, rendered);
+  console.log(`wrote ${docPath} (${rendered.length} characters)`);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main();
+}
