@@ -83,12 +83,20 @@ function matches(list: BlockList, address: string): boolean {
 }
 
 /**
+ * A socket's peer address as Node reports it — always a valid IP, lower-case — in canonical form. The session check
+ * calls this on every request, so it skips `normalizeIp`'s parsing: only the IPv4-mapped form needs rewriting.
+ */
+function fromSocket(address: string): string {
+  return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
+}
+
+/**
  * The client's address: walking from the socket peer back through `X-Forwarded-For` (rightmost first), the first
  * address that is not a trusted proxy. A hop that is not an IP address ends the walk and the socket address is used,
  * so a client can never put an arbitrary string (or a forged leftmost hop) in place of its address.
  */
 export function clientAddress(socketAddress: string | undefined, forwardedFor: string | undefined, trust: ProxyTrust): string {
-  const socket = normalizeIp(socketAddress) ?? socketAddress ?? "unknown";
+  const socket = socketAddress === undefined ? "unknown" : fromSocket(socketAddress);
   if (!trust.enabled || !forwardedFor || !trust.isTrusted(socket, 0)) return socket;
   const hops = forwardedFor.split(",");
   let candidate = socket;
