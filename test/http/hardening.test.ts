@@ -5,12 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuthsome } from "../../src/engine/authsome.js";
 import { memoryMailer } from "../../src/mail/memory.js";
 import { password } from "../../src/plugins/password/index.js";
-import { basePath, createTestEngine, linkIn, type TestEngine } from "../support/engine.js";
+import { basePath, createTestEngine, linkIn, type TestEngine, uniqueEmail } from "../support/engine.js";
 import { createTestStore } from "../support/store.js";
 
 const secret = "correct horse battery";
-let counter = 0;
-const uniqueEmail = (tag: string) => `${tag}-${++counter}-${Date.now()}@example.com`;
 
 /** A request addressed to `host` (the Fetch URL's host is the `Host` header a node:http server would see). */
 async function callAt(e: TestEngine, host: string, method: string, path: string, init: { body?: unknown; headers?: Record<string, string> } = {}) {

@@ -174,3 +174,15 @@ export function linkIn(text: string): URL {
   if (!match) throw new Error(`no link in mail text: ${text}`);
   return new URL(match[0]);
 }
+
+let uniqueCounter = 0;
+/** An address no other test (or run) uses: `<tag>-<n>-<ms>@example.com`. */
+export function uniqueEmail(tag: string): string {
+  return `${tag}-${++uniqueCounter}-${Date.now()}@example.com`;
+}
+
+/** `SELECT count(*) FROM <from>` on the engine's test database (`from` may carry a WHERE with `$n` parameters). */
+export async function countRows(e: Pick<TestEngine, "t">, from: string, params: unknown[] = []): Promise<number> {
+  const [row] = await e.t.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${from}`, params);
+  return row?.n ?? 0;
+}

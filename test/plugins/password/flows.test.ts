@@ -8,13 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSessionService } from "../../../src/engine/services/sessions.js";
 import { passwordHashes } from "../../../src/plugins/password/schema.js";
 import { rowsOf } from "../../../src/store/postgres/rows.js";
-import { createTestEngine, keysOf, linkIn, type TestEngine } from "../../support/engine.js";
+import { createTestEngine, keysOf, linkIn, type TestEngine, uniqueEmail, countRows } from "../../support/engine.js";
 import { servedAs } from "../../support/store.js";
 
 const secret = "correct horse battery";
 const tokenShape = (prefix: string) => new RegExp(`^${prefix}[A-Za-z0-9_-]{43}$`);
-let counter = 0;
-const uniqueEmail = (tag: string) => `${tag}-${++counter}-${Date.now()}@example.com`;
 
 async function signUp(e: TestEngine, body: Record<string, unknown>) {
   const res = await e.call("POST", "/signup", { body: { password: secret, ...body } });
@@ -25,10 +23,6 @@ async function signUp(e: TestEngine, body: Record<string, unknown>) {
 const signIn = (e: TestEngine, body: Record<string, unknown>) => e.call("POST", "/signin", { body });
 const sessionOf = (e: TestEngine, token: string) => e.call("GET", "/session", { token });
 
-async function countRows(e: TestEngine, sql: string, params: unknown[]): Promise<number> {
-  const [row] = await e.t.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`, params);
-  return row?.n ?? 0;
-}
 
 describe("password flows (email verification off)", () => {
   let e: TestEngine;

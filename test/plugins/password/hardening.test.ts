@@ -4,12 +4,10 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MailMessage } from "../../../src/mail/mailer.js";
-import { createTestEngine, linkIn, type CallResult, type TestEngine } from "../../support/engine.js";
+import { createTestEngine, linkIn, type CallResult, type TestEngine, uniqueEmail, countRows } from "../../support/engine.js";
 import { servedTenant } from "../../support/store.js";
 
 const secret = "correct horse battery";
-let counter = 0;
-const uniqueEmail = (tag: string) => `${tag}-${++counter}-${Date.now()}@example.com`;
 
 async function signUp(e: TestEngine, email: string, extra: Record<string, unknown> = {}) {
   const res = await e.call("POST", "/signup", { body: { email, password: secret, ...extra } });
@@ -23,10 +21,6 @@ const signIn = (e: TestEngine, email: string, password: string, cookie?: string)
 const deviceCookieOf = (res: CallResult) => res.headers.getSetCookie().find((c) => c.startsWith("authsome_device="));
 const cookiePair = (setCookie: string | undefined) => (setCookie ?? "").split(";")[0] as string;
 
-async function countRows(e: TestEngine, from: string, params: unknown[] = []): Promise<number> {
-  const [row] = await e.t.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${from}`, params);
-  return row?.n ?? 0;
-}
 
 describe("no enumeration: unknown identifiers are counted and locked like real ones", () => {
   let e: TestEngine;

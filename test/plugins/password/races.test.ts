@@ -2,11 +2,9 @@
 // on PostgreSQL with several engine instances, each on its own pool, over one database and one app.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isPostgres, pgliteSkipReason } from "../../support/database.js";
-import { type CallOptions, type CallResult, createTestEngine, linkIn, type TestEngine } from "../../support/engine.js";
+import { type CallOptions, type CallResult, createTestEngine, linkIn, type TestEngine, uniqueEmail } from "../../support/engine.js";
 
 const secret = "correct horse battery";
-let counter = 0;
-const uniqueEmail = (tag: string) => `${tag}-${++counter}-${Date.now()}@example.com`;
 
 /** How many responses had each status (and error code), e.g. `{ "201": 1, "409 email_taken": 49 }`. */
 function tally(results: CallResult[]): Record<string, number> {

@@ -4,11 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lockoutKeys } from "../../../src/engine/services/protection.js";
 import { argon2idHasher, type PasswordHasher } from "../../../src/plugins/password/hasher.js";
-import { createTestEngine, defaultUserAgent, linkIn, type TestEngine } from "../../support/engine.js";
+import { createTestEngine, defaultUserAgent, linkIn, type TestEngine, uniqueEmail } from "../../support/engine.js";
 
 const secret = "correct horse battery";
-let counter = 0;
-const uniqueEmail = (tag: string) => `${tag}-${++counter}-${Date.now()}@example.com`;
 
 /** argon2id with a count of `verify` calls. */
 function spyHasher(): PasswordHasher & { verifications: number } {
