@@ -4,11 +4,11 @@ import type { Context, MiddlewareHandler, Next } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
-import { mergePath } from "hono/utils/url";
 import type { EngineContext } from "../engine/context.js";
 import type { CoreApi } from "../engine/services/core-api.js";
 import type { IssuedSession } from "../engine/services/sessions.js";
 import { AuthenticationError, AuthsomeError, ForbiddenError, NotFoundError, ValidationError } from "../errors.js";
+import { allowedMethodsLookup } from "./allowed-methods.js";
 import { setDeviceCookie, setSessionCookies } from "./cookies.js";
 import type { AuthsomeApp, AuthsomeEnv } from "./env.js";
 import { methodNotAllowed, renderError } from "./errors.js";
@@ -38,49 +38,6 @@ function validationHook(result: { success: boolean; error?: { issues: Array<{ pa
   throw new ValidationError("invalid_request", "The request is invalid", { details: { fields: Object.fromEntries(fields) } });
 }
 
-/** The usual order of methods in an `Allow` header; others follow alphabetically. */
-const methodOrder = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
-const methodRank = (method: string) => (methodOrder.includes(method) ? methodOrder.indexOf(method) : methodOrder.length);
-
-/** A RegExp for a Hono route path (`/sessions/:id`, `:id{[0-9]+}`, `:id?`, `*`), strict about trailing slashes. */
-function routePattern(path: string): RegExp {
-  const source = path
-    .split("/")
-    .slice(1)
-    .map((segment) => {
-      if (segment === "*") return "(?:/.*)?";
-      const param = /^:\w+(?:\{(.+)\})?(\?)?$/.exec(segment);
-      if (!param) return `/${segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`;
-      const one = `/(?:${param[1] ?? "[^/]+"})`;
-      return param[2] ? `(?:${one})?` : one;
-    })
-    .join("");
-  return new RegExp(`^${source || "/"}$`);
-}
-
-/**
- * The methods each path of `routes` (mounted under `basePath`) is served with, as a lookup from a request path to
- * them (empty for an unknown path). `ALL` entries are `.use()` middleware, not routes. Hono answers HEAD with a GET
- * route (its body dropped), so GET brings HEAD.
- */
-function allowedMethodsLookup(routes: ReadonlyArray<{ method: string; path: string }>, basePath: string): (path: string) => string[] {
-  const byPath = new Map<string, Set<string>>();
-  for (const route of routes) {
-    const method = route.method.toUpperCase();
-    if (method === "ALL") continue;
-    const methods = byPath.get(route.path) ?? new Set<string>();
-    methods.add(method);
-    if (method === "GET") methods.add("HEAD");
-    byPath.set(route.path, methods);
-  }
-  const table = [...byPath].map(([path, methods]) => ({ pattern: routePattern(mergePath(basePath, path)), methods }));
-  return (path) => {
-    const allowed = new Set<string>();
-    for (const entry of table) if (entry.pattern.test(path)) for (const method of entry.methods) allowed.add(method);
-    return [...allowed].sort((a, b) => methodRank(a) - methodRank(b) || a.localeCompare(b));
-  };
-}
-
 const jsonContentType = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 const unsafeMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
@@ -98,10 +55,10 @@ export function createHttpApp(ctx: EngineContext, api: CoreApi, state: { isStart
     const incoming = header(c, "x-request-id");
     const id = incoming && /^[A-Za-z0-9._-]{1,128}$/.test(incoming) ? incoming : randomUUID();
     c.set("requestId", id);
-    // On node:http straight onto the response: a Fetch Headers object for one header is a measurable share of the
-    // session check, and without it the response's own headers take the adapter's fast path.
     // Every answer is private to its caller (tokens, profiles, sessions: RFC 6749 §5.1) and is exactly the JSON it
-    // says it is, so neither a shared cache nor a browser's sniffing may reinterpret it.
+    // says it is, so neither a shared cache nor a browser's sniffing may reinterpret it. On node:http the headers go
+    // straight onto the response: a Fetch Headers object is a measurable share of the session check, and without it
+    // the response's own headers take the adapter's fast path.
     const outgoing = c.env?.outgoing;
     if (outgoing) {
       outgoing.setHeader("x-request-id", id);
