@@ -601,11 +601,11 @@ ${nonHttpCodes.map(([code, meaning]) => `| \`${code}\` | ${cell(meaning)} |`).jo
 |---|---|---|---|
 | \`${sessionCookie}\` | the session token | \`/\` | session token TTL (\`session.tokenTTL\`, default ${minutes(session.tokenTtlSeconds)}; an app may override) |
 | \`${refreshCookie}\` | the refresh token | \`<basePath>/refresh\` | refresh TTL (\`session.refreshTokenTTL\`, default ${minutes(session.refreshTokenTtlSeconds)}) |
-| \`${deviceCookieName}\` | a signed device id (\`<id>.<issued>.<mac>\`, bound to one user; nothing stored) | \`<basePath>\` | ${deviceCookieMaxAgeSeconds / 86_400} days |
+| \`${deviceCookieName}\` | a signed device id (\`<id>.<issued>.<mac>\`, bound to one user and their current password; nothing stored) | \`<basePath>\` | ${deviceCookieMaxAgeSeconds / 86_400} days |
 
 All three are \`HttpOnly\` and \`SameSite=Lax\`; \`Secure\` when \`cookies.secure\` is true or, with the default \`"auto"\`,
 when \`appUrl\` is \`https:\` (in development without \`appUrl\`: when the request was); \`Domain\` is \`cookies.domain\`
-when set. The device cookie is set at every successful sign-in (see lockout below).
+when set. The device cookie is set at sign-up and at every successful sign-in (see lockout below).
 
 ### CSRF and CORS
 
@@ -640,19 +640,23 @@ ${perIpLimits().join("\n")}
 
 - The client IP is the socket address, unless \`trustProxy\` names the proxies in front (a hop count, or addresses and
   CIDRs): then the rightmost \`X-Forwarded-For\` hop that is not a trusted proxy; a hop that is not an IP address
-  ends the walk and the socket address counts. IPv4-mapped IPv6 addresses count as IPv4.
+  ends the walk and the socket address counts. IPv4-mapped IPv6 addresses count as IPv4, and an IPv6 client is
+  counted by its /64.
 - Per recipient: one address gets at most ${perRecipient.limit} reset, verification and unlock mails per
   ${minutes(perRecipient.windowSeconds)} (\`rateLimits.mailPerRecipient\`, \`mailPerRecipientWindow\`), whoever asks and
-  from wherever; beyond that the routes still answer as usual (200) and nothing is sent.
+  from wherever; beyond that the routes still answer as usual (200) and nothing changes: no mail, no new token.
 - Lockout, per submitted identifier — the email or username as sent (trimmed, lower-cased), per app and environment,
   whether or not an account has it: ${lockout.maxAttempts} failed sign-ins within ${minutes(lockout.windowSeconds)}
   (\`lockout.maxAttempts\`, \`lockout.window\`) lock it for ${minutes(lockout.durationSeconds)} (\`lockout.duration\`). Attempts
   are counted before the password is checked; while locked, sign-in answers 429 \`account_locked\` with \`Retry-After\`
-  (the same for an unknown identifier). The owner of a real account gets a mail with an unlock link; a password reset
-  lifts the lock too, and a successful sign-in resets the count. \`lockout: false\` turns it off.
+  (the same for an unknown identifier). The owner of a real account gets one mail per lock with an unlock link; a
+  password reset lifts the lock too, and a successful sign-in resets the count. \`lockout: false\` turns it off.
+- The password checks of \`DELETE /me\` and \`POST /change-password\` (made from a session) have a budget of their own:
+  ${lockout.maxAttempts} per ${minutes(lockout.windowSeconds)} per account, then 429 \`account_locked\` until the window ends.
 - Trusted devices (\`lockout.trustedDevices\`, default ${String(lockout.trustedDevices)}): a browser that presents a valid
   \`${deviceCookieName}\` cookie issued to the locked account may still sign in, with its own budget of
-  ${lockout.maxAttempts} attempts per window — so nobody can lock the owner out with wrong passwords.
+  ${lockout.maxAttempts} attempts per window — so nobody can lock the owner out with wrong passwords. A changed or reset
+  password retires every device cookie issued before it.
 
 ### Shapes
 

@@ -26,8 +26,8 @@ export interface AuditInput {
 export interface Reauthenticator {
   /** Whether the user has this credential. */
   has(user: User): Promise<boolean>;
-  /** Whether `password` is the user's. */
-  verifyPassword(user: User, password: string): Promise<boolean>;
+  /** Whether `proof` (what the request carried: a password, …) proves this credential. */
+  verify(user: User, proof: { password?: string }): Promise<boolean>;
 }
 
 /** What the engine's services, routes and plugins share. */

@@ -86,7 +86,7 @@ function matches(list: BlockList, address: string): boolean {
  * A socket's peer address as Node reports it — always a valid IP, lower-case — in canonical form. The session check
  * calls this on every request, so it skips `normalizeIp`'s parsing: only the IPv4-mapped form needs rewriting.
  */
-function fromSocket(address: string): string {
+export function fromSocket(address: string): string {
   return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
 }
 

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { parse as parseCookies } from "hono/utils/cookie";
 import type { RequestMeta } from "../engine/services/sessions.js";
-import { clientAddress, normalizeIp, type ProxyTrust } from "../engine/proxy-trust.js";
+import { clientAddress, fromSocket, type ProxyTrust } from "../engine/proxy-trust.js";
 import type { AuthsomeEnv } from "./env.js";
 
 export const sessionCookie = "authsome_session";
@@ -40,7 +40,14 @@ export function clientIp(c: Context<AuthsomeEnv>, trust: ProxyTrust): string {
 
 /** Whether the `X-Forwarded-*` headers of this request were written by a trusted proxy. */
 function isFromTrustedProxy(c: Context<AuthsomeEnv>, trust: ProxyTrust): boolean {
-  return trust.enabled && trust.isTrusted(normalizeIp(socketAddress(c)) ?? "unknown", 0);
+  const socket = socketAddress(c);
+  return trust.enabled && trust.isTrusted(socket === undefined ? "unknown" : fromSocket(socket), 0);
+}
+
+/** The rightmost value of a comma-separated forwarding header: the one our own proxy wrote (a client writes to its left). */
+function lastHop(value: string | undefined): string | undefined {
+  const hop = value?.split(",").at(-1)?.trim();
+  return hop ? hop : undefined;
 }
 
 export function requestMeta(c: Context<AuthsomeEnv>, trust: ProxyTrust): RequestMeta {
@@ -68,8 +75,8 @@ export function presentedSessionToken(c: Context): string | undefined {
 export function requestOrigin(c: Context<AuthsomeEnv>, trust: ProxyTrust): string {
   const url = new URL(c.req.url);
   const forwarded = isFromTrustedProxy(c, trust);
-  const proto = forwarded ? header(c, "x-forwarded-proto")?.split(",")[0]?.trim() : undefined;
-  const host = (forwarded ? header(c, "x-forwarded-host")?.split(",")[0]?.trim() : undefined) ?? header(c, "host") ?? url.host;
+  const proto = forwarded ? lastHop(header(c, "x-forwarded-proto")) : undefined;
+  const host = (forwarded ? lastHop(header(c, "x-forwarded-host")) : undefined) ?? header(c, "host") ?? url.host;
   return `${proto ?? url.protocol.replace(":", "")}://${host}`;
 }
 

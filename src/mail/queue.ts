@@ -15,6 +15,8 @@ export interface MailQueueOptions {
   retryDelayMs?: number;
   /** Jobs run at once. Default 4. */
   concurrency?: number;
+  /** A try that takes longer counts as failed (a hung SMTP connection must not hold a slot forever). Default 30 s. */
+  jobTimeoutMs?: number;
 }
 
 export interface QueueLogger {
@@ -23,11 +25,17 @@ export interface QueueLogger {
 }
 
 export interface MailQueue {
-  /** Queues `job` (labelled for logs); false when the queue is full or stopped and the job was dropped. */
+  /**
+   * Queues `job` (labelled for logs); false when the queue is full or stopped and the job was dropped. While `stop()`
+   * drains, jobs are still accepted (a running job may queue its send).
+   */
   push(label: string, job: () => Promise<void>): boolean;
   /** Resolves once nothing is queued, running or waiting for a retry. */
   idle(): Promise<void>;
-  /** Refuses new jobs and waits up to `timeoutMs` for the ones under way; retries still waiting are abandoned. */
+  /**
+   * Runs what is queued and what that queues, up to `timeoutMs`, then refuses new jobs. Failures while draining are
+   * not retried (logged instead); retries already waiting are abandoned.
+   */
   stop(timeoutMs?: number): Promise<void>;
   /** Accepts jobs again after `stop()` (an engine started anew). */
   start(): void;
@@ -58,9 +66,11 @@ export function createMailQueue(logger: QueueLogger, options: MailQueueOptions =
   const maxAttempts = positive(options.maxAttempts, 5, "maxAttempts");
   const retryDelayMs = positive(options.retryDelayMs, 1000, "retryDelayMs");
   const concurrency = positive(options.concurrency, 4, "concurrency");
+  const jobTimeoutMs = positive(options.jobTimeoutMs, 30_000, "jobTimeoutMs");
   const waiting: Entry[] = [];
   const retries = new Set<NodeJS.Timeout>();
   let running = 0;
+  let draining = false;
   let stopped = false;
   let idleWaiters: Array<() => void> = [];
 
@@ -82,12 +92,25 @@ export function createMailQueue(logger: QueueLogger, options: MailQueueOptions =
     settle();
   }
 
+  async function attempt(entry: Entry): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${jobTimeoutMs} ms`)), jobTimeoutMs);
+      timer.unref();
+    });
+    try {
+      await Promise.race([entry.job(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async function run(entry: Entry): Promise<void> {
     entry.attempts++;
     try {
-      await entry.job();
+      await attempt(entry);
     } catch (error) {
-      if (entry.attempts >= maxAttempts || stopped) {
+      if (entry.attempts >= maxAttempts || draining || stopped) {
         logger.error("mail job failed; giving up", { job: entry.label, attempts: entry.attempts, error });
       } else {
         logger.warn("mail job failed; retrying", { job: entry.label, attempts: entry.attempts, error });
@@ -108,7 +131,8 @@ export function createMailQueue(logger: QueueLogger, options: MailQueueOptions =
 
   return {
     push(label, job) {
-      if (stopped || waiting.length >= maxSize) {
+      // Waiting and retrying jobs count against the bound; running ones hold a slot already.
+      if (stopped || waiting.length + retries.size >= maxSize) {
         logger.error("mail job dropped", { job: label, reason: stopped ? "stopped" : "queue full" });
         return false;
       }
@@ -122,17 +146,21 @@ export function createMailQueue(logger: QueueLogger, options: MailQueueOptions =
       return new Promise((resolve) => idleWaiters.push(resolve));
     },
     start() {
+      draining = false;
       stopped = false;
     },
     async stop(timeoutMs = 10_000) {
-      stopped = true;
+      draining = true;
       if (retries.size > 0) logger.error("mail jobs abandoned at stop", { retriesWaiting: retries.size });
       for (const timer of retries) clearTimeout(timer);
       retries.clear();
-      if (pending() === 0) return settle();
-      let timeout: NodeJS.Timeout | undefined;
-      await Promise.race([this.idle(), new Promise<void>((resolve) => (timeout = setTimeout(resolve, timeoutMs).unref()))]);
-      clearTimeout(timeout);
+      if (pending() > 0) {
+        let timeout: NodeJS.Timeout | undefined;
+        await Promise.race([this.idle(), new Promise<void>((resolve) => (timeout = setTimeout(resolve, timeoutMs).unref()))]);
+        clearTimeout(timeout);
+      }
+      stopped = true;
+      settle();
     },
     get size() {
       return pending();

@@ -193,6 +193,11 @@ export interface VerificationsStore {
   /** The newest unconsumed, unexpired verification of this type for the user. */
   findActiveForUser(userId: string, type: Verification["type"], now: Date): Promise<Verification | null>;
   /**
+   * One statement: the live user of this address (matched normalised, in one app and environment) and its newest
+   * open verification of this type (null when none). Null when no live user has the address.
+   */
+  findOpenForEmail(appId: string, envId: string, email: string, type: Verification["type"], now: Date): Promise<{ user: User; verification: Verification | null } | null>;
+  /**
    * Counts one code attempt atomically, before the code is compared, while fewer than `maxAttempts` were made and
    * the verification is open. Returns the new count, or null when no attempt is left (or it is consumed, expired or
    * gone) — so concurrent guesses can never compare more than `maxAttempts` codes.
@@ -273,6 +278,8 @@ export interface NotificationsStore {
   /** @throws NotFoundError */
   markSent(id: string, now: Date): Promise<Notification>;
   listByUser(userId: string, page?: PageRequest): Promise<Page<Notification>>;
+  /** Blanks the recipient and subject of every row of the user (account deletion keeps no address); returns how many. */
+  redactForUser(userId: string): Promise<number>;
 }
 
 export interface PermissionCheck {

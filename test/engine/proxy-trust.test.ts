@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { clientAddress, normalizeIp, resolveProxyTrust } from "../../src/engine/proxy-trust.js";
+import { rateLimitSubject } from "../../src/engine/services/protection.js";
 
 describe("normalizeIp", () => {
   it.each([
@@ -55,4 +56,14 @@ describe("resolveProxyTrust", () => {
   });
 
   it.each([["10.0.0.0/40"], ["nonsense"], ["1.2.3.4/8/1"]])("refuses %j", (entry) => expect(() => resolveProxyTrust([entry])).toThrow(entry));
+});
+
+describe("rateLimitSubject", () => {
+  it("counts IPv4 by address and IPv6 by its /64, whatever the spelling", () => {
+    expect(rateLimitSubject("203.0.113.7")).toBe("203.0.113.7");
+    expect(rateLimitSubject("2001:db8:1:2:aaaa::1")).toBe("2001:db8:1:2::/64");
+    expect(rateLimitSubject("2001:0db8:0001:0002:ffff:ffff:ffff:ffff")).toBe("2001:db8:1:2::/64");
+    expect(rateLimitSubject("2001:db8::1")).toBe("2001:db8:0:0::/64");
+    expect(rateLimitSubject("::1")).toBe("0:0:0:0::/64");
+  });
 });

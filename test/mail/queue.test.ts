@@ -95,6 +95,27 @@ describe("createMailQueue", () => {
     expect(done).toBe(2);
   });
 
+  it("runs, while stop() drains, the jobs that running jobs queue (a job queues its send)", async () => {
+    const queue = createMailQueue(recordingLogger());
+    const sent: string[] = [];
+    queue.push("prepare", async () => {
+      queue.push("send", async () => void sent.push("mail"));
+    });
+    await queue.stop(1_000);
+    expect(sent).toEqual(["mail"]);
+  });
+
+  it("counts a try that hangs past jobTimeoutMs as failed, so a hung SMTP connection frees its slot", async () => {
+    const logger = recordingLogger();
+    const queue = createMailQueue(logger, { jobTimeoutMs: 20, maxAttempts: 1, concurrency: 1 });
+    let after = false;
+    queue.push("hangs", () => new Promise<void>(() => {}));
+    queue.push("after", async () => void (after = true));
+    await queue.idle();
+    expect(after).toBe(true);
+    expect(logger.lines).toEqual([expect.objectContaining({ level: "error", message: "mail job failed; giving up", fields: expect.objectContaining({ job: "hangs" }) })]);
+  });
+
   it("refuses unusable options at construction", () => {
     expect(() => createMailQueue(recordingLogger(), { maxAttempts: 0 })).toThrow(TypeError);
     expect(() => createMailQueue(recordingLogger(), { retryDelayMs: 1.5 })).toThrow(/retryDelayMs/);

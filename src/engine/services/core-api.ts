@@ -119,6 +119,32 @@ export function createCoreApi(ctx: EngineContext): CoreApi {
     if (!(await store.apps.findById(appId))) throw new NotFoundError("not_found", "App not found");
   }
 
+  async function deleteUser(userId: string, meta: RequestMeta): Promise<void> {
+    const user = await ownUser(userId);
+    const at = ctx.now();
+    await store.transaction(async (tx) => {
+      // Plugins first (a throw aborts before anything is written), then anonymise: the soft-deleted row keeps no
+      // personal data, and its email and username are free again.
+      await ctx.hooks.before("deleteUser.before", { user, meta }, tx);
+      await tx.users.update(userId, {
+        email: `deleted+${userId}@invalid`,
+        firstName: "",
+        lastName: "",
+        image: "",
+        username: "",
+        displayUsername: "",
+        phone: "",
+        metadata: {},
+      });
+      await tx.users.softDelete(userId, at);
+      await tx.sessions.revokeByUser(userId, "logout", at);
+      await tx.verifications.consumeAllForUser(userId, "email", at);
+      await tx.passwordResets.consumeAllForUser(userId, at);
+      await tx.notifications.redactForUser(userId);
+      await ctx.audit({ type: "user.deleted", userId, meta }, tx);
+    });
+  }
+
   return {
     getSession: (token) => sessions.check(token),
     refresh: (token, meta) => sessions.refresh(token, meta),
@@ -134,29 +160,7 @@ export function createCoreApi(ctx: EngineContext): CoreApi {
       await ownUser(userId);
       return store.users.update(userId, patch);
     },
-    async deleteUser(userId, meta) {
-      const user = await ownUser(userId);
-      const at = ctx.now();
-      await store.transaction(async (tx) => {
-        // Anonymise first: the soft-deleted row keeps no personal data, and its email and username are free again.
-        await tx.users.update(userId, {
-          email: `deleted+${userId}@invalid`,
-          firstName: "",
-          lastName: "",
-          image: "",
-          username: "",
-          displayUsername: "",
-          phone: "",
-          metadata: {},
-        });
-        await tx.users.softDelete(userId, at);
-        await tx.sessions.revokeByUser(userId, "logout", at);
-        await tx.verifications.consumeAllForUser(userId, "email", at);
-        await tx.passwordResets.consumeAllForUser(userId, at);
-        await ctx.hooks.before("deleteUser.before", { user, meta }, tx);
-        await ctx.audit({ type: "user.deleted", userId, meta }, tx);
-      });
-    },
+    deleteUser,
     async deleteOwnAccount({ user, session }, proof, meta) {
       const withCredential = [];
       for (const credential of ctx.reauthenticators) if (await credential.has(user)) withCredential.push(credential);
@@ -164,14 +168,19 @@ export function createCoreApi(ctx: EngineContext): CoreApi {
         if (proof.password === undefined) {
           throw new ForbiddenError("reauthentication_required", "Confirm the deletion with your password", { details: { fields: { password: "is required" } } });
         }
-        await ctx.protection.limit("signIn", meta); // guessing the password from a stolen session is limited like sign-in
+        // Guessing the password from a stolen session is limited like sign-in: per IP, and by the account's lockout.
+        await ctx.protection.limit("signIn", meta);
+        await ctx.protection.countReauthentication(user);
         let proven = false;
-        for (const credential of withCredential) proven ||= await credential.verifyPassword(user, proof.password);
-        if (!proven) throw new AuthenticationError("invalid_credentials", "The password is incorrect");
+        for (const credential of withCredential) proven ||= await credential.verify(user, proof);
+        if (!proven) {
+          await ctx.audit({ type: "user.delete_failed", userId: user.id, meta });
+          throw new AuthenticationError("invalid_credentials", "The password is incorrect", { details: { fields: { password: "is incorrect" } } });
+        }
       } else if (ctx.now().getTime() - session.createdAt.getTime() > reauthenticationWindowSeconds * 1000) {
         throw new ForbiddenError("reauthentication_required", "Sign in again (within the last 5 minutes) to delete this account");
       }
-      await this.deleteUser(user.id, meta);
+      await deleteUser(user.id, meta);
     },
     async purgeExpired() {
       const at = ctx.now();

@@ -24,9 +24,9 @@ export interface MailRecord {
 }
 
 /**
- * Mail, after the response: `later` runs the work that decides and prepares a mail (finding the account, creating
- * its token) in the background as the current app, and `deliver` — called from such a job — applies the
- * per-recipient limit and queues the send, retried on its own so a flaky SMTP server never mints a second token.
+ * Mail, after the response: `later` runs the work that decides and prepares a mail (finding the account, checking
+ * the per-recipient limit, creating its token) in the background as the current app, and `send` — called from such
+ * a job — queues the delivery, retried on its own.
  */
 export function createOutbox(deps: OutboxDeps) {
   const { queue, mailer, store, protection, logger, now } = deps;
@@ -38,24 +38,34 @@ export function createOutbox(deps: OutboxDeps) {
     },
 
     /**
-     * Queues `message` unless its recipient already had `mailPerRecipient` mails this window; returns whether it was
-     * queued. Call it from a `later` job (it counts in the database).
+     * Counts one mail to `address` against the per-recipient limit; false when it had its share this window. A job
+     * asks first, before it creates or supersedes any token: past the limit nothing is sent and nothing changes.
      */
-    async deliver(message: MailMessage, record: MailRecord): Promise<boolean> {
+    async allowRecipient(address: string): Promise<boolean> {
       const { app, env } = deps.tenant();
-      if (!(await protection.allowMailTo({ appId: app.id, envId: env.id }, message.to))) {
-        logger.info("mail not sent: recipient limit reached", { type: record.type });
-        return false;
-      }
-      return queue.push(record.type, async () => {
-        await mailer.send(message); // throws → retried by the queue
-        try {
-          await store.notifications.create({ appId: app.id, envId: env.id, userId: record.userId, type: record.type, channel: "email", recipient: message.to, subject: message.subject, sentAt: now() });
-        } catch (error) {
-          // The mail went out: retrying would send it twice for the sake of a metadata row.
-          logger.error("outbox row not written", { type: record.type, error });
-        }
-      });
+      if (await protection.allowMailTo({ appId: app.id, envId: env.id }, address)) return true;
+      logger.info("mail not sent: recipient limit reached", {});
+      return false;
+    },
+
+    /**
+     * Queues the send of `message` as the current app (call it from a `later` job, after `allowRecipient`). The send
+     * is retried on its own, so a flaky SMTP server never makes the job mint a second token.
+     */
+    send(message: MailMessage, record: MailRecord): void {
+      const tenant = deps.tenant();
+      const { app, env } = tenant;
+      queue.push(record.type, () =>
+        deps.withTenant(tenant, async () => {
+          await mailer.send(message); // throws → retried by the queue
+          try {
+            await store.notifications.create({ appId: app.id, envId: env.id, userId: record.userId, type: record.type, channel: "email", recipient: message.to, subject: message.subject, sentAt: now() });
+          } catch (error) {
+            // The mail went out: retrying would send it twice for the sake of a metadata row.
+            logger.error("outbox row not written", { type: record.type, error });
+          }
+        }),
+      );
     },
   };
 }

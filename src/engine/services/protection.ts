@@ -4,7 +4,10 @@ import type { StoreRepositories, User } from "../../store/contract.js";
 import type { PerIpLimitName, ResolvedConfig } from "../config.js";
 import type { RequestMeta } from "./sessions.js";
 
-export type RateLimitName = PerIpLimitName;
+/** How an email or username is compared and counted everywhere: trimmed and lower-cased. */
+export function normalizeIdentifier(value: string): string {
+  return value.trim().toLowerCase();
+}
 
 /** What a sign-in names its account by: counted and locked as submitted (normalised), whether or not it exists. */
 export interface SignInIdentifier {
@@ -25,15 +28,35 @@ export function lockoutKeys(id: SignInIdentifier): { attempts: string; lock: str
   return { attempts: `signin-attempts:${digest}`, lock: `signin-lock:${digest}` };
 }
 
+const reauthenticationKey = (userId: string) => `reauth-attempts:${userId}`;
+
 /** The counter of one trusted device's sign-ins past a lock. */
 export const deviceAttemptsKey = (deviceId: string) => `signin-device:${deviceId}`;
 
 /** The identifiers a user can sign in with (email, and username when set). */
 export function identifiersOf(user: User): SignInIdentifier[] {
   const base = { appId: user.appId, envId: user.envId };
-  const ids: SignInIdentifier[] = [{ ...base, kind: "email", value: user.email.trim().toLowerCase() }];
-  if (user.username) ids.push({ ...base, kind: "username", value: user.username.toLowerCase() });
+  const ids: SignInIdentifier[] = [{ ...base, kind: "email", value: normalizeIdentifier(user.email) }];
+  if (user.username) ids.push({ ...base, kind: "username", value: normalizeIdentifier(user.username) });
   return ids;
+}
+
+/** Attempts at a verification code sent with `email` where no code is pending (see `countCodeAttempt`). */
+function codeAttemptsKey(tenant: { appId: string; envId: string }, email: string): string {
+  return `verify-code:${hashToken(`${tenant.appId}:${tenant.envId}:${normalizeIdentifier(email)}`)}`;
+}
+
+/**
+ * What the per-IP limits count a client as: its address, or for IPv6 its /64 — one subscriber line, which can rotate
+ * through every address in it.
+ */
+export function rateLimitSubject(ip: string): string {
+  if (!ip.includes(":")) return ip;
+  const [head = "", tail = ""] = ip.split("::", 2) as [string, string?];
+  const left = head ? head.split(":") : [];
+  const right = ip.includes("::") && tail ? tail.split(":") : [];
+  const groups = ip.includes("::") ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => (g.replace(/^0+(?=.)/, "") || "0").toLowerCase()).join(":")}::/64`;
 }
 
 function retryAfterSeconds(resetAt: Date, now: Date): number {
@@ -62,18 +85,18 @@ const accountLocked = (retryAfter: number) =>
 export function createProtection({ store, config, now }: ProtectionDeps) {
   return {
     /** Counts one request of `name` from the client. @throws RateLimitError `rate_limited` over the limit. */
-    async limit(name: RateLimitName, meta: RequestMeta): Promise<void> {
+    async limit(name: PerIpLimitName, meta: RequestMeta): Promise<void> {
       const spec = this.limitOf(name, meta);
       if (!spec) return;
       this.assertWithin(spec, await store.rateLimits.hit(spec.key, spec.windowSeconds, now()));
     },
 
     /** The limit `name` puts on this client, for a caller that counts it inside its own statement; null when off. */
-    limitOf(name: RateLimitName, meta: RequestMeta): LimitSpec | null {
+    limitOf(name: PerIpLimitName, meta: RequestMeta): LimitSpec | null {
       if (!config.rateLimits) return null;
       const limit = config.rateLimits.limits[name];
       if (limit === false) return null;
-      return { key: `rl:${name}:${meta.ipAddress}`, limit, windowSeconds: config.rateLimits.windowSeconds };
+      return { key: `rl:${name}:${rateLimitSubject(meta.ipAddress)}`, limit, windowSeconds: config.rateLimits.windowSeconds };
     },
 
     /** @throws RateLimitError `rate_limited` when the counted hits exceed the spec's limit. */
@@ -110,18 +133,18 @@ export function createProtection({ store, config, now }: ProtectionDeps) {
      */
     async allowMailTo(tenant: { appId: string; envId: string }, address: string): Promise<boolean> {
       if (!config.mailPerRecipient) return true;
-      const key = `mail-to:${hashToken(`${tenant.appId}:${tenant.envId}:${address.trim().toLowerCase()}`)}`;
+      const key = `mail-to:${hashToken(`${tenant.appId}:${tenant.envId}:${normalizeIdentifier(address)}`)}`;
       const state = await store.rateLimits.hit(key, config.mailPerRecipient.windowSeconds, now());
       return state.count <= config.mailPerRecipient.limit;
     },
 
-    /** Whether `attempts` (counted before the password check, this one included) reached the limit. */
-    isOverLimit(attempts: number): boolean {
+    /** Whether `attempts` (counted before the password check, this one included) is the last one allowed: it locks. */
+    reachesLimit(attempts: number): boolean {
       return config.lockout !== false && attempts >= config.lockout.maxAttempts;
     },
 
     /** Whether more attempts than allowed are under way (a concurrent burst): refuse without checking the password. */
-    isBeyondLimit(attempts: number): boolean {
+    exceedsLimit(attempts: number): boolean {
       return config.lockout !== false && attempts > config.lockout.maxAttempts;
     },
 
@@ -131,12 +154,43 @@ export function createProtection({ store, config, now }: ProtectionDeps) {
     },
 
     /**
-     * Locks the identifier for the configured duration. The attempt counter is left to expire with its window:
+     * Locks the identifier for the configured duration; true when this call set the lock (a concurrent burst's other
+     * requests find it set), so the owner is told once. The attempt counter is left to expire with its window:
      * deleting it here would restart the count for sign-ins already in flight.
      */
-    async lock(id: SignInIdentifier): Promise<void> {
+    async lock(id: SignInIdentifier): Promise<boolean> {
+      if (!config.lockout) return false;
+      return (await store.rateLimits.hit(lockoutKeys(id).lock, config.lockout.durationSeconds, now())).count === 1;
+    },
+
+    /**
+     * Counts one password check made from an existing session (change password, delete the account), before the
+     * password is compared: a stolen session gets `maxAttempts` guesses per lockout window, then none. Its own
+     * counter, so guesses at sign-in cannot lock the owner out of their own session's changes, nor the other way round.
+     * @throws RateLimitError `account_locked` beyond the budget
+     */
+    async countReauthentication(user: User): Promise<void> {
       if (!config.lockout) return;
-      await store.rateLimits.hit(lockoutKeys(id).lock, config.lockout.durationSeconds, now());
+      const state = await store.rateLimits.hit(reauthenticationKey(user.id), config.lockout.windowSeconds, now());
+      if (state.count > config.lockout.maxAttempts) throw accountLocked(retryAfterSeconds(state.resetAt, now()));
+    },
+
+    /** After a successful re-authentication: the session's budget is whole again. */
+    async clearReauthentication(user: User): Promise<void> {
+      if (config.lockout) await store.rateLimits.reset(reauthenticationKey(user.id));
+    },
+
+    /**
+     * Counts one attempt at a verification code for an address with no pending code, so that it answers as a real
+     * address would; returns the attempts in the code's lifetime, this one included.
+     */
+    async countCodeAttempt(tenant: { appId: string; envId: string }, email: string, windowSeconds: number): Promise<number> {
+      return (await store.rateLimits.hit(codeAttemptsKey(tenant, email), windowSeconds, now())).count;
+    },
+
+    /** Gives such an address fresh attempts, as a resend gives a real one a fresh code. */
+    async resetCodeAttempts(tenant: { appId: string; envId: string }, email: string): Promise<void> {
+      await store.rateLimits.reset(codeAttemptsKey(tenant, email));
     },
 
     /** Lifts every lock on the user's identifiers and forgets their attempts (a password reset, an unlock link). */

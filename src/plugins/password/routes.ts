@@ -124,6 +124,7 @@ export function registerPasswordRoutes(ctx: PluginContext, passwords: PasswordSe
     );
     if (result.verificationRequired) return c.json({ user: toUserBody(result.user), verification_required: true as const }, 201);
     ctx.setSessionCookies(c, result);
+    ctx.setDeviceCookie(c, result.deviceCookie);
     return c.json(toAuthResponseBody(result), 201);
   });
 

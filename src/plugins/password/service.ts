@@ -1,7 +1,7 @@
 import { typeid } from "typeid-js";
 import { generateToken, hashToken } from "../../crypto/tokens.js";
 import type { EngineContext } from "../../engine/context.js";
-import { deviceAttemptsKey, lockoutKeys, type SignInIdentifier } from "../../engine/services/protection.js";
+import { deviceAttemptsKey, lockoutKeys, normalizeIdentifier, type SignInIdentifier } from "../../engine/services/protection.js";
 import type { IssuedSession, RequestMeta } from "../../engine/services/sessions.js";
 import { ForbiddenError, ValidationError } from "../../errors.js";
 import { invalidCredentials, invalidToken } from "./errors.js";
@@ -22,7 +22,7 @@ export interface SignUpInput {
 }
 
 export type SignUpResult =
-  | ({ verificationRequired: false; user: User } & IssuedSession)
+  | ({ verificationRequired: false; user: User } & IssuedSession & { deviceCookie: string })
   | { verificationRequired: true; user: User };
 
 export type SignInInput = ({ email: string; username?: never } | { username: string; email?: never }) & { password: string };
@@ -42,8 +42,11 @@ export interface SignInContext {
 export const resetTokenTtlSeconds = 60 * 60;
 const unlockCeremony = "account_unlock";
 
-
-
+/**
+ * What a device cookie is bound to besides the user: the current password hash, so a changed or reset password
+ * retires every device cookie issued before it (nothing is stored per device).
+ */
+const credentialVersion = (phc: string) => hashToken(phc).slice(0, 16);
 
 /** The password plugin's decisions: sign-up, sign-in, change/forgot/reset password, email verification. */
 export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher) {
@@ -60,6 +63,7 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
     if (!lockout) return;
     outbox.later("account_locked", async () => {
       if (linkBase === null) return links.refuse("account_locked");
+      if (!(await outbox.allowRecipient(user.email))) return;
       const token = generateToken("ul_", ctx.random);
       await store.ceremonies.put({
         keyHash: hashToken(token),
@@ -68,16 +72,14 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
         payload: { userId: user.id },
         expiresAt: new Date(now().getTime() + lockout.durationSeconds * 1000),
       });
-      await outbox.deliver(lockedMail(user.email, linkBase, token, lockout.durationSeconds), { userId: user.id, type: "account_locked" });
+      outbox.send(lockedMail(user.email, linkBase, token, lockout.durationSeconds), { userId: user.id, type: "account_locked" });
     });
   }
 
-  /** Sets a lock on the identifier; mails the owner when there is one. */
+  /** Sets a lock on the identifier; the first request to set it mails the owner, when there is one. */
   async function lockIdentifier(identifier: SignInIdentifier, user: User | null, linkBase: string | null): Promise<void> {
-    await protection.lock(identifier);
-    if (user) sendLockNotice(user, linkBase);
+    if ((await protection.lock(identifier)) && user) sendLockNotice(user, linkBase);
   }
-
 
   return {
     /**
@@ -127,7 +129,8 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
       await ctx.hooks.after("signUp.after", { user: outcome.user, meta }, store);
       if (outcome.verification) verification.send(outcome.user, outcome.verification, links.base(linkBase));
       if (!outcome.issued) return { verificationRequired: true, user: outcome.user };
-      return { verificationRequired: false, user: outcome.user, ...outcome.issued };
+      // Signing up proves as much as signing in: this browser gets past a later lockout too.
+      return { verificationRequired: false, user: outcome.user, ...outcome.issued, deviceCookie: ctx.devices.issue(outcome.user.id, credentialVersion(hash)) };
     },
 
     /**
@@ -139,8 +142,8 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
       const { app, env } = ctx.tenant();
       const identifier: SignInIdentifier =
         input.email !== undefined
-          ? { appId: app.id, envId: env.id, kind: "email", value: input.email.trim().toLowerCase() }
-          : { appId: app.id, envId: env.id, kind: "username", value: (input.username ?? "").trim().toLowerCase() };
+          ? { appId: app.id, envId: env.id, kind: "email", value: normalizeIdentifier(input.email) }
+          : { appId: app.id, envId: env.id, kind: "username", value: normalizeIdentifier(input.username ?? "") };
       const keys = lockoutKeys(identifier);
       const counting = lockout ? { windowSeconds: lockout.windowSeconds, keys } : false;
       const linkBase = links.base(request.linkBase);
@@ -158,20 +161,21 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
       let counted = attempts > 0 ? keys.attempts : null;
       if (protection.isLocked(lockedUntil)) {
         // A browser that signed in to this very account before is not locked out by someone else's guesses.
-        const device = candidate && lockout && lockout.trustedDevices ? ctx.devices.verify(request.deviceCookie, candidate.user.id) : null;
+        const device =
+          candidate?.hash && lockout && lockout.trustedDevices ? ctx.devices.verify(request.deviceCookie, candidate.user.id, credentialVersion(candidate.hash)) : null;
         if (!device) protection.assertNotLocked(lockedUntil);
         else {
           await protection.countDeviceAttempt(device, lockedUntil as Date);
           counted = deviceAttemptsKey(device);
         }
-      } else if (protection.isBeyondLimit(attempts)) {
+      } else if (protection.exceedsLimit(attempts)) {
         // Attempts are counted before the password is checked, so a burst of concurrent guesses is cut off too.
         await lockIdentifier(identifier, candidate?.user ?? null, linkBase);
         throw protection.lockedError();
       }
       if (!candidate?.hash || !(await hasher.verify(candidate.hash, input.password))) {
         if (!candidate?.hash) await hasher.verify(await dummyHash, input.password);
-        const locked = protection.isOverLimit(attempts);
+        const locked = protection.reachesLimit(attempts);
         if (locked) await lockIdentifier(identifier, candidate?.user ?? null, linkBase);
         const reason = candidate?.hash ? "wrong_password" : "unknown_account";
         await ctx.audit({ type: locked ? "signin.locked_out" : "signin.failed", userId: candidate?.user.id ?? null, meta, metadata: { reason } });
@@ -185,9 +189,11 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
         throw new ForbiddenError("email_not_verified", "Verify your email address before signing in");
       }
       await ctx.hooks.before("signIn.before", { user, meta }, store);
-      if (hasher.needsRehash(candidate.hash)) {
+      let current = candidate.hash;
+      if (hasher.needsRehash(current)) {
         const upgraded = await hasher.hash(input.password);
         await store.transaction((tx) => passwordStore(tx).replace(user.id, upgraded, now()));
+        current = upgraded;
       }
       // The session, its audit event and the reset of the attempt counter: one statement.
       const issued = await ctx.sessions.issue(user, meta, store, {
@@ -195,7 +201,7 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
         ...(counted ? { resetRateLimitKey: counted } : {}),
       });
       await ctx.hooks.after("signIn.after", { user, session: issued.session, meta }, store);
-      return { user, ...issued, deviceCookie: ctx.devices.issue(user.id) };
+      return { user, ...issued, deviceCookie: ctx.devices.issue(user.id, credentialVersion(current)) };
     },
 
     /**
@@ -221,13 +227,15 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
       input: { currentPassword: string; newPassword: string; revokeOtherSessions?: boolean; currentSessionId: string },
       meta: RequestMeta,
     ): Promise<void> {
-      // Guessing the current password from a stolen session is limited like sign-in: per IP, and by the lockout.
+      // Guessing the current password from a stolen session is limited like sign-in: per IP, and per account.
       await protection.limit("signIn", meta);
+      await protection.countReauthentication(user);
       const current = await passwordStore(store).currentHash(user.id);
       if (!current || !(await hasher.verify(current, input.currentPassword))) {
         await ctx.audit({ type: "password.change_failed", userId: user.id, meta });
         throw invalidCredentials();
       }
+      await protection.clearReauthentication(user);
       if (input.newPassword === input.currentPassword) {
         throw new ValidationError("password_unchanged", "The new password must differ from the current one", { details: { fields: { new_password: "is the current password" } } });
       }
@@ -255,6 +263,8 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
         const user = await store.users.findByEmail(app.id, env.id, email);
         if (!user) return;
         if (base === null) return links.refuse("password_reset");
+        // Past the recipient's limit nothing changes: the live link stays live, no new one is made.
+        if (!(await outbox.allowRecipient(user.email))) return;
         const token = generateToken("pr_", ctx.random);
         const at = now();
         await store.transaction(async (tx) => {
@@ -267,7 +277,7 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
             expiresAt: new Date(at.getTime() + resetTokenTtlSeconds * 1000),
           });
         });
-        await outbox.deliver(resetMail(user.email, base, token), { userId: user.id, type: "password_reset" });
+        outbox.send(resetMail(user.email, base, token), { userId: user.id, type: "password_reset" });
       });
     },
 
@@ -302,9 +312,10 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
       async has(user: User): Promise<boolean> {
         return (await passwordStore(store).currentHash(user.id)) !== null;
       },
-      async verifyPassword(user: User, password: string): Promise<boolean> {
+      async verify(user: User, proof: { password?: string }): Promise<boolean> {
+        if (proof.password === undefined) return false;
         const current = await passwordStore(store).currentHash(user.id);
-        return current !== null && (await hasher.verify(current, password));
+        return current !== null && (await hasher.verify(current, proof.password));
       },
     },
   };

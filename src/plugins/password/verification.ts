@@ -1,8 +1,8 @@
 import { generateNumericCode, generateToken, hashToken } from "../../crypto/tokens.js";
 import type { EngineContext } from "../../engine/context.js";
 import type { RequestMeta } from "../../engine/services/sessions.js";
-import { invalidCode, invalidToken, tooManyCodes } from "./errors.js";
 import type { StoreRepositories, User } from "../../store/contract.js";
+import { invalidCode, invalidToken, tooManyCodes } from "./errors.js";
 import { type MailLinks, verificationMail } from "./mail.js";
 
 export const verificationCodeTtlSeconds = 15 * 60;
@@ -10,7 +10,6 @@ export const verificationMaxAttempts = 5;
 
 /** The purpose under which email verification codes are keyed (see `CodeHasher`). */
 export const emailCodePurpose = "email-code";
-
 
 /** Email verification: a link token and a 6-digit code per mail, by link, by code, and resent on request. */
 export function createEmailVerification(ctx: EngineContext, links: MailLinks) {
@@ -38,18 +37,20 @@ export function createEmailVerification(ctx: EngineContext, links: MailLinks) {
     await ctx.hooks.after("emailVerified.after", { user: verified, meta }, store);
   }
 
-  /** Counts a code attempt on an address with no pending code, so it answers exactly as a real one would. */
-  function unknownCodeKey(appId: string, envId: string, email: string): string {
-    return `verify-code:${hashToken(`${appId}:${envId}:${email.trim().toLowerCase()}`)}`;
-  }
-
+  /** Mails a verification created with `create` (after the response, within the recipient's limit). */
   function sendVerification(user: User, fresh: { token: string; code: string }, linkBase: string | null): void {
     outbox.later("verify_email", async () => {
       if (linkBase === null) return links.refuse("verify_email");
-      await outbox.deliver(verificationMail(user.email, linkBase, fresh.token, fresh.code), { userId: user.id, type: "verify_email" });
+      if (!(await outbox.allowRecipient(user.email))) return;
+      outbox.send(verificationMail(user.email, linkBase, fresh.token, fresh.code), { userId: user.id, type: "verify_email" });
     });
   }
 
+  /** An answer that does not tell a real address from one without a pending code (see `verifyEmailCode`). */
+  async function refuseCode(tenant: { appId: string; envId: string }, email: string | null): Promise<never> {
+    if (email !== null && (await protection.countCodeAttempt(tenant, email, verificationCodeTtlSeconds)) >= verificationMaxAttempts) throw tooManyCodes();
+    throw invalidCode();
+  }
 
   return {
     /** A new verification of `user`'s address on `repos` (a transaction's, to join it); mail it with `send`. */
@@ -78,24 +79,25 @@ export function createEmailVerification(ctx: EngineContext, links: MailLinks) {
       await protection.limit("verifyEmail", meta);
       const at = now();
       const { app, env } = ctx.tenant();
-      const user = "user" in target ? target.user : await store.users.findByEmail(app.id, env.id, target.email);
-      const verification = user ? await store.verifications.findActiveForUser(user.id, "email", at) : null;
-      if (!user || !verification?.codeHash) {
-        if ("email" in target) {
-          const state = await store.rateLimits.hit(unknownCodeKey(app.id, env.id, target.email), verificationCodeTtlSeconds, at);
-          if (state.count >= verificationMaxAttempts) throw tooManyCodes();
-        }
-        throw invalidCode();
-      }
+      const tenant = { appId: app.id, envId: env.id };
+      // One statement either way (with an email: the user and its pending code together), so that a real address and
+      // an unknown one cost the same.
+      const found =
+        "user" in target
+          ? { user: target.user, verification: await store.verifications.findActiveForUser(target.user.id, "email", at) }
+          : await store.verifications.findOpenForEmail(app.id, env.id, target.email, "email", at);
+      const email = "email" in target ? target.email : null;
+      const verification = found?.verification;
+      if (!found || !verification?.codeHash) return refuseCode(tenant, email);
       // The attempt is counted before the comparison, so concurrent guesses cannot exceed the limit.
       const attempt = await store.verifications.reserveAttempt(verification.id, verificationMaxAttempts, at);
       if (attempt === null) throw tooManyCodes();
-      if (!ctx.codes.verify(verification.codeHash, emailCodePurpose, user.id, code)) {
+      if (!ctx.codes.verify(verification.codeHash, emailCodePurpose, found.user.id, code)) {
         if (attempt >= verificationMaxAttempts) throw tooManyCodes();
         throw invalidCode();
       }
       if (!(await store.verifications.consume(verification.id, at))) throw invalidCode();
-      await markVerified(user, meta);
+      await markVerified(found.user, meta);
     },
 
     /**
@@ -107,10 +109,13 @@ export function createEmailVerification(ctx: EngineContext, links: MailLinks) {
       const base = links.base(linkBase);
       outbox.later("verify_email", async () => {
         const { app, env } = ctx.tenant();
+        const address = "user" in target ? target.user.email : target.email;
+        // Past the recipient's limit nothing changes: no new code, and no fresh attempts for an address without one.
+        if (!(await outbox.allowRecipient(address))) return;
         const user = "user" in target ? target.user : await store.users.findByEmail(app.id, env.id, target.email);
         if (!user || user.emailVerified) {
           // As a real resend gives a fresh code its own attempts, so it does for an address without one.
-          if ("email" in target) await store.rateLimits.reset(unknownCodeKey(app.id, env.id, target.email));
+          await protection.resetCodeAttempts({ appId: app.id, envId: env.id }, address);
           return;
         }
         if (base === null) return links.refuse("verify_email");
@@ -118,7 +123,7 @@ export function createEmailVerification(ctx: EngineContext, links: MailLinks) {
           await tx.verifications.consumeAllForUser(user.id, "email", now());
           return createVerification(tx, user);
         });
-        await outbox.deliver(verificationMail(user.email, base, fresh.token, fresh.code), { userId: user.id, type: "verify_email" });
+        outbox.send(verificationMail(user.email, base, fresh.token, fresh.code), { userId: user.id, type: "verify_email" });
       });
     },
   };

@@ -20,6 +20,15 @@ export class PgNotificationsStore implements NotificationsStore {
     return row;
   }
 
+  async redactForUser(userId: string): Promise<number> {
+    const rows = await this.db
+      .update(notifications)
+      .set({ recipient: "", subject: "" })
+      .where(eq(notifications.userId, userId))
+      .returning({ id: notifications.id });
+    return rows.length;
+  }
+
   async listByUser(userId: string, page?: PageRequest): Promise<Page<Notification>> {
     const keys = keyset(notifications.id, page);
     const rows = await this.db

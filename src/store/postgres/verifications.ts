@@ -1,7 +1,9 @@
 import { and, desc, eq, gt, isNull, lt, lte, sql } from "drizzle-orm";
 import type { AnyPgDatabase } from "../../migrate/runner.js";
+import { users } from "../../schema/users.js";
 import { verifications } from "../../schema/verifications.js";
-import type { NewVerification, Verification, VerificationsStore } from "../contract.js";
+import type { NewVerification, User, Verification, VerificationsStore } from "../contract.js";
+import { normalizeEmail } from "./users.js";
 
 /** Unconsumed and unexpired at `now` (the caller's clock, never the database's). */
 function isOpen(now: Date) {
@@ -33,6 +35,23 @@ export class PgVerificationsStore implements VerificationsStore {
       .orderBy(desc(verifications.id)) // TypeIDs sort by creation time
       .limit(1);
     return row ?? null;
+  }
+
+  async findOpenForEmail(
+    appId: string,
+    envId: string,
+    email: string,
+    type: Verification["type"],
+    now: Date,
+  ): Promise<{ user: User; verification: Verification | null } | null> {
+    const [row] = await this.db
+      .select({ user: users, verification: verifications })
+      .from(users)
+      .leftJoin(verifications, and(eq(verifications.userId, users.id), eq(verifications.type, type), isOpen(now)))
+      .where(and(eq(users.appId, appId), eq(users.envId, envId), eq(users.email, normalizeEmail(email)), isNull(users.deletedAt)))
+      .orderBy(desc(verifications.id))
+      .limit(1);
+    return row ? { user: row.user, verification: row.verification } : null;
   }
 
   async reserveAttempt(id: string, maxAttempts: number, now: Date): Promise<number | null> {

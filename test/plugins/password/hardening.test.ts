@@ -72,6 +72,17 @@ describe("no enumeration: unknown identifiers are counted and locked like real o
     expect(real).toEqual(["invalid_code", "invalid_code", "invalid_code", "invalid_code", "too_many_attempts", "too_many_attempts"]);
     expect(ghost).toEqual(real);
   });
+
+  it("spends the same statements on a wrong code for a real address as for an unknown one", async () => {
+    const known = uniqueEmail("code-cost");
+    await signUp(e, known);
+    const cost = async (email: string) => {
+      e.t.counter.reset();
+      const res = await e.call("POST", "/verify-email", { body: { email, code: "000000" } });
+      return { status: res.status, body: res.body, statements: res.statements };
+    };
+    expect(await cost(known)).toEqual(await cost(uniqueEmail("code-cost-ghost")));
+  });
 });
 
 describe("mail goes out after the response, from a queue", () => {
@@ -160,6 +171,18 @@ describe("no mail bombing: a per-recipient limit, and new links supersede old on
     e.clock.advance(15 * 60 + 1);
     await e.call("POST", "/forgot-password", { body: { email } });
     expect(e.mailer.messages.filter((m) => m.to === email)).toHaveLength(6);
+  });
+
+  it("changes nothing past the limit: the live reset link stays live and no token is made", async () => {
+    const email = uniqueEmail("kept-link");
+    await signUp(e, email); // mail 1 (verification)
+    for (let i = 0; i < 4; i++) await e.call("POST", "/forgot-password", { body: { email }, headers: { "x-forwarded-for": `203.0.113.${i}` } }); // mails 2–5
+    const live = linkIn(e.mailer.lastTo(email)?.text ?? "").searchParams.get("token");
+    const [before] = await e.t.query<{ n: number }>("SELECT count(*)::int AS n FROM authsome_password_resets r JOIN authsome_users u ON u.id = r.user_id WHERE u.email = $1", [email]);
+    for (let i = 0; i < 5; i++) await e.call("POST", "/forgot-password", { body: { email }, headers: { "x-forwarded-for": `203.0.113.${50 + i}` } });
+    const [after] = await e.t.query<{ n: number }>("SELECT count(*)::int AS n FROM authsome_password_resets r JOIN authsome_users u ON u.id = r.user_id WHERE u.email = $1", [email]);
+    expect(after?.n).toBe(before?.n);
+    expect((await e.call("POST", "/reset-password", { body: { token: live, new_password: "a brand new password" } })).status).toBe(200);
   });
 
   it("keeps one reset link alive: a new one supersedes the older", async () => {
@@ -257,6 +280,27 @@ describe("lockout cannot lock the owner out: trusted devices and the unlock link
     expect((await signIn(e, email, secret, device)).body.code).toBe("account_locked");
   });
 
+  it("sets the device cookie at sign-up too, and retires every device cookie when the password changes", async () => {
+    const email = uniqueEmail("retired");
+    const up = await e.call("POST", "/signup", { body: { email, password: secret } });
+    const fromSignUp = cookiePair(deviceCookieOf(up));
+    expect(fromSignUp).toMatch(/^authsome_device=/);
+    const lock = async () => {
+      for (let i = 0; i < 5; i++) await signIn(e, email, `guess ${i}`);
+    };
+    await lock();
+    expect((await signIn(e, email, secret, fromSignUp)).status).toBe(200);
+    const next = "a changed password";
+    expect((await e.call("POST", "/change-password", { token: up.body.session_token, body: { current_password: secret, new_password: next } })).status).toBe(200);
+    expect((await signIn(e, email, next, fromSignUp)).body.code).toBe("account_locked"); // still locked; the old cookie is void
+  });
+
+  it("sends one lock mail per lock, not one per refused attempt", async () => {
+    const { email } = await lockedAccount();
+    for (let i = 0; i < 5; i++) await signIn(e, email, `more guesses ${i}`);
+    expect(e.mailer.messages.filter((m) => m.to === email && /locked/.test(m.subject))).toHaveLength(1);
+  });
+
   it("mails the owner a single-use unlock link that lifts the lock", async () => {
     const { email } = await lockedAccount();
     const mail = e.mailer.lastTo(email);
@@ -284,6 +328,25 @@ describe("account deletion needs proof, and leaves no credentials behind", () =>
     expect((await e.call("GET", "/me", { token: up.session_token })).status).toBe(200);
   });
 
+  it("gives a session 5 password checks per lockout window, without locking the owner out of sign-in", async () => {
+    const email = uniqueEmail("stolen-session");
+    const up = await signUp(e, email);
+    const answers: string[] = [];
+    for (let i = 0; i < 3; i++) answers.push((await e.call("DELETE", "/me", { token: up.session_token, body: { password: `guess ${i}` } })).body.code);
+    for (let i = 0; i < 3; i++) {
+      answers.push((await e.call("POST", "/change-password", { token: up.session_token, body: { current_password: `guess ${i}`, new_password: "whatever it may be" } })).body.code);
+    }
+    expect(answers).toEqual(["invalid_credentials", "invalid_credentials", "invalid_credentials", "invalid_credentials", "invalid_credentials", "account_locked"]);
+    expect((await e.call("DELETE", "/me", { token: up.session_token, body: { password: secret } })).body.code).toBe("account_locked");
+    expect((await signIn(e, email, secret)).status).toBe(200);
+    e.clock.advance(15 * 60 + 1);
+    try {
+      expect((await e.call("DELETE", "/me", { token: up.session_token, body: { password: secret } })).status).toBe(200);
+    } finally {
+      e.clock.advance(-(15 * 60 + 1));
+    }
+  });
+
   it("deletes with the password: every password hash, verification and session of the user is gone", async () => {
     const email = uniqueEmail("delete");
     const up = await signUp(e, email);
@@ -294,6 +357,8 @@ describe("account deletion needs proof, and leaves no credentials behind", () =>
     expect(await countRows(e, "authsome_password_hashes WHERE user_id = $1", [up.user.id])).toBe(0);
     expect(await countRows(e, "authsome_sessions WHERE user_id = $1", [up.user.id])).toBe(0);
     expect(await countRows(e, "authsome_verifications WHERE user_id = $1 AND consumed_at IS NULL", [up.user.id])).toBe(0);
+    expect(await countRows(e, "authsome_notifications WHERE user_id = $1 AND recipient <> ''", [up.user.id])).toBe(0);
+    expect(await countRows(e, "authsome_notifications WHERE user_id = $1", [up.user.id])).toBeGreaterThan(0); // kept, redacted
     expect((await signIn(e, email, "second password here")).status).toBe(401);
   });
 

@@ -57,6 +57,20 @@ describe.skipIf(!isPostgres)(`password races (PostgreSQL; ${isPostgres ? "runnin
     expect((await e.call("POST", "/signin", { body: { email, password: secret } })).body.code).toBe("account_locked");
   });
 
+  it("sends the owner one lock mail for a concurrent burst, whichever instances refused it", async () => {
+    const email = uniqueEmail("burst-mail");
+    expect((await e.call("POST", "/signup", { body: { email, password: secret } })).status).toBe(201);
+    await concurrently(30, "POST", "/signin", () => ({ body: { email, password: "a wrong guess!" } }));
+    const lockMails = engines.flatMap((engine) => engine.mailer.messages).filter((m) => m.to === email && /locked/.test(m.subject));
+    expect(lockMails).toHaveLength(1);
+  });
+
+  it("unknown emails too: a burst stops at the limit, exactly as for a real account", async () => {
+    const ghost = uniqueEmail("ghost");
+    const burst = await concurrently(30, "POST", "/signin", () => ({ body: { email: ghost, password: "a wrong guess!" } }));
+    expect(tally(burst)).toEqual({ "401 invalid_credentials": 5, "429 account_locked": 25 });
+  });
+
   it("lets at most 5 of 20 concurrent verification codes be compared", async () => {
     const email = uniqueEmail("codes");
     expect((await e.call("POST", "/signup", { body: { email, password: secret } })).status).toBe(201);
