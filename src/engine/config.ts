@@ -88,7 +88,10 @@ export interface AuthsomeConfig {
   rateLimits?: RateLimitConfig | false;
   lockout?: LockoutConfig | false;
   cookies?: { secure?: boolean | "auto"; domain?: string };
-  /** Development mode: a missing secret is tolerated (stored secrets are then sealed with a fixed dev key). */
+  /**
+   * Development mode: a missing secret is tolerated (short codes and device cookies are then keyed with a fixed
+   * development key that protects nothing), `appUrl` may be left out, and loopback origins pass the CSRF check.
+   */
   development?: boolean;
 }
 
