@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { sql } from "drizzle-orm";
-import { createAuthsome } from "../src/engine/authsome.js";
+import { createAuthsome } from "../src/authsome.js";
 import type { AnyPgDatabase } from "../src/migrate/runner.js";
 import { builtInMigrationGroup, loadMigrations, migrationGroupNames } from "../src/migrate/groups.js";
 import { migrate } from "../src/migrate/runner.js";

@@ -29,7 +29,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { drizzle } from "drizzle-orm/node-postgres";
 import pg from "pg";
-import type { Store, User } from "../src/store/contract.js";
+import type { Store, User } from "../src/store/contract/index.js";
 import { createPool } from "../src/store/postgres/pool.js";
 import { postgresStore } from "../src/store/postgres/store.js";
 import { countPool, type QueryCounter } from "../src/store/query-counter.js";
@@ -643,7 +643,7 @@ async function measureMailEnumeration(url: string, path: string, known: User[], 
  * in the run verifies one, so this is every seeded user.
  */
 async function unverifiedUsers(store: Store, users: User[]): Promise<User[]> {
-  const current = await Promise.all(users.map((user) => store.users.findById(user.id)));
+  const current = await Promise.all(users.map((user) => store.users.findById({ appId: user.appId, envId: user.envId }, user.id)));
   const unverified = current.filter((user): user is User => user !== null && !user.emailVerified);
   if (unverified.length === 0) throw new Error("enumeration: every seeded user is verified — the resend timing needs unverified ones");
   return unverified;

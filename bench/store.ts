@@ -74,10 +74,10 @@ export async function seedPaginationUsers({ pool, db }: BenchDatabase, depth: nu
 
 /** Reads the first page and the page at depth alternately, `samples` times each, after a warm-up. */
 export async function measurePagination(seed: PaginationSeed, samples: number): Promise<PaginationResult> {
-  const query = { appId: seed.appId, envId: seed.envId, limit: pageSize };
+  const scope = { appId: seed.appId, envId: seed.envId };
   const time = async (cursor: string | null) => {
     const start = performance.now();
-    const page = await seed.store.users.list({ ...query, cursor });
+    const page = await seed.store.users.list(scope, {}, { limit: pageSize, cursor });
     const ms = performance.now() - start;
     if (page.items.length !== pageSize) throw new Error("short page");
     return ms;
@@ -94,7 +94,7 @@ export async function measurePagination(seed: PaginationSeed, samples: number): 
 
 /** Statements sent by one session lookup by token hash (the store call behind GET /session). */
 export async function countSessionLookupStatements({ counter }: BenchDatabase, seed: PaginationSeed): Promise<number> {
-  const user = await seed.store.users.findByEmail(seed.appId, seed.envId, "user1@example.com");
+  const user = await seed.store.users.findByEmail({ appId: seed.appId, envId: seed.envId }, "user1@example.com");
   const tokenHash = randomBytes(32).toString("hex");
   await seed.store.sessions.create({
     appId: seed.appId,

@@ -8,7 +8,9 @@ import { dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import { drizzle } from "drizzle-orm/pglite";
-import { createAuthsome } from "../src/engine/authsome.js";
+import { createAuthsome } from "../src/authsome.js";
+import { coreRateLimits } from "../src/engine/services/protection.js";
+import { passwordRateLimits } from "../src/plugins/password/service.js";
 import { resolveConfig } from "../src/engine/config.js";
 import { deviceCookieMaxAgeSeconds, deviceCookieName } from "../src/engine/services/trusted-devices.js";
 import { maxBodyBytes } from "../src/http/app.js";
@@ -63,6 +65,8 @@ export interface Operation {
   parameters?: Array<{ name: string; in: string; required?: boolean; schema?: JsonSchema; description?: string }>;
   requestBody?: { required?: boolean; content?: Record<string, MediaType> };
   responses: Record<string, { description?: string; content?: Record<string, MediaType> }>;
+  /** Alternatives, each a map of scheme name to scopes; `{}` means "none needed". */
+  security?: Array<Record<string, string[]>>;
 }
 
 export interface OpenApiDocument {
@@ -87,26 +91,14 @@ export async function fetchOpenApiDocument(): Promise<OpenApiDocument> {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Authentication of each route: the document lists a 401 for routes that need a session, but also for routes that
-// check credentials of their own, so every route with a 401 must be named here (read `requireSession` in
-// src/http/routes/core.ts and src/plugins/password/routes.ts). A route without a 401 needs nothing.
+// Authentication of each route, read from the document: a route declares its auth in `createRoute({ middleware })`,
+// and the document's `security` says which (an empty requirement `{}` among them: optional). The refresh route
+// checks a refresh token of its own, outside any security scheme.
 
 export type RouteAuth = "session" | "optional" | "refresh" | "none";
 
-export const routeAuth: Record<string, RouteAuth> = {
-  "GET /session": "session",
-  "POST /signout": "session",
+const ownCredentials: Record<string, RouteAuth> = {
   "POST /refresh": "refresh",
-  "GET /sessions": "session",
-  "DELETE /sessions": "session",
-  "DELETE /sessions/{id}": "session",
-  "GET /me": "session",
-  "PATCH /me": "session",
-  "DELETE /me": "session",
-  "POST /signin": "none",
-  "POST /change-password": "session",
-  "POST /verify-email": "optional",
-  "POST /verify-email/resend": "optional",
 };
 
 const authLabels: Record<RouteAuth, string> = {
@@ -116,15 +108,13 @@ const authLabels: Record<RouteAuth, string> = {
   none: "—",
 };
 
-/** @throws Error for a route that answers 401 but is not in `routeAuth`. */
+/** How a route authenticates: its document `security`, or a credential it checks itself (`ownCredentials`). */
 export function authOf(method: string, path: string, operation: Operation): RouteAuth {
-  const key = `${method.toUpperCase()} ${path}`;
-  const known = routeAuth[key];
-  if (known) return known;
-  if (operation.responses["401"]) {
-    throw new Error(`${key} lists a 401 response but is not in routeAuth of scripts/http-api-doc.ts: say whether it requires a session`);
-  }
-  return "none";
+  const own = ownCredentials[`${method.toUpperCase()} ${path}`];
+  if (own) return own;
+  const security = operation.security;
+  if (!security || security.length === 0) return "none";
+  return security.some((requirement) => Object.keys(requirement).length === 0) ? "optional" : "session";
 }
 
 // Short behavioural notes per route, beyond what the schemas say.
@@ -141,7 +131,7 @@ const routeNotes: Record<string, string> = {
   "DELETE /sessions/{id}": "Revokes one of the caller's sessions; another user's (or an unknown) session is 404 `not_found`.",
   "PATCH /me": "`username` is stored lower-cased and kept as typed in `display_username`; a taken one is 409 `username_taken`. `image` `\"\"` removes the image.",
   "DELETE /me":
-    `Soft-deletes and anonymises the account, removes its credentials, revokes its sessions and clears the cookies. An account with a password must send it (missing: 403 \`reauthentication_required\`; wrong: 401 \`invalid_credentials\`; counted against the sign-in rate limit); one without needs a session created within the last ${reauthenticationWindowSeconds / 60} minutes.`,
+    `Soft-deletes and anonymises the account, removes its credentials, revokes its sessions and clears the cookies. An account with a password must send it (missing: 403 \`reauthentication_required\`; wrong: 401 \`invalid_credentials\`; counted against the \`reauthenticate\` rate limit); one without needs a session created within the last ${reauthenticationWindowSeconds / 60} minutes.`,
   "POST /introspect": "RFC 7662 style: `{\"active\": false}` for an invalid, expired or revoked token, else the token's user, session, app and expiry.",
   "POST /signup":
     "Sets the session cookies and answers the auth response. With `requireEmailVerification`, no session is issued: 201 `{user, verification_required: true}`, the same (and nothing written) for an address that is already registered. A verification mail goes out unless `sendVerificationOnSignUp` is false. Weak password: 400 `weak_password`; taken email or username: 409.",
@@ -440,17 +430,21 @@ function minutes(seconds: number): string {
 
 function perIpLimits(): string[] {
   if (!defaults.rateLimits) throw new Error("rate limits are on by default");
-  const { limits, windowSeconds } = defaults.rateLimits;
-  const routes: Record<keyof typeof limits, string> = {
-    signIn: "`POST /signin`; also `POST /change-password` and `DELETE /me` with a password (guessing a password from a stolen session)",
+  const { windowSeconds } = defaults.rateLimits;
+  // What the engine and the password plugin declare (each plugin declares its own names and defaults).
+  const declared = { ...coreRateLimits, ...passwordRateLimits };
+  const routes: Record<keyof typeof declared, string> = {
+    refresh: "`POST /refresh`",
+    reauthenticate: "`DELETE /me` with a password (guessing a password from a stolen session)",
+    signIn: "`POST /signin`; also `POST /change-password` (guessing the current password from a stolen session)",
     signUp: "`POST /signup`",
     forgotPassword: "`POST /forgot-password`",
     verifyEmail: "`POST /verify-email` with a code, `POST /verify-email/resend`",
-    refresh: "`POST /refresh`",
-    mfaChallenge: "the MFA challenge (no such route in this build)",
   };
-  const lines = [`| \`rateLimits.<name>\` | Default per ${minutes(windowSeconds)} | Counts |`, "|---|---|---|"];
-  for (const name of Object.keys(routes) as Array<keyof typeof limits>) lines.push(`| \`${name}\` | ${String(limits[name])} | ${routes[name]} |`);
+  const lines = [`| \`rateLimits.<name>\` | Declared by | Default per ${minutes(windowSeconds)} | Counts |`, "|---|---|---|---|"];
+  for (const name of Object.keys(routes) as Array<keyof typeof declared>) {
+    lines.push(`| \`${name}\` | ${name in coreRateLimits ? "engine" : "password"} | ${String(declared[name])} | ${routes[name]} |`);
+  }
   return lines;
 }
 
@@ -464,9 +458,13 @@ const errorCodes: Array<[code: string, status: string, meaning: string]> = [
   ["app_required", "400", "`requirePublishableKey` is on and the request names no app"],
   ["weak_password", "400", "The new password breaks the policy; `details.rules` lists what is missing"],
   ["password_unchanged", "400", "The new password is the current one (`details.fields.new_password`)"],
+  ["invalid_ticket", "400", "A sign-in ticket (a second factor's challenge) is unknown, expired, used, out of attempts, or another app's (`details.fields` names the ticket's field)"],
+  ["invalid_page", "400", "A page `limit` out of range reached the store (routes refuse it first with `invalid_request`)"],
+  ["invalid_cursor", "400", "A page `cursor` that is not a cursor reached the store (routes refuse it first with `invalid_request`)"],
   ["invalid_token", "400", "A reset, verification or unlock link token is unknown, expired, used, or another app's"],
   ["invalid_code", "400", "The verification code is wrong or expired"],
-  ["unauthorized", "401", "The route needs a session and the request has no valid one"],
+  ["unauthorized", "401", "The route needs a session (or another accepted credential) and the request has no valid one"],
+  ["forbidden", "403", "The principal's roles do not grant the permission the route requires"],
   ["invalid_credentials", "401", "Wrong email/username or password (the same for an unknown account), or a wrong current password"],
   ["invalid_refresh_token", "401", "No refresh token, or an unknown, expired or revoked one (also the loser of a concurrent refresh)"],
   ["refresh_token_reused", "401", "A rotated refresh token was presented again; every session of that sign-in is revoked"],
@@ -496,6 +494,9 @@ const errorCodes: Array<[code: string, status: string, meaning: string]> = [
 const nonHttpCodes: Array<[code: string, meaning: string]> = [
   ["invalid_config", "A configuration value (engine, mailer, argon2 parameters, pool, migration options) is invalid; thrown by `createAuthsome` and the factories"],
   ["invalid_plugin", "A plugin id is registered twice"],
+  ["unknown_event", "A plugin emitted an event type nobody declared (a programming error: 500 `internal_error` in a request)"],
+  ["unknown_rate_limit", "A plugin counted a rate limit nobody declared (a programming error: 500 `internal_error` in a request)"],
+  ["invalid_argument", "A store method was called with an impossible argument, such as a non-positive window (a programming error)"],
   ["mail_not_configured", "Mail was due but no mailer is configured (logged by the mail queue; the request already answered)"],
   ["mail_failed", "The SMTP server refused or could not take a message (retried by the mail queue)"],
   ["unseal_failed", "A sealed secret was altered or its key is not configured (500 `internal_error` if it happens in a request)"],

@@ -84,3 +84,16 @@ export class UnavailableError extends AuthsomeError {
 export function isAuthsomeError(value: unknown): value is AuthsomeError {
   return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[AUTHSOME_ERROR] === true;
 }
+
+/**
+ * The contract's 400 `invalid_request`, naming each field that is wrong (`details.fields` maps a field's path to what
+ * is wrong with it). The one definition: routes, services and plugins all refuse input with it.
+ */
+export function invalidRequest(fields: Record<string, string>, message = "The request is invalid"): ValidationError {
+  return new ValidationError("invalid_request", message, { details: { fields } });
+}
+
+/** 503 `not_started`: a request or call reached the engine before `auth.start()` finished (or after `stop()`). */
+export function notStartedError(): AuthsomeError {
+  return new AuthsomeError("not_started", "Authsome has not been started; call auth.start() first");
+}

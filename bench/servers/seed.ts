@@ -10,10 +10,10 @@
  * argon2 again.
  */
 import { generateToken, hashToken } from "../../src/crypto/tokens.js";
-import { createAuthsome } from "../../src/engine/authsome.js";
+import { createAuthsome } from "../../src/authsome.js";
 import { password } from "../../src/plugins/password/index.js";
 import type { Mailer } from "../../src/mail/mailer.js";
-import type { Store, User } from "../../src/store/contract.js";
+import type { Store, User } from "../../src/store/contract/index.js";
 import { authsomeBenchConfig, seedEmail, seedPassword } from "./config.js";
 
 /**

@@ -1,6 +1,7 @@
-// A small custom plugin, the README's worked example: only company addresses may sign up, and a route of its own.
+// A small custom plugin: only company addresses may sign up, and a route of its own. Written as a third party would,
+// on the kit alone (`authsome/plugin`).
 import { createRoute, z } from "@hono/zod-openapi";
-import { type AuthsomePlugin, ForbiddenError } from "authsome";
+import { type AuthsomePlugin, ForbiddenError } from "authsome/plugin";
 
 export interface DomainAllowlistApi {
   isAllowed(email: string): boolean;
@@ -11,14 +12,6 @@ export function domainAllowlist(domains: readonly string[]): AuthsomePlugin<Doma
   const allowed = new Set(domains.map((domain) => domain.toLowerCase()));
   const isAllowed = (email: string) => allowed.has(email.slice(email.lastIndexOf("@") + 1).toLowerCase());
 
-  const whoami = createRoute({
-    method: "get",
-    path: "/whoami",
-    responses: {
-      200: { description: "The signed-in user's email", content: { "application/json": { schema: z.object({ email: z.string() }) } } },
-    },
-  });
-
   return {
     id: "domain-allowlist",
     hooks: {
@@ -28,8 +21,16 @@ export function domainAllowlist(domains: readonly string[]): AuthsomePlugin<Doma
       },
     },
     setup(ctx) {
-      ctx.router.use("/whoami", ctx.requireSession);
-      ctx.router.openapi(whoami, (c) => c.json({ email: c.get("auth").user.email }, 200));
+      // The route declares its auth in its middleware, so /openapi.json lists the session schemes for it.
+      const whoami = createRoute({
+        method: "get",
+        path: "/whoami",
+        middleware: [ctx.http.requireSession] as const,
+        responses: {
+          200: { description: "The signed-in user's email", content: { "application/json": { schema: z.object({ email: z.string() }) } } },
+        },
+      });
+      ctx.router.openapi(whoami, (c) => c.json({ email: ctx.http.session(c).user.email }, 200));
       return { isAllowed }; // merged into auth.api, typed
     },
   };

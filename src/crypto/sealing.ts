@@ -77,8 +77,8 @@ export function decryptAesGcm(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8
  * @throws ValidationError `invalid_config` when there is no secret or one is shorter than 32 characters
  * @example
  * const sealer = createSealer([process.env.AUTHSOME_SECRET!]);
- * const sealed = sealer.seal(totpSeed, { table: "authsome_mfa_factors", column: "secret", rowId: factor.id });
- * sealer.open(sealed, { table: "authsome_mfa_factors", column: "secret", rowId: factor.id }); // totpSeed
+ * const sealed = sealer.seal(totpSeed, { table: "authsome_mfa_enrollments", column: "secret_sealed", rowId: enrollment.id });
+ * sealer.open(sealed, { table: "authsome_mfa_enrollments", column: "secret_sealed", rowId: enrollment.id }); // totpSeed
  */
 export function createSealer(secrets: readonly string[], random: RandomSource = defaultRandomSource): Sealer {
   const keys = deriveSealingKeys(secrets);

@@ -2,14 +2,14 @@ import { ValidationError } from "../errors.js";
 import { type Duration, durationSeconds } from "./duration.js";
 import { type ProxyTrust, resolveProxyTrust, type TrustProxySetting } from "./proxy-trust.js";
 
-/** Per-IP limits per window; `false` turns one off. */
-export interface RateLimitConfig {
-  signIn?: number | false;
-  signUp?: number | false;
-  forgotPassword?: number | false;
-  verifyEmail?: number | false;
-  refresh?: number | false;
-  mfaChallenge?: number | false;
+/**
+ * Per-IP limits: requests per window for each limit the engine or a plugin declares (`refresh`, `reauthenticate`;
+ * the password plugin's `signIn`, `signUp`, `forgotPassword`, `verifyEmail`, …), by name; `false` turns one off. A
+ * name nobody declares is refused (`invalid_config`).
+ */
+export type RateLimitConfig = RateLimitSettings & { [limit: string]: number | false | Duration | undefined };
+
+export interface RateLimitSettings {
   /** Window of every per-IP limit (default 60 s). */
   window?: Duration;
   /**
@@ -89,8 +89,9 @@ export interface AuthsomeConfig {
   lockout?: LockoutConfig | false;
   cookies?: { secure?: boolean | "auto"; domain?: string };
   /**
-   * Development mode: a missing secret is tolerated (short codes and device cookies are then keyed with a fixed
-   * development key that protects nothing), `appUrl` may be left out, and loopback origins pass the CSRF check.
+   * Development mode: a missing secret is tolerated (codes, device cookies and sealed values are then keyed from a
+   * secret generated when the engine is created: nothing keyed with it survives a restart), `appUrl` may be left
+   * out, and loopback origins pass the CSRF check.
    */
   development?: boolean;
 }
@@ -111,7 +112,8 @@ export interface ResolvedConfig {
   requireEmailVerification: boolean;
   sendVerificationOnSignUp: boolean;
   password: Required<NonNullable<AuthsomeConfig["password"]>>;
-  rateLimits: { windowSeconds: number; limits: Record<PerIpLimitName, number | false> } | false;
+  /** `limits`: the configured overrides, by name (the declared defaults apply to the rest). */
+  rateLimits: { windowSeconds: number; limits: Record<string, number | false> } | false;
   /** Off when `rateLimits` is false or `mailPerRecipient` is. */
   mailPerRecipient: { limit: number; windowSeconds: number } | false;
   lockout: { maxAttempts: number; windowSeconds: number; durationSeconds: number; trustedDevices: boolean } | false;
@@ -120,8 +122,6 @@ export interface ResolvedConfig {
   /** Deprecated settings in use, each a sentence naming its replacement (logged once by `createAuthsome`). */
   deprecations: string[];
 }
-
-export type PerIpLimitName = keyof typeof defaultLimits;
 
 function invalid(field: string, message: string): ValidationError {
   return new ValidationError("invalid_config", `${field} ${message}`, { details: { field } });
@@ -156,7 +156,10 @@ function baseUrl(value: string, field: string): string {
   return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
 }
 
-const defaultLimits = { signIn: 30, signUp: 10, forgotPassword: 10, verifyEmail: 30, refresh: 60, mfaChallenge: 30 } as const;
+/** The one slug rule (apps, environments, organizations, roles): lowercase letters, digits and dashes, 1–63. */
+export const slugShape = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+const rateLimitSettings = new Set(["window", "mailPerRecipient", "mailPerRecipientWindow"]);
 
 /**
  * Fills defaults and validates; never mutates the input.
@@ -164,7 +167,7 @@ const defaultLimits = { signIn: 30, signUp: 10, forgotPassword: 10, verifyEmail:
  */
 export function resolveConfig(input: AuthsomeConfig = {}): ResolvedConfig {
   const appId = input.appId ?? "default";
-  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(appId)) throw invalid("config.appId", "must be a slug (lowercase letters, digits, dashes)");
+  if (!slugShape.test(appId)) throw invalid("config.appId", "must be a slug (lowercase letters, digits, dashes)");
   const basePath = (input.basePath ?? "/authsome").replace(/\/+$/, "");
   if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(basePath)) throw invalid("config.basePath", 'must be a path like "/authsome" or "/v1/auth"');
 
@@ -183,13 +186,14 @@ export function resolveConfig(input: AuthsomeConfig = {}): ResolvedConfig {
   let rateLimits: ResolvedConfig["rateLimits"] = false;
   if (input.rateLimits !== false) {
     const configured = input.rateLimits ?? {};
-    const limits = { ...defaultLimits } as Record<keyof typeof defaultLimits, number | false>;
-    for (const key of Object.keys(defaultLimits) as Array<keyof typeof defaultLimits>) {
-      const value = configured[key];
+    const limits: Record<string, number | false> = {};
+    for (const [key, value] of Object.entries(configured)) {
+      if (rateLimitSettings.has(key) || value === undefined) continue;
       if (value === false) limits[key] = false;
-      else if (value !== undefined) limits[key] = positiveInteger(value, 1, `config.rateLimits.${key}`);
+      else if (typeof value === "number") limits[key] = positiveInteger(value, 1, `config.rateLimits.${key}`);
+      else throw invalid(`config.rateLimits.${key}`, "must be a number of requests per window, or false");
     }
-    rateLimits = { windowSeconds: durationSeconds(configured.window ?? 60, "config.rateLimits.window"), limits };
+    rateLimits = { windowSeconds: durationSeconds((configured.window as Duration | undefined) ?? 60, "config.rateLimits.window"), limits };
   }
   const perRecipient = input.rateLimits === false ? false : input.rateLimits?.mailPerRecipient;
   const mailPerRecipient: ResolvedConfig["mailPerRecipient"] =
@@ -197,7 +201,7 @@ export function resolveConfig(input: AuthsomeConfig = {}): ResolvedConfig {
       ? false
       : {
           limit: positiveInteger(perRecipient, 5, "config.rateLimits.mailPerRecipient"),
-          windowSeconds: durationSeconds(input.rateLimits?.mailPerRecipientWindow ?? "15m", "config.rateLimits.mailPerRecipientWindow"),
+          windowSeconds: durationSeconds((input.rateLimits?.mailPerRecipientWindow as Duration | undefined) ?? "15m", "config.rateLimits.mailPerRecipientWindow"),
         };
 
   const appUrl = input.appUrl === undefined ? null : baseUrl(input.appUrl, "config.appUrl");

@@ -1,23 +1,21 @@
 import type { CodeHasher } from "../crypto/codes.js";
+import type { Sealer } from "../crypto/sealing.js";
 import type { RandomSource } from "../crypto/tokens.js";
 import type { Mailer } from "../mail/mailer.js";
-import type { Store, StoreRepositories, User } from "../store/contract.js";
+import type { Store, TenantScope, User } from "../store/contract/index.js";
 import type { ResolvedConfig } from "./config.js";
-import type { HookBus, Logger } from "./hooks.js";
+import type { HookBus } from "./hooks.js";
+import type { Logger } from "./logger.js";
+import type { Events } from "./events.js";
+import type { Ceremonies } from "./services/ceremonies.js";
 import type { Outbox } from "./services/outbox.js";
 import type { Protection } from "./services/protection.js";
 import type { TrustedDevices } from "./services/trusted-devices.js";
-import type { RequestMeta, SessionService } from "./services/sessions.js";
+import type { SessionService } from "./services/sessions.js";
+import type { SignIns } from "./services/sign-ins.js";
 import type { Tenant, TenantResolver } from "./tenants.js";
 
 export type { SessionSettings, Tenant } from "./tenants.js";
-
-export interface AuditInput {
-  type: string;
-  meta: RequestMeta;
-  userId?: string | null;
-  metadata?: Record<string, unknown>;
-}
 
 /**
  * A credential a plugin can check again before a sensitive operation (account deletion): the password plugin
@@ -40,6 +38,20 @@ export interface EngineContext {
   readonly random: RandomSource | undefined;
   readonly hooks: HookBus;
   readonly sessions: SessionService;
+  /** The end of every sign-in: bans, email verification, second-factor gates, the session and its event. */
+  readonly signIns: SignIns;
+  /** Durable events, written in the caller's transaction (today: the audit log). */
+  readonly events: Events;
+  /** One-time state (tickets, OAuth state, challenges, links), tenant-bound, consumed atomically. */
+  readonly ceremonies: Ceremonies;
+  /**
+   * AES-256-GCM sealing of secrets the engine must read back (TOTP seeds, provider tokens, webhook secrets), keyed
+   * from `config.secret` (rotation-aware). In development without a secret, from a secret generated at start-up:
+   * values sealed then do not open after a restart.
+   */
+  readonly sealer: Sealer;
+  /** Outgoing HTTP (OAuth providers, webhooks): `AuthsomeOptions.fetch`, else the global `fetch`. */
+  readonly fetch: typeof fetch;
   readonly protection: Protection;
   /** Mail after the response: background jobs, the per-recipient limit, retried sends. */
   readonly outbox: Outbox;
@@ -56,8 +68,8 @@ export interface EngineContext {
    * @throws AuthsomeError `not_started` before `start()` has finished.
    */
   tenant(): Tenant;
+  /** The current tenant as a store scope (`{ appId, envId }`), for the sub-stores' tenant-bound methods. */
+  scope(): TenantScope;
   /** Runs `fn` (and everything it awaits) as `tenant`. */
   withTenant<T>(tenant: Tenant, fn: () => T): T;
-  /** Appends an audit event (on `repos` to join a transaction). */
-  audit(input: AuditInput, repos?: StoreRepositories): Promise<void>;
 }

@@ -1,12 +1,14 @@
-import type { Session, StoreRepositories, User } from "../store/contract.js";
-import type { RequestMeta } from "./services/sessions.js";
+import type { Session, StoreRepositories, User } from "../store/contract/index.js";
+import type { Logger } from "./logger.js";
+import type { RequestMeta } from "./request-meta.js";
 
 /** Named engine events and their payloads. Before-hooks run before anything is written and may throw to veto. */
 export interface HookEvents {
   "signUp.before": { email: string; meta: RequestMeta };
   "signUp.after": { user: User; meta: RequestMeta };
-  "signIn.before": { user: User; meta: RequestMeta };
-  "signIn.after": { user: User; session: Session; meta: RequestMeta };
+  /** After every gate passed, before the session is written; `method` is how the user signed in (`password`, …). */
+  "signIn.before": { user: User; meta: RequestMeta; method: string };
+  "signIn.after": { user: User; session: Session; meta: RequestMeta; method: string };
   "signOut.after": { userId: string; sessionId: string; meta: RequestMeta };
   "passwordReset.after": { user: User; meta: RequestMeta };
   "emailVerified.after": { user: User; meta: RequestMeta };
@@ -20,12 +22,6 @@ export interface HookEvents {
 export type HookName = keyof HookEvents;
 export type HookHandler<K extends HookName> = (payload: HookEvents[K], repos: StoreRepositories) => void | Promise<void>;
 export type HookMap = { [K in HookName]?: HookHandler<K> };
-
-export interface Logger {
-  error(message: string, fields: Record<string, unknown>): void;
-  warn(message: string, fields: Record<string, unknown>): void;
-  info(message: string, fields: Record<string, unknown>): void;
-}
 
 /**
  * The hook bus. Before-hooks run in registration order and a throw aborts the operation (nothing written yet).

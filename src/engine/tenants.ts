@@ -1,9 +1,9 @@
 import { performance } from "node:perf_hooks";
 import { generateToken } from "../crypto/tokens.js";
-import { AuthsomeError, isAuthsomeError, NotFoundError } from "../errors.js";
-import type { App, AppSessionConfig, Environment, Store, TenantRecord } from "../store/contract.js";
+import { AuthsomeError, isAuthsomeError, NotFoundError, notStartedError } from "../errors.js";
+import type { App, AppSessionConfig, Environment, Store, TenantRecord } from "../store/contract/index.js";
 import type { ResolvedConfig } from "./config.js";
-import type { Logger } from "./hooks.js";
+import type { Logger } from "./logger.js";
 
 /** The session settings in force for one app: the engine's config with the app's overrides applied. */
 export interface SessionSettings {
@@ -131,7 +131,7 @@ export function createTenantResolver(deps: { store: Store; config: ResolvedConfi
     /** The configured app. @throws AuthsomeError `not_started` before `start()`. */
     configured(): Tenant {
       const entry = defaultKey ? cache.get(defaultKey) : undefined;
-      if (!entry?.tenant || !defaultKey) throw new AuthsomeError("not_started", "Authsome has not been started; call auth.start() first");
+      if (!entry?.tenant || !defaultKey) throw notStartedError();
       if (performance.now() - entry.loadedAt >= ttlMs) refreshInBackground(defaultKey, { slug: config.appId }, entry);
       return entry.tenant;
     },
@@ -172,11 +172,11 @@ export type TenantResolver = ReturnType<typeof createTenantResolver>;
 
 /** An app's default environment: a `production` one is created if it has none. */
 async function ensureDefaultEnvironment(store: Store, app: App): Promise<Environment> {
-  const existing = await store.environments.findDefault(app.id);
+  const existing = await store.environments.findDefaultByAppId(app.id);
   if (existing) return existing;
   const env = await createOrFind(
     () => store.environments.create({ appId: app.id, name: "Production", slug: "production", type: "production" }),
-    () => store.environments.findDefault(app.id),
+    () => store.environments.findDefaultByAppId(app.id),
   );
   return env;
 }

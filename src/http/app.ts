@@ -7,13 +7,17 @@ import { HTTPException } from "hono/http-exception";
 import type { EngineContext } from "../engine/context.js";
 import type { CoreApi } from "../engine/services/core-api.js";
 import type { IssuedSession } from "../engine/services/sessions.js";
-import { AuthenticationError, AuthsomeError, ForbiddenError, NotFoundError, ValidationError } from "../errors.js";
+import type { SignInResult } from "../engine/services/sign-ins.js";
+import { deviceCookieName } from "../engine/services/trusted-devices.js";
+import { AuthenticationError, ForbiddenError, invalidRequest, NotFoundError, notStartedError, ValidationError } from "../errors.js";
 import { allowedMethodsLookup } from "./allowed-methods.js";
+import { createAuthentication, routeSecurity } from "./auth.js";
 import { setDeviceCookie, setSessionCookies } from "./cookies.js";
 import type { AuthsomeApp, AuthsomeEnv } from "./env.js";
 import { methodNotAllowed, renderError } from "./errors.js";
-import { bearerToken, cookie, header, isLoopbackOrigin, presentedSessionToken, refreshCookie, requestMeta, requestOrigin, sessionCookie } from "./request.js";
+import { bearerToken, cookie, header, isLoopbackOrigin, refreshCookie, requestMeta, requestOrigin, sessionCookie } from "./request.js";
 import { registerCoreRoutes } from "./routes/core.js";
+import { toAuthResponseBody } from "./schemas.js";
 
 export const maxBodyBytes = 64 * 1024;
 
@@ -35,7 +39,7 @@ function validationHook(result: { success: boolean; error?: { issues: Array<{ pa
     }
   }
   if (fields.size === 0) fields.set("body", "is invalid");
-  throw new ValidationError("invalid_request", "The request is invalid", { details: { fields: Object.fromEntries(fields) } });
+  throw invalidRequest(Object.fromEntries(fields));
 }
 
 const jsonContentType = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
@@ -50,6 +54,13 @@ export function createHttpApp(ctx: EngineContext, api: CoreApi, state: { isStart
   const trusted = new Set(config.trustedOrigins);
   const router: AuthsomeApp = new OpenAPIHono<AuthsomeEnv>({ defaultHook: validationHook });
   const root = new OpenAPIHono<AuthsomeEnv>();
+  const auth = createAuthentication(ctx);
+  // A route declares its auth in `createRoute({ middleware })`; the document then carries the matching `security`.
+  const register = router.openapi.bind(router);
+  router.openapi = ((route: Parameters<AuthsomeApp["openapi"]>[0], ...rest: unknown[]) => {
+    const security = route.security ?? routeSecurity(route.middleware);
+    return (register as (...args: unknown[]) => AuthsomeApp)(security ? { ...route, security } : route, ...rest);
+  }) as AuthsomeApp["openapi"];
 
   root.use("*", function requestId(c, next) {
     const incoming = header(c, "x-request-id");
@@ -84,13 +95,12 @@ export function createHttpApp(ctx: EngineContext, api: CoreApi, state: { isStart
     return renderError(c, new NotFoundError("not_found", "Not found"), ctx.logger);
   });
 
-  const corsHeaders = cors({
-    origin: (origin) => (trusted.has(origin) ? origin : null),
-    credentials: true,
-    allowHeaders: ["Content-Type", "Authorization", "X-Request-Id", "X-Publishable-Key"],
-    exposeHeaders: ["X-Request-Id", "Retry-After"],
-    maxAge: 600,
-  });
+  // Plugins add to it at setup (`ctx.http.allowHeaders`); Hono's CORS middleware joins it once, so it is built when
+  // `finish()` has run every setup.
+  const allowHeaders = ["Content-Type", "Authorization", "X-Request-Id", "X-Publishable-Key"];
+  let corsHeaders: MiddlewareHandler<AuthsomeEnv> = () => {
+    throw new Error("createHttpApp: finish() was not called");
+  };
   const limitBody = bodyLimit({
     maxSize: maxBodyBytes,
     onError: () => {
@@ -109,7 +119,7 @@ export function createHttpApp(ctx: EngineContext, api: CoreApi, state: { isStart
   function resolveApp(c: Context<AuthsomeEnv>, next: Next): Promise<void> {
     c.set("meta", requestMeta(c, config.trustProxy));
     if (appFree.has(c.req.path)) return checkStateChange(c, next);
-    if (!state.isStarted()) throw new AuthsomeError("not_started", "Authsome has not been started");
+    if (!state.isStarted()) throw notStartedError();
     // Multi-app: the publishable key names the app (a query parameter too, for browser navigations that cannot
     // send headers); without one, the configured app — unless keys are required.
     const key = header(c, "x-publishable-key") ?? (c.req.url.includes("publishable_key=") ? c.req.query("publishable_key") : undefined);
@@ -162,21 +172,34 @@ export function createHttpApp(ctx: EngineContext, api: CoreApi, state: { isStart
     return config.development && isLoopbackOrigin(origin) && origin === requestOrigin(c, config.trustProxy);
   }
 
-  const requireSession: MiddlewareHandler<AuthsomeEnv> = async function requireSession(c, next) {
-    const token = presentedSessionToken(c);
-    const found = token ? await ctx.sessions.check(token) : null;
-    if (!found) throw new AuthenticationError("unauthorized", "A valid session is required");
-    c.set("auth", found);
-    await next();
-  };
+  registerCoreRoutes(router, ctx, api, auth);
 
-  registerCoreRoutes(router, ctx, api, requireSession);
+  const putSessionCookies = (c: Context<AuthsomeEnv>, issued: IssuedSession) => setSessionCookies(c, config, issued, ctx.tenant().session);
+  const putDeviceCookie = (c: Context<AuthsomeEnv>, value: string) => setDeviceCookie(c, config, value);
 
-  return {
-    router,
-    requireSession,
-    setSessionCookies: (c: Context<AuthsomeEnv>, issued: IssuedSession) => setSessionCookies(c, config, issued, ctx.tenant().session),
-    setDeviceCookie: (c: Context<AuthsomeEnv>, value: string) => setDeviceCookie(c, config, value),
+  const http = {
+    requireSession: auth.requireSession,
+    requireAuth: auth.requireAuth,
+    optionalAuth: auth.optionalAuth,
+    requirePermission: auth.requirePermission,
+    addAuthenticator: auth.addAuthenticator,
+    principal: auth.principal,
+    session: auth.session,
+    allowHeaders(...names: string[]): void {
+      for (const name of names) if (!allowHeaders.some((h) => h.toLowerCase() === name.toLowerCase())) allowHeaders.push(name);
+    },
+    sendSignIn<S extends 200 | 201 = 200>(c: Context<AuthsomeEnv>, result: SignInResult, options: { status?: S; body?: Record<string, unknown> } = {}) {
+      if (result.kind === "challenge") {
+        throw new ForbiddenError(result.challenge.code, result.challenge.message, { details: { ...result.challenge.details, [result.field]: result.ticket } });
+      }
+      putSessionCookies(c, result);
+      if (result.deviceCookie) putDeviceCookie(c, result.deviceCookie);
+      return c.json({ ...toAuthResponseBody(result), ...options.body } as ReturnType<typeof toAuthResponseBody>, (options.status ?? 200) as S);
+    },
+    setSessionCookies: putSessionCookies,
+    setDeviceCookie: putDeviceCookie,
+    deviceCookie: (c: Context<AuthsomeEnv>) => cookie(c, deviceCookieName),
+    cookie: (c: Context<AuthsomeEnv>, name: string) => cookie(c, name),
     /**
      * Where links in mail point for this request: `config.appUrl`; without one (development only) the request's own
      * origin if it is a loopback or trusted origin, else null (no link is sent anywhere a `Host` header chose).
@@ -186,8 +209,21 @@ export function createHttpApp(ctx: EngineContext, api: CoreApi, state: { isStart
       const own = requestOrigin(c, config.trustProxy);
       return isLoopbackOrigin(own) || trusted.has(own) ? own : null;
     },
+  };
+
+  return {
+    router,
+    http,
     /** Mounts the router after every plugin added its routes, and publishes the OpenAPI document. */
     finish() {
+      corsHeaders = cors({
+        origin: (origin) => (trusted.has(origin) ? origin : null),
+        credentials: true,
+        allowHeaders,
+        exposeHeaders: ["X-Request-Id", "Retry-After"],
+        maxAge: 600,
+      });
+      for (const scheme of auth.schemes()) router.openAPIRegistry.registerComponent("securitySchemes", scheme.name, scheme.definition);
       router.doc31("/openapi.json", {
         openapi: "3.1.0",
         info: { title: "Authsome", version: "1", description: "Authentication API" },

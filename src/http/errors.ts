@@ -4,10 +4,10 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import {
   AuthsomeError,
   type ErrorKind,
+  invalidRequest,
   isAuthsomeError,
   NotFoundError,
   type RateLimitError,
-  ValidationError,
 } from "../errors.js";
 
 /** The JSON error body of the contract: `{ error, code, details? }`. */
@@ -65,10 +65,10 @@ function fromHttpException(err: HTTPException): AuthsomeError {
       return new NotFoundError("not_found", "Not found");
     case 400:
       // Every 400 names its field: here the body as a whole.
-      return new ValidationError("invalid_request", "The request body is not valid JSON", { details: { fields: { body: "is not valid JSON" } } });
+      return invalidRequest({ body: "is not valid JSON" }, "The request body is not valid JSON");
     default:
       // No route throws another status; should Hono, the answer still names what it refused.
-      return new ValidationError("invalid_request", "Invalid request", { details: { fields: { body: "is not a valid request" } } });
+      return invalidRequest({ body: "is not a valid request" }, "Invalid request");
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { parse as parseCookies } from "hono/utils/cookie";
-import type { RequestMeta } from "../engine/services/sessions.js";
+import type { RequestMeta } from "../engine/request-meta.js";
 import { clientAddress, fromSocket, type ProxyTrust } from "../engine/proxy-trust.js";
 import type { AuthsomeEnv } from "./env.js";
 

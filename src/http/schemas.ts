@@ -1,7 +1,7 @@
 // Shared pieces of route declarations: JSON request/response wrappers, the error body, and the wire shapes of
 // User and Session (snake_case, ISO-8601 timestamps) with their mapping from domain objects.
 import { z } from "@hono/zod-openapi";
-import type { Session, User } from "../store/contract.js";
+import type { Session, User } from "../store/contract/index.js";
 
 export const ErrorBodySchema = z
   .object({
@@ -109,6 +109,12 @@ export const MetadataSchema = z
 const forbiddenInNames = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
 
 /** A person's first or last name: at most 100 characters, none of them a control, bidi or lone surrogate. */
+/** The one username rule: 3–32 letters, digits, dots, dashes or underscores (trimmed; compared lower-cased). */
+export const UsernameSchema = z.string().trim().regex(/^[A-Za-z0-9._-]{3,32}$/, "must be 3–32 letters, digits, dots, dashes or underscores");
+
+/** An email address, trimmed before the format check (the store compares it trimmed and lower-cased). */
+export const EmailSchema = z.string().trim().pipe(z.email().max(320)).openapi({ format: "email", maxLength: 320 });
+
 export const NameSchema = z
   .string()
   .max(100)

@@ -26,6 +26,8 @@ export const sessions = pgTable(
     deviceId: text("device_id").references(() => devices.id, { onDelete: "set null" }),
     /** The admin acting as this user, when the session is an impersonation. */
     impersonatedBy: text("impersonated_by").references(() => users.id, { onDelete: "set null" }),
+    /** How the session was signed in: `password`, `social:github`, `magic_link`, `passkey`, …; '' = not recorded. */
+    method: text("method").notNull().default(""),
     expiresAt: timestamptz("expires_at").notNull(),
     refreshExpiresAt: timestamptz("refresh_expires_at").notNull(),
     createdAt: createdAt(),

@@ -6,6 +6,7 @@ import { thrown } from "../support/errors.js";
 
 const OLD_SECRET = "old-secret-0123456789abcdef0123456789";
 const NEW_SECRET = "new-secret-0123456789abcdef0123456789";
+// The golden value below was sealed under this context (any table, column and row id will do).
 const CONTEXT: SealContext = { table: "authsome_mfa_factors", column: "secret", rowId: "amfa_01h455vb4pex5vsknk084sn02q" };
 const SEALED_FORMAT = /^v[0-9a-f]{8}\.[A-Za-z0-9_-]+$/;
 

@@ -55,7 +55,7 @@ describe("docs/http-api.md", () => {
   });
 });
 
-describe("the route map of scripts/http-api-doc.ts", () => {
+describe("the security each route declares in /openapi.json", () => {
   let e: TestEngine;
   beforeAll(async () => {
     e = await createTestEngine();
@@ -73,6 +73,6 @@ describe("the route map of scripts/http-api-doc.ts", () => {
       const refused = res.status === 401 && res.body?.code === "unauthorized";
       if (refused !== (auth === "session")) misfiled.push(`${method} ${path}: marked ${auth}, answered ${res.status} ${res.body?.code ?? ""}`);
     }
-    expect(misfiled, "fix routeAuth in scripts/http-api-doc.ts").toEqual([]);
+    expect(misfiled, "declare the route's auth in its createRoute middleware").toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 // The README's custom plugin example works as documented: its before-hook vetoes, its route is mounted and
 // documented, and its API is merged into auth.api.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAuthsome } from "../../src/engine/authsome.js";
+import { createAuthsome } from "../../src/authsome.js";
 import { memoryMailer } from "../../src/mail/memory.js";
 import { password } from "../../src/plugins/password/index.js";
 import { domainAllowlist } from "../../examples/plugins/domain-allowlist.js";

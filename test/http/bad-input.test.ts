@@ -17,7 +17,7 @@
 // under it), and those that no schema may accept (`mustRefuse`) must be that 400 (or a 401 sent without the bearer).
 import { typeid } from "typeid-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAuthsome } from "../../src/engine/authsome.js";
+import { createAuthsome } from "../../src/authsome.js";
 import { memoryMailer } from "../../src/mail/memory.js";
 import { password } from "../../src/plugins/password/index.js";
 import { createTestStore } from "../support/store.js";

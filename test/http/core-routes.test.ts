@@ -2,10 +2,10 @@
 // issued with the session service on the same store, for users created in the app and environment `start()` ensured.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashToken } from "../../src/crypto/tokens.js";
-import { createAuthsome } from "../../src/engine/authsome.js";
+import { createAuthsome } from "../../src/authsome.js";
 import type { IssuedSession, SessionService } from "../../src/engine/services/sessions.js";
-import type { User } from "../../src/store/contract.js";
-import { createTestStore, servedTenant, type Tenant, type TestStore } from "../support/store.js";
+import type { User } from "../../src/store/contract/index.js";
+import { createTestStore, scopeOf, servedTenant, type Tenant, type TestStore } from "../support/store.js";
 
 const basePath = "/v1/auth";
 const origin = "http://localhost";
@@ -385,7 +385,7 @@ describe("/me", () => {
       status: 200,
       body: { id: user.id, first_name: "Ada", last_name: "Lovelace", username: "ada.lovelace", display_username: "Ada.Lovelace", metadata: { theme: "dark" } },
     });
-    const stored = await s.store.users.findById(user.id);
+    const stored = await s.store.users.findById(scopeOf(user), user.id);
     expect(stored).toMatchObject({ firstName: "Ada", username: "ada.lovelace", displayUsername: "Ada.Lovelace" });
     const me = await json(await send("GET", "/me", { token: issued.sessionToken }));
     expect(me).toMatchObject({ first_name: "Ada", username: "ada.lovelace" });
@@ -397,7 +397,7 @@ describe("/me", () => {
     const { status, body } = await outcome(res);
     expect({ status, code: body.code }).toEqual({ status: 400, code: "invalid_request" });
     expect((body.details as { fields: Record<string, string> }).fields).toHaveProperty("nickname");
-    expect((await s.store.users.findById(user.id))?.firstName).not.toBe("Eve");
+    expect((await s.store.users.findById(scopeOf(user), user.id))?.firstName).not.toBe("Eve");
   });
 
   it("PATCH answers 400 invalid_request for a wrongly typed field", async () => {
@@ -414,7 +414,7 @@ describe("/me", () => {
     const { user, issued } = await signedIn();
     const res = await send("PATCH", "/me", { token: issued.sessionToken, body: { username: taken.toUpperCase() } });
     expect(await outcome(res)).toMatchObject({ status: 409, body: { code: "username_taken" } });
-    expect((await s.store.users.findById(user.id))?.username).not.toBe(taken);
+    expect((await s.store.users.findById(scopeOf(user), user.id))?.username).not.toBe(taken);
   });
 
   it("DELETE soft-deletes the account: its tokens stop working and its email is free again", async () => {
@@ -425,7 +425,7 @@ describe("/me", () => {
     expect((await send("GET", "/session", { token: issued.sessionToken })).status).toBe(401);
     expect((await send("GET", "/session", { token: second.sessionToken })).status).toBe(401);
     expect((await send("GET", "/me", { token: issued.sessionToken })).status).toBe(401);
-    expect(await s.store.users.findById(user.id)).toBeNull();
+    expect(await s.store.users.findById(scopeOf(user), user.id)).toBeNull();
     const reborn = await s.store.users.create({ appId: tenant.app.id, envId: tenant.env.id, email: user.email });
     expect(reborn.id).not.toBe(user.id);
   });
@@ -536,7 +536,7 @@ describe("edge cases of the core routes", () => {
     const res = await send("POST", "/signout", { token: issued.sessionToken });
     expect(res.status).toBe(200);
     expect(s.t.counter.statements.length).toBeLessThanOrEqual(2);
-    const audit = await s.store.auditEvents.list({ appId: tenant.app.id, userId: user.id, type: "session.signed_out" });
+    const audit = await s.store.auditEvents.list(tenant.app.id, { userId: user.id, type: "session.signed_out" });
     expect(audit.items).toHaveLength(1);
     expect(audit.items[0]?.metadata).toMatchObject({ sessionId: issued.session.id });
   });
@@ -548,7 +548,7 @@ describe("edge cases of the core routes", () => {
       expect(res.status).toBe(400);
       expect(res.body).toMatchObject({ code: "invalid_request", details: { fields: { [field]: expect.any(String) } } });
     }
-    expect((await s.store.users.findById(user.id))?.firstName).toBe(user.firstName);
+    expect((await s.store.users.findById(scopeOf(user), user.id))?.firstName).toBe(user.firstName);
   });
 
   it("answers 405 with Allow for a method a path does not have, even without credentials", async () => {

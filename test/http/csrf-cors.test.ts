@@ -1,8 +1,8 @@
 // CSRF origin checks on cookie-authenticated state changes, and CORS for trusted origins (docs/http-api.md).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAuthsome } from "../../src/engine/authsome.js";
+import { createAuthsome } from "../../src/authsome.js";
 import type { IssuedSession, SessionService } from "../../src/engine/services/sessions.js";
-import { createTestStore, servedTenant, type Tenant, type TestStore } from "../support/store.js";
+import { createTestStore, scopeOf, servedTenant, type Tenant, type TestStore } from "../support/store.js";
 
 const basePath = "/v1/auth";
 const ownOrigin = "http://localhost";
@@ -110,7 +110,7 @@ describe("CSRF on cookie-authenticated state changes", () => {
     await expectRefused(await send("DELETE", "/sessions", { cookie: cookieOf(issued), origin: foreignOrigin }));
     await expectRefused(await send("DELETE", "/me", { cookie: cookieOf(issued) }));
     expect(await isSignedIn(issued)).toBe(true);
-    expect((await s.store.users.findById(issued.session.userId))?.firstName).toBe("");
+    expect((await s.store.users.findById(scopeOf(issued.session), issued.session.userId))?.firstName).toBe("");
   });
 
   it("checks the origin of a refresh by the refresh cookie", async () => {

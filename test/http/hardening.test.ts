@@ -2,7 +2,7 @@
 // come from configuration, never from `Host` or an untrusted `X-Forwarded-*`; the client IP cannot be chosen by the
 // client; every answer is uncacheable and unsniffable, and a 503 says when to come back.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAuthsome } from "../../src/engine/authsome.js";
+import { createAuthsome } from "../../src/authsome.js";
 import { memoryMailer } from "../../src/mail/memory.js";
 import { password } from "../../src/plugins/password/index.js";
 import { basePath, createTestEngine, linkIn, type TestEngine, uniqueEmail } from "../support/engine.js";

@@ -7,7 +7,7 @@ import fastifyExpress from "@fastify/express";
 import express from "express";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAuthsome } from "../../src/engine/authsome.js";
+import { createAuthsome } from "../../src/authsome.js";
 import { memoryMailer } from "../../src/mail/memory.js";
 import { password } from "../../src/plugins/password/index.js";
 import { createTestStore, type TestStore } from "../support/store.js";
@@ -187,8 +187,8 @@ describe("Express 5", () => {
     const res = await signUp(origin, email);
     expect({ status: res.status, body: await res.json() }).toMatchObject({ status: 400, body: { code: "invalid_request" } });
     const tenant = await s.store.apps.findBySlug(auth.config.appId);
-    const env = tenant && (await s.store.environments.findDefault(tenant.id));
-    expect(await s.store.users.findByEmail(tenant!.id, env!.id, email)).toBeNull();
+    const env = tenant && (await s.store.environments.findDefaultByAppId(tenant.id));
+    expect(await s.store.users.findByEmail({ appId: tenant!.id, envId: env!.id }, email)).toBeNull();
     // Body-less routes are unaffected, which is what makes this easy to miss.
     expect((await fetch(`${origin}${basePath}/health`)).status).toBe(200);
   });

@@ -2,9 +2,9 @@
 // and links invisible to the others (shared/spec/quality.md, "Tenant isolation"), and per-app session overrides from
 // authsome_app_session_configs.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { App } from "../../src/store/contract.js";
+import type { App } from "../../src/store/contract/index.js";
 import { createTestEngine, linkIn, type CallOptions, type TestEngine } from "../support/engine.js";
-import { rejectionOf } from "../support/store.js";
+import { readUser, rejectionOf } from "../support/store.js";
 
 const secret = "correct horse battery";
 let counter = 0;
@@ -37,7 +37,7 @@ describe("apps and publishable keys", () => {
     expect(defaultApp.publishableKey).toMatch(/^pk_live_[A-Za-z0-9_-]{43}$/);
     expect(other.publishableKey).toMatch(/^pk_live_[A-Za-z0-9_-]{43}$/);
     expect(other.publishableKey).not.toBe(defaultApp.publishableKey);
-    const env = await e.store.environments.findDefault(other.id);
+    const env = await e.store.environments.findDefaultByAppId(other.id);
     expect(env).toMatchObject({ slug: "production", type: "production", isDefault: true });
   });
 
@@ -171,7 +171,7 @@ describe("tenant isolation", () => {
     const foreignVerify = await e.call("POST", "/verify-email", as(other.publishableKey as string, { body: { token: link } }));
     expect(foreignVerify.body).toMatchObject({ code: "invalid_token" });
     expect((await e.call("POST", "/verify-email", { body: { token: link } })).status).toBe(200);
-    expect((await e.store.users.findById(signed.user.id))?.emailVerified).toBe(true);
+    expect((await readUser(e.store, signed.user.id))?.emailVerified).toBe(true);
   });
 
   it("records audit events under the app that served the request", async () => {

@@ -3,14 +3,14 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAuthsome } from "../../src/engine/authsome.js";
-import type { AuthsomePlugin } from "../../src/engine/plugin.js";
+import { createAuthsome } from "../../src/authsome.js";
+import type { AuthsomePlugin } from "../../src/plugin/index.js";
 import type { TrustProxySetting } from "../../src/engine/proxy-trust.js";
 import type { IssuedSession, SessionService } from "../../src/engine/services/sessions.js";
 import { NotFoundError } from "../../src/errors.js";
 import { toAuthResponseBody } from "../../src/http/schemas.js";
-import type { User } from "../../src/store/contract.js";
-import { createTestStore, servedTenant, type Tenant, type TestStore } from "../support/store.js";
+import type { User } from "../../src/store/contract/index.js";
+import { createTestStore, readSession, scopeOf, servedTenant, type Tenant, type TestStore } from "../support/store.js";
 
 const basePath = "/v1/auth";
 // An IPv4-mapped address (a dual-stack listener) is normalised to IPv4, so only one form is ever recorded.
@@ -25,10 +25,10 @@ const testSignIn: AuthsomePlugin = {
   setup(ctx) {
     ctx.router.post("/test/sign-in", async (c) => {
       const { user_id } = (await c.req.json()) as { user_id: string };
-      const user = await ctx.store.users.findById(user_id);
+      const user = await ctx.store.users.findById(scopeOf(ctx.tenant()), user_id);
       if (!user) throw new NotFoundError("not_found", "User not found");
       const issued = await ctx.sessions.issue(user, c.var.meta);
-      ctx.setSessionCookies(c, issued);
+      ctx.http.setSessionCookies(c, issued);
       return c.json(toAuthResponseBody({ user, ...issued }), 200);
     });
     return {};
@@ -213,7 +213,7 @@ describe("client IP", () => {
     const body = (await res.json()) as { session: { id: string; ip_address: string; user_agent: string } };
     expect(loopback).toContain(body.session.ip_address);
     expect(body.session.user_agent).toBe("node-test/1");
-    const stored = await s.store.sessions.findById(body.session.id);
+    const stored = await readSession(s.store, body.session.id);
     expect(loopback).toContain(stored?.ipAddress);
   });
 
@@ -221,7 +221,7 @@ describe("client IP", () => {
     const res = await signInOver(served, await newUser(), forwardedFor === undefined ? {} : { "x-forwarded-for": forwardedFor });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { session: { id: string; ip_address: string } };
-    expect((await s.store.sessions.findById(body.session.id))?.ipAddress).toBe(body.session.ip_address);
+    expect((await readSession(s.store, body.session.id))?.ipAddress).toBe(body.session.ip_address);
     return body.session.ip_address;
   };
 
@@ -264,7 +264,7 @@ describe("client IP", () => {
       headers: { authorization: `Bearer ${issued.sessionToken}`, "x-forwarded-for": "198.51.100.7" },
     });
     expect(res.status).toBe(200);
-    const events = await s.store.auditEvents.list({ appId: tenant.app.id, userId: user.id, type: "session.signed_out" });
+    const events = await s.store.auditEvents.list(tenant.app.id, { userId: user.id, type: "session.signed_out" });
     expect(events.items).toHaveLength(1);
     expect(loopback).toContain(events.items[0]?.ipAddress);
   });

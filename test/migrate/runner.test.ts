@@ -150,7 +150,7 @@ describe("migrate", () => {
     await migrate(t.db);
     const status = await migrationStatus(t.db, [password]);
     expect(status.map((s) => s.group)).toEqual(["core", "password"]);
-    expect(status[0]?.applied.map((a) => a.name)).toEqual(["0000_initial"]);
+    expect(status[0]?.applied.map((a) => a.name)).toEqual(["0000_initial", "0001_session_method_ceremony_env"]);
     expect(status[0]?.applied[0]?.appliedAt).toBeInstanceOf(Date);
     expect(status[1]?.pending).toEqual(["0000_initial"]);
     expect(await tableNames()).not.toContain("authsome_password_hashes");

@@ -189,6 +189,7 @@ export const expectedCatalog: ExpectedCatalog = {
       user_agent: TEXT_EMPTY,
       device_id: TEXT_NULL,
       impersonated_by: TEXT_NULL,
+      method: TEXT_EMPTY,
       expires_at: TS,
       refresh_expires_at: TS,
       created_at: CREATED_AT,
@@ -661,8 +662,8 @@ export const expectedCatalog: ExpectedCatalog = {
     ],
   },
 
-  // spec (one-time cross-instance state: key hash, kind, payload, expires_at) + decisions: app_id nullable CASCADE,
-  // created_at only (listed explicitly for this non-`id` table).
+  // spec (one-time cross-instance state: key hash, kind, payload, expires_at) + decisions: app_id and env_id nullable
+  // CASCADE, attempts 0, created_at only (listed explicitly for this non-`id` table).
   authsome_ceremonies: {
     group: "core",
     primaryKey: ["key_hash"],
@@ -670,15 +671,18 @@ export const expectedCatalog: ExpectedCatalog = {
       key_hash: TEXT,
       kind: TEXT,
       app_id: TEXT_NULL,
+      env_id: TEXT_NULL,
       payload: JSON_OBJECT,
+      attempts: { type: "integer", nullable: false, default: "0" },
       expires_at: TS,
       created_at: CREATED_AT,
     },
     indexes: [
       { columns: ["expires_at"], unique: false },
       { columns: ["app_id"], unique: false },
+      { columns: ["env_id"], unique: false },
     ],
-    foreignKeys: [appFk],
+    foreignKeys: [appFk, envFk],
   },
 
   // spec (shared rate-limit / lockout counters) + decisions: exactly key, hits, window_started_at, expires_at —

@@ -5,7 +5,7 @@
 // may appear; they are hashes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashToken } from "../../src/crypto/tokens.js";
-import { createAuthsome } from "../../src/engine/authsome.js";
+import { createAuthsome } from "../../src/authsome.js";
 import { memoryMailer } from "../../src/mail/memory.js";
 import { password } from "../../src/plugins/password/index.js";
 import { createTestStore, type TestStore } from "../support/store.js";

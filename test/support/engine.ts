@@ -1,13 +1,14 @@
 // An engine with the password plugin on a fresh test database (see store.ts), driven over HTTP through
 // `auth.handler(new Request(…))`, with a settable clock and an in-memory mailbox.
-import { type Authsome, createAuthsome } from "../../src/engine/authsome.js";
+import { type Authsome, createAuthsome } from "../../src/authsome.js";
 import type { AuthsomeConfig } from "../../src/engine/config.js";
-import type { Logger } from "../../src/engine/hooks.js";
+import type { AuthsomePlugin } from "../../src/plugin/index.js";
+import type { Logger } from "../../src/engine/logger.js";
 import type { Mailer } from "../../src/mail/mailer.js";
 import { type MemoryMailer, memoryMailer } from "../../src/mail/memory.js";
 import type { MailQueueOptions } from "../../src/mail/queue.js";
 import { password, type PasswordApi, type PasswordPluginOptions } from "../../src/plugins/password/index.js";
-import type { Store } from "../../src/store/contract.js";
+import type { Store } from "../../src/store/contract/index.js";
 import { postgresStore } from "../../src/store/postgres/store.js";
 import type { TestDatabase } from "./database.js";
 import { createTestStore } from "./store.js";
@@ -68,6 +69,10 @@ export interface EngineOptions {
   /** Wraps the in-memory mailbox, e.g. to hold or fail sends (what it lets through lands in `mailer`). */
   wrapMailer?: (mailbox: MemoryMailer) => Mailer;
   mailQueue?: MailQueueOptions;
+  /** More plugins, after `password()`. */
+  plugins?: AuthsomePlugin[];
+  /** `ctx.fetch` of the engine. */
+  fetch?: typeof fetch;
 }
 
 export interface TestEngine {
@@ -109,7 +114,8 @@ async function startEngine(t: TestDatabase, store: Store, clock: TestClock, opti
   const mailer = memoryMailer({ now: clock.now });
   const auth = createAuthsome({
     store,
-    plugins: [password(options.password)],
+    plugins: [password(options.password), ...(options.plugins ?? [])],
+    ...(options.fetch ? { fetch: options.fetch } : {}),
     mailer: options.wrapMailer ? options.wrapMailer(mailer) : mailer,
     ...(options.mailQueue ? { mailQueue: options.mailQueue } : {}),
     logger: options.logger ?? silentLogger,

@@ -1,10 +1,13 @@
 // A migrated test database with a PostgresStore over it, and fixtures for the conformance suite.
+import { createEvents } from "../../src/engine/events.js";
 import type { ResolvedConfig } from "../../src/engine/config.js";
 import { createSessionService, type SessionService } from "../../src/engine/services/sessions.js";
 import type { Tenant as EngineTenant } from "../../src/engine/tenants.js";
 import { afterAll, beforeAll } from "vitest";
 import { randomBytes } from "node:crypto";
-import type { App, Environment, NewUser, StoreRepositories, User } from "../../src/store/contract.js";
+import { eq } from "drizzle-orm";
+import { sessions, users } from "../../src/schema/index.js";
+import type { App, Environment, NewUser, Session, StoreRepositories, TenantScope, User } from "../../src/store/contract/index.js";
 import { postgresStore, type PostgresStore } from "../../src/store/postgres/store.js";
 import { createTestDatabase, type TestDatabase } from "./database.js";
 
@@ -32,10 +35,10 @@ export interface Tenant {
  */
 export async function servedTenant(store: StoreRepositories, config: ResolvedConfig): Promise<{ tenant: Tenant; sessions: SessionService }> {
   const app = await store.apps.findBySlug(config.appId);
-  const env = app && (await store.environments.findDefault(app.id));
+  const env = app && (await store.environments.findDefaultByAppId(app.id));
   if (!app || !env) throw new Error("start() did not ensure the app and its default environment");
   const tenant = { app, env };
-  return { tenant, sessions: createSessionService({ store, config, now: () => new Date(), tenant: servedAs(tenant, config) }) };
+  return { tenant, sessions: createSessionService({ store, config, now: () => new Date(), tenant: servedAs(tenant, config), events: createEvents({ store, now: () => new Date(), tenant: servedAs(tenant, config) }) }) };
 }
 
 /** The engine's view of a seeded tenant (its session settings straight from `config`), for a session service. */
@@ -45,6 +48,26 @@ export function servedAs(tenant: Tenant, config: Pick<ResolvedConfig, "session">
 }
 
 const unique = () => randomBytes(4).toString("hex");
+
+/** The scope of a tenant (`{ app, env }`) or of a row that carries its own (`appId`, `envId`). */
+export function scopeOf(of: Tenant | { appId: string; envId: string }): TenantScope {
+  return "app" in of ? { appId: of.app.id, envId: of.env.id } : { appId: of.appId, envId: of.envId };
+}
+
+/**
+ * A user read back by id alone, for tests that hold only an id (from a response body): the row's tenant is looked up
+ * first, then the store's own scoped lookup answers (null for a soft-deleted user, as ever).
+ */
+export async function readUser(store: StoreRepositories, id: string): Promise<User | null> {
+  const [row] = await store.db.select({ appId: users.appId, envId: users.envId }).from(users).where(eq(users.id, id)).limit(1);
+  return row ? store.users.findById(row, id) : null;
+}
+
+/** A session read back by id alone (see `readUser`). */
+export async function readSession(store: StoreRepositories, id: string): Promise<Session | null> {
+  const [row] = await store.db.select({ appId: sessions.appId, envId: sessions.envId }).from(sessions).where(eq(sessions.id, id)).limit(1);
+  return row ? store.sessions.findById(row, id) : null;
+}
 
 /** An app with its default production environment. */
 export async function seedTenant(store: StoreRepositories, slug = `app-${unique()}`): Promise<Tenant> {

@@ -1,9 +1,11 @@
-import { AuthenticationError, ForbiddenError, NotFoundError, ValidationError } from "../../errors.js";
-import type { App, Page, PageRequest, Session, SessionWithUser, User, UserPatch } from "../../store/contract.js";
+import { AuthenticationError, ForbiddenError, invalidRequest, NotFoundError } from "../../errors.js";
+import type { App, Page, PageRequest, Session, SessionWithUser, User, UserPatch } from "../../store/contract/index.js";
+import { slugShape } from "../config.js";
 import type { EngineContext } from "../context.js";
 import { type Duration, durationSeconds } from "../duration.js";
 import { newPublishableKey } from "../tenants.js";
-import type { IssuedSession, RequestMeta } from "./sessions.js";
+import type { RequestMeta } from "../request-meta.js";
+import type { IssuedSession } from "./sessions.js";
 
 export type ProfilePatch = Pick<UserPatch, "firstName" | "lastName" | "image" | "username" | "metadata">;
 
@@ -70,7 +72,9 @@ export interface CoreApi {
   rotatePublishableKey(appId: string): Promise<App>;
 }
 
+/** Rows each kind lost; plugins' purges (`ctx.lifecycle.onPurge`) add their own names. */
 export interface PurgeCounts {
+  [kind: string]: number;
   sessions: number;
   revokedRefreshTokens: number;
   ceremonies: number;
@@ -82,20 +86,18 @@ export interface PurgeCounts {
 /** How recent a sign-in proves identity for a sensitive operation when the account has no password. */
 export const reauthenticationWindowSeconds = 5 * 60;
 
-const slugShape = /^[a-z0-9][a-z0-9-]{0,62}$/;
-
 function overrideValues(overrides: AppSessionOverrides) {
   const seconds = (value: Duration | undefined, field: string) => {
     if (value === undefined) return null;
     try {
       return durationSeconds(value, field);
     } catch {
-      throw new ValidationError("invalid_request", "The request is invalid", { details: { fields: { [field]: 'must be a positive duration like 900, "15m", "1h" or "30d"' } } });
+      throw invalidRequest({ [field]: 'must be a positive duration like 900, "15m", "1h" or "30d"' });
     }
   };
   const max = overrides.maxActiveSessions;
   if (max !== undefined && (!Number.isSafeInteger(max) || max < 1)) {
-    throw new ValidationError("invalid_request", "The request is invalid", { details: { fields: { maxActiveSessions: "must be a whole number of at least 1" } } });
+    throw invalidRequest({ maxActiveSessions: "must be a whole number of at least 1" });
   }
   return {
     tokenTtlSeconds: seconds(overrides.tokenTTL, "tokenTTL"),
@@ -104,14 +106,17 @@ function overrideValues(overrides: AppSessionOverrides) {
   };
 }
 
-export function createCoreApi(ctx: EngineContext): CoreApi {
+/** A plugin's purge of its expired rows (see `PluginLifecycle.onPurge`). */
+export type PurgeContribution = [name: string, purge: (now: Date) => Promise<number>];
+
+export function createCoreApi(ctx: EngineContext, purges: readonly PurgeContribution[] = []): CoreApi {
   const { store, sessions } = ctx;
 
   /** A live user of the current app and environment; any other is unknown here. */
   async function ownUser(userId: string): Promise<User> {
     const { app, env } = ctx.tenant();
-    const user = await store.users.findById(userId);
-    if (!user || user.appId !== app.id || user.envId !== env.id) throw new NotFoundError("not_found", "User not found");
+    const user = await store.users.findById({ appId: app.id, envId: env.id }, userId);
+    if (!user) throw new NotFoundError("not_found", "User not found");
     return user;
   }
 
@@ -119,14 +124,21 @@ export function createCoreApi(ctx: EngineContext): CoreApi {
     if (!(await store.apps.findById(appId))) throw new NotFoundError("not_found", "App not found");
   }
 
+  async function purgeContributions(at: Date): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    for (const [name, purge] of purges) counts[name] = (counts[name] ?? 0) + (await purge(at));
+    return counts;
+  }
+
   async function deleteUser(userId: string, meta: RequestMeta): Promise<void> {
     const user = await ownUser(userId);
     const at = ctx.now();
+    const scope = { appId: user.appId, envId: user.envId };
     await store.transaction(async (tx) => {
       // Plugins first (a throw aborts before anything is written), then anonymise: the soft-deleted row keeps no
       // personal data, and its email and username are free again.
       await ctx.hooks.before("deleteUser.before", { user, meta }, tx);
-      await tx.users.update(userId, {
+      await tx.users.update(scope, userId, {
         email: `deleted+${userId}@invalid`,
         firstName: "",
         lastName: "",
@@ -135,13 +147,13 @@ export function createCoreApi(ctx: EngineContext): CoreApi {
         displayUsername: "",
         phone: "",
         metadata: {},
-      });
-      await tx.users.softDelete(userId, at);
+      }, at);
+      await tx.users.softDelete(scope, userId, at);
       await tx.sessions.revokeByUser(userId, "logout", at);
       await tx.verifications.consumeAllForUser(userId, "email", at);
       await tx.passwordResets.consumeAllForUser(userId, at);
       await tx.notifications.redactForUser(userId);
-      await ctx.audit({ type: "user.deleted", userId, meta }, tx);
+      await ctx.events.emit("user.deleted", { userId, meta }, tx);
     });
   }
 
@@ -157,8 +169,8 @@ export function createCoreApi(ctx: EngineContext): CoreApi {
     revokeOtherSessions: (userId, current) => sessions.revokeOthers(userId, current),
     getUser: ownUser,
     async updateUser(userId, patch) {
-      await ownUser(userId);
-      return store.users.update(userId, patch);
+      const user = await ownUser(userId);
+      return store.users.update({ appId: user.appId, envId: user.envId }, userId, patch, ctx.now());
     },
     deleteUser,
     async deleteOwnAccount({ user, session }, proof, meta) {
@@ -169,12 +181,12 @@ export function createCoreApi(ctx: EngineContext): CoreApi {
           throw new ForbiddenError("reauthentication_required", "Confirm the deletion with your password", { details: { fields: { password: "is required" } } });
         }
         // Guessing the password from a stolen session is limited like sign-in: per IP, and by the account's lockout.
-        await ctx.protection.limit("signIn", meta);
+        await ctx.protection.limit("reauthenticate", meta);
         await ctx.protection.countReauthentication(user);
         let proven = false;
         for (const credential of withCredential) proven ||= await credential.verify(user, proof);
         if (!proven) {
-          await ctx.audit({ type: "user.delete_failed", userId: user.id, meta });
+          await ctx.events.emit("user.delete_failed", { userId: user.id, meta });
           throw new AuthenticationError("invalid_credentials", "The password is incorrect", { details: { fields: { password: "is incorrect" } } });
         }
       } else if (ctx.now().getTime() - session.createdAt.getTime() > reauthenticationWindowSeconds * 1000) {
@@ -190,35 +202,36 @@ export function createCoreApi(ctx: EngineContext): CoreApi {
         rateLimits: await store.rateLimits.purgeExpired(at),
         verifications: await store.verifications.purgeExpired(at),
         passwordResets: await store.passwordResets.purgeExpired(at),
+        ...(await purgeContributions(at)),
       };
     },
     async createApp(input) {
       if (!slugShape.test(input.slug)) {
-        throw new ValidationError("invalid_request", "The request is invalid", { details: { fields: { slug: "must be a slug (lowercase letters, digits, dashes)" } } });
+        throw invalidRequest({ slug: "must be a slug (lowercase letters, digits, dashes)" });
       }
       const name = input.name.trim();
-      if (!name || name.length > 200) throw new ValidationError("invalid_request", "The request is invalid", { details: { fields: { name: "must be 1 to 200 characters" } } });
+      if (!name || name.length > 200) throw invalidRequest({ name: "must be 1 to 200 characters" });
       const values = input.session ? overrideValues(input.session) : null;
       return store.transaction(async (tx) => {
         const app = await tx.apps.create({ name, slug: input.slug, publishableKey: newPublishableKey(ctx.random) });
         await tx.environments.create({ appId: app.id, name: "Production", slug: "production", type: "production" });
-        if (values) await tx.appSessionConfigs.set(app.id, values);
+        if (values) await tx.appSessionConfigs.set(app.id, values, ctx.now());
         return app;
       });
     },
     async setAppSessionConfig(appId, overrides) {
       if (overrides === null) {
         await mustHaveApp(appId);
-        await store.appSessionConfigs.delete(appId);
+        await store.appSessionConfigs.deleteByAppId(appId);
       } else {
         const values = overrideValues(overrides);
         await mustHaveApp(appId);
-        await store.appSessionConfigs.set(appId, values);
+        await store.appSessionConfigs.set(appId, values, ctx.now());
       }
       await ctx.tenants.forget(appId);
     },
     async rotatePublishableKey(appId) {
-      const app = await store.apps.update(appId, { publishableKey: newPublishableKey(ctx.random) });
+      const app = await store.apps.update(appId, { publishableKey: newPublishableKey(ctx.random) }, ctx.now());
       await ctx.tenants.forget(appId);
       return app;
     },

@@ -1,7 +1,7 @@
 import type { MailMessage, Mailer } from "../../mail/mailer.js";
 import type { MailQueue } from "../../mail/queue.js";
-import type { StoreRepositories } from "../../store/contract.js";
-import type { Logger } from "../hooks.js";
+import type { StoreRepositories } from "../../store/contract/index.js";
+import type { Logger } from "../logger.js";
 import type { Tenant } from "../tenants.js";
 import type { Protection } from "./protection.js";
 

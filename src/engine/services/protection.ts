@@ -1,8 +1,9 @@
 import { hashToken } from "../../crypto/tokens.js";
 import { RateLimitError } from "../../errors.js";
-import type { StoreRepositories, User } from "../../store/contract.js";
-import type { PerIpLimitName, ResolvedConfig } from "../config.js";
-import type { RequestMeta } from "./sessions.js";
+import type { StoreRepositories, User } from "../../store/contract/index.js";
+import { AuthsomeError } from "../../errors.js";
+import type { ResolvedConfig } from "../config.js";
+import type { RequestMeta } from "../request-meta.js";
 
 /** How an email or username is compared and counted everywhere: trimmed and lower-cased. */
 export function normalizeIdentifier(value: string): string {
@@ -74,7 +75,12 @@ export interface ProtectionDeps {
   store: StoreRepositories;
   config: Pick<ResolvedConfig, "rateLimits" | "lockout" | "mailPerRecipient">;
   now: () => Date;
+  /** Every declared per-IP limit with its default (requests per window): the engine's and each plugin's. */
+  declaredLimits: ReadonlyMap<string, number>;
 }
+
+/** Per-IP limits the engine declares itself (plugins declare theirs in `AuthsomePlugin.rateLimits`). */
+export const coreRateLimits = { refresh: 60, reauthenticate: 30 } as const;
 
 const accountLocked = (retryAfter: number) =>
   new RateLimitError("account_locked", "Too many failed sign-ins; the account is locked for a while", retryAfter);
@@ -82,20 +88,24 @@ const accountLocked = (retryAfter: number) =>
 /**
  * Per-IP rate limits and per-account lockout, counted in PostgreSQL so every instance shares them.
  */
-export function createProtection({ store, config, now }: ProtectionDeps) {
+export function createProtection({ store, config, now, declaredLimits }: ProtectionDeps) {
+  // The limit in force per name: the configured override, else the declared default.
+  const limits = new Map<string, number | false>();
+  for (const [name, limit] of declaredLimits) limits.set(name, config.rateLimits ? (config.rateLimits.limits[name] ?? limit) : false);
   return {
     /** Counts one request of `name` from the client. @throws RateLimitError `rate_limited` over the limit. */
-    async limit(name: PerIpLimitName, meta: RequestMeta): Promise<void> {
+    async limit(name: string, meta: RequestMeta): Promise<void> {
       const spec = this.limitOf(name, meta);
       if (!spec) return;
       this.assertWithin(spec, await store.rateLimits.hit(spec.key, spec.windowSeconds, now()));
     },
 
     /** The limit `name` puts on this client, for a caller that counts it inside its own statement; null when off. */
-    limitOf(name: PerIpLimitName, meta: RequestMeta): LimitSpec | null {
-      if (!config.rateLimits) return null;
-      const limit = config.rateLimits.limits[name];
-      if (limit === false) return null;
+    /** @throws AuthsomeError `unknown_rate_limit` for a name nobody declared (a programming error). */
+    limitOf(name: string, meta: RequestMeta): LimitSpec | null {
+      const limit = limits.get(name);
+      if (limit === undefined) throw new AuthsomeError("unknown_rate_limit", `Rate limit "${name}" is not declared by the engine or any plugin`);
+      if (limit === false || !config.rateLimits) return null;
       return { key: `rl:${name}:${rateLimitSubject(meta.ipAddress)}`, limit, windowSeconds: config.rateLimits.windowSeconds };
     },
 

@@ -1,21 +1,26 @@
 import { AuthenticationError, NotFoundError } from "../../errors.js";
 import { generateToken, hashToken, type RandomSource } from "../../crypto/tokens.js";
-import type { Page, PageRequest, Session, SessionWithUser, StoreRepositories, User } from "../../store/contract.js";
+import type { Page, PageRequest, Session, SessionWithUser, StoreRepositories, User } from "../../store/contract/index.js";
 import type { ResolvedConfig } from "../config.js";
+import type { Events } from "../events.js";
+import type { RequestMeta } from "../request-meta.js";
 import type { SessionSettings, Tenant } from "../tenants.js";
 
-/** Who is asking: recorded on sessions and audit events. */
-export interface RequestMeta {
-  ipAddress: string;
-  userAgent: string;
-}
 
-/** Written in the same statement as a new session (one round trip for a whole sign-in's writes). */
-export interface IssueEffects {
-  /** An audit event for the user, with the session id added to its metadata. */
-  audit?: { type: string; metadata?: Record<string, unknown> };
+/** What a new session records, and what is written in the same statement (one round trip for a sign-in's writes). */
+export interface IssueOptions {
+  /** An event for the user (see `ctx.events`), with the session id added to its metadata. */
+  event?: { type: string; metadata?: Record<string, unknown> };
   /** A rate-limit row to delete, e.g. the account's failed sign-in counter. */
   resetRateLimitKey?: string;
+  /** How the user signed in (`password`, `social:github`, `magic_link`, `passkey`, …). */
+  method?: string;
+  /** The organization the session acts in. */
+  orgId?: string | null;
+  /** The device (`authsome_devices`) it was signed in from. */
+  deviceId?: string | null;
+  /** The admin acting as this user (impersonation). */
+  impersonatedBy?: string | null;
 }
 
 /** A session with its tokens — the only moment the raw tokens exist outside the client. */
@@ -32,6 +37,7 @@ export interface SessionServiceDeps {
   /** The app the current request acts for: its sessions only, with its session settings. */
   tenant: () => Tenant;
   random?: RandomSource;
+  events: Events;
 }
 
 export const sessionTokenPrefix = "as_";
@@ -73,9 +79,11 @@ export function createSessionService(deps: SessionServiceDeps) {
   return {
     /**
      * Starts a new sign-in (a new token family) for `user`, on `repos` (pass a transaction's to join it), with
-     * `effects` in the same statement. When the app caps live sessions, the user's oldest beyond the cap are evicted.
+     * `options`' event and counter reset in the same statement. When the app caps live sessions, the user's oldest
+     * beyond the cap are evicted. Sign-in methods complete through `ctx.signIns.complete`, which calls this.
      */
-    async issue(user: User, meta: RequestMeta, repos: StoreRepositories = store, effects: IssueEffects = {}): Promise<IssuedSession> {
+    async issue(user: User, meta: RequestMeta, repos: StoreRepositories = store, options: IssueOptions = {}): Promise<IssuedSession> {
+      if (options.event) deps.events.assertKnown(options.event.type);
       const at = now();
       const { session: settings } = tenant();
       const tokens = newTokens();
@@ -88,10 +96,14 @@ export function createSessionService(deps: SessionServiceDeps) {
         familyId: generateToken(familyPrefix, deps.random),
         ipAddress: meta.ipAddress,
         userAgent: meta.userAgent,
+        method: options.method ?? "",
+        orgId: options.orgId ?? null,
+        deviceId: options.deviceId ?? null,
+        impersonatedBy: options.impersonatedBy ?? null,
         ...expiries(at, settings),
       }, {
-        ...(effects.audit ? { audit: { ...effects.audit, ipAddress: meta.ipAddress, userAgent: meta.userAgent, at } } : {}),
-        ...(effects.resetRateLimitKey ? { resetRateLimitKey: effects.resetRateLimitKey } : {}),
+        ...(options.event ? { audit: { ...options.event, ipAddress: meta.ipAddress, userAgent: meta.userAgent, at } } : {}),
+        ...(options.resetRateLimitKey ? { resetRateLimitKey: options.resetRateLimitKey } : {}),
       });
       if (settings.maxActiveSessions !== null) await repos.sessions.evictOldest(user.id, settings.maxActiveSessions, at);
       return { session, sessionToken: tokens.sessionToken, refreshToken: tokens.refreshToken };
@@ -119,9 +131,7 @@ export function createSessionService(deps: SessionServiceDeps) {
       const current = tenant();
       const presented = hashToken(refreshToken);
       const tokens = newTokens();
-      const session = await store.sessions.rotate({
-        appId: current.app.id,
-        envId: current.env.id,
+      const session = await store.sessions.rotate({ appId: current.app.id, envId: current.env.id }, {
         refreshTokenHash: presented,
         newTokenHash: tokens.tokenHash,
         newRefreshTokenHash: tokens.refreshTokenHash,
@@ -130,26 +140,20 @@ export function createSessionService(deps: SessionServiceDeps) {
       });
       if (session) return { session, sessionToken: tokens.sessionToken, refreshToken: tokens.refreshToken };
 
-      const retired = await store.revokedRefreshTokens.find(presented);
+      // Another app's token is unknown here (the store looks it up in this app only): it can neither be replayed nor
+      // revoke that app's sessions.
+      const retired = await store.revokedRefreshTokens.findByTokenHash(current.app.id, presented);
       // Only a token retired by rotation can be replayed; one of a signed-out or revoked session is simply invalid.
-      // Another app's token is unknown here: it can neither be replayed nor revoke that app's sessions.
-      if (!retired || retired.appId !== current.app.id || retired.expiresAt <= at || (retired.reason !== "rotated" && retired.reason !== "replay_detected")) {
+      if (!retired || retired.expiresAt <= at || (retired.reason !== "rotated" && retired.reason !== "replay_detected")) {
         throw invalidRefresh();
       }
       const isLostRace =
         retired.reason === "rotated" && at.getTime() - retired.revokedAt.getTime() < config.session.refreshReuseGraceSeconds * 1000;
       if (isLostRace) throw invalidRefresh();
       await store.sessions.revokeFamily(retired.familyId, "family_revocation", at);
-      const firstReplay = await store.revokedRefreshTokens.markReplayed(presented);
+      const firstReplay = await store.revokedRefreshTokens.markReplayed(current.app.id, presented);
       if (firstReplay) {
-        await store.auditEvents.append({
-          appId: retired.appId,
-          type: "session.refresh_token_reused",
-          ipAddress: meta.ipAddress,
-          userAgent: meta.userAgent,
-          metadata: { familyId: retired.familyId },
-          createdAt: at,
-        });
+        await deps.events.emit("session.refresh_token_reused", { meta, metadata: { familyId: retired.familyId }, scope: { appId: retired.appId } });
       }
       throw new AuthenticationError("refresh_token_reused", "This refresh token was already used; every session of this sign-in was revoked");
     },
@@ -157,7 +161,8 @@ export function createSessionService(deps: SessionServiceDeps) {
     /** Ends a session: its access and refresh tokens stop working at once; the audit event is written with it. */
     async signOut(sessionId: string, meta?: RequestMeta): Promise<void> {
       const audit = meta ? { type: "session.signed_out", ipAddress: meta.ipAddress, userAgent: meta.userAgent } : undefined;
-      await store.sessions.revoke(sessionId, "logout", now(), audit);
+      const { app, env } = tenant();
+      await store.sessions.revoke({ appId: app.id, envId: env.id }, sessionId, "logout", now(), audit);
     },
 
     list(userId: string, page?: PageRequest): Promise<Page<Session>> {
@@ -166,9 +171,11 @@ export function createSessionService(deps: SessionServiceDeps) {
 
     /** Revokes one of the user's own sessions. @throws NotFoundError for another user's or an unknown session. */
     async revoke(userId: string, sessionId: string): Promise<void> {
-      const session = await store.sessions.findById(sessionId);
-      if (!session || session.userId !== userId || !isOurs(session)) throw new NotFoundError("not_found", "Session not found");
-      await store.sessions.revoke(sessionId, "logout", now());
+      const { app, env } = tenant();
+      const scope = { appId: app.id, envId: env.id };
+      const session = await store.sessions.findById(scope, sessionId); // another tenant's is unknown
+      if (!session || session.userId !== userId) throw new NotFoundError("not_found", "Session not found");
+      await store.sessions.revoke(scope, sessionId, "logout", now());
     },
 
     /** Revokes every session of the user but `currentSessionId`; returns how many. */

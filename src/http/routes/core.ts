@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import type { EngineContext } from "../../engine/context.js";
 import type { CoreApi } from "../../engine/services/core-api.js";
+import type { Authentication } from "../auth.js";
 import { AuthenticationError } from "../../errors.js";
 import { clearSessionCookies, setSessionCookies } from "../cookies.js";
 import { unavailableRetrySeconds } from "../errors.js";
@@ -18,6 +19,7 @@ import {
   StatusOkSchema,
   toSessionBody,
   toUserBody,
+  UsernameSchema,
   UserSchema,
 } from "../schemas.js";
 
@@ -38,7 +40,7 @@ const ProfilePatchBody = (development: boolean) =>
       first_name: NameSchema.optional(),
       last_name: NameSchema.optional(),
       image: imageUrlSchema(development).optional(),
-      username: z.string().trim().regex(/^[A-Za-z0-9._-]{3,32}$/, "must be 3–32 letters, digits, dots, dashes or underscores").optional(),
+      username: UsernameSchema.optional(),
       metadata: MetadataSchema.optional(),
     })
     .openapi("ProfilePatch");
@@ -51,12 +53,14 @@ const health = createRoute({
     503: jsonResponse(z.object({ status: z.literal("unavailable") }), "The store cannot be reached"),
   },
 });
-const getSession = createRoute({
+const getSession = (auth: MiddlewareHandler<AuthsomeEnv>) => createRoute({
+  middleware: [auth] as const,
   method: "get",
   path: "/session",
   responses: { 200: jsonResponse(SessionEnvelope, "The current session and its user"), ...errorResponses(401) },
 });
-const signOut = createRoute({
+const signOut = (auth: MiddlewareHandler<AuthsomeEnv>) => createRoute({
+  middleware: [auth] as const,
   method: "post",
   path: "/signout",
   responses: { 200: jsonResponse(z.object({ status: z.literal("signed_out") }), "Signed out"), ...errorResponses(401, 403) },
@@ -67,7 +71,8 @@ const refresh = createRoute({
   request: { body: { content: { "application/json": { schema: z.strictObject({ refresh_token: z.string().max(256).optional() }) } }, required: false } },
   responses: { 200: jsonResponse(TokenPair, "New tokens"), ...errorResponses(400, 401, 403, 429) },
 });
-const listSessions = createRoute({
+const listSessions = (auth: MiddlewareHandler<AuthsomeEnv>) => createRoute({
+  middleware: [auth] as const,
   method: "get",
   path: "/sessions",
   request: { query: PageQuery },
@@ -76,25 +81,29 @@ const listSessions = createRoute({
     ...errorResponses(400, 401),
   },
 });
-const revokeSession = createRoute({
+const revokeSession = (auth: MiddlewareHandler<AuthsomeEnv>) => createRoute({
+  middleware: [auth] as const,
   method: "delete",
   path: "/sessions/{id}",
   request: { params: z.object({ id: typeId("ases") }) },
   responses: { 200: jsonResponse(StatusOkSchema, "Revoked"), ...errorResponses(400, 401, 403, 404) },
 });
-const revokeOthers = createRoute({
+const revokeOthers = (auth: MiddlewareHandler<AuthsomeEnv>) => createRoute({
+  middleware: [auth] as const,
   method: "delete",
   path: "/sessions",
   responses: { 200: jsonResponse(z.object({ status: z.literal("ok"), revoked: z.number() }), "Revoked"), ...errorResponses(401, 403) },
 });
-const getMe = createRoute({ method: "get", path: "/me", responses: { 200: jsonResponse(UserSchema, "The user"), ...errorResponses(401) } });
-const patchMe = (development: boolean) => createRoute({
+const getMe = (auth: MiddlewareHandler<AuthsomeEnv>) => createRoute({ middleware: [auth] as const, method: "get", path: "/me", responses: { 200: jsonResponse(UserSchema, "The user"), ...errorResponses(401) } });
+const patchMe = (development: boolean, auth: MiddlewareHandler<AuthsomeEnv>) => createRoute({
+  middleware: [auth] as const,
   method: "patch",
   path: "/me",
   request: jsonBody(ProfilePatchBody(development)),
   responses: { 200: jsonResponse(UserSchema, "Updated"), ...errorResponses(400, 401, 403, 409) },
 });
-const deleteMe = createRoute({
+const deleteMe = (auth: MiddlewareHandler<AuthsomeEnv>) => createRoute({
+  middleware: [auth] as const,
   method: "delete",
   path: "/me",
   request: {
@@ -120,9 +129,10 @@ export function registerCoreRoutes(
   app: AuthsomeApp,
   ctx: EngineContext,
   api: CoreApi,
-  requireSession: MiddlewareHandler<AuthsomeEnv>,
+  auth: Authentication,
 ): void {
   const { config, sessions } = ctx;
+  const { requireSession } = auth;
 
   app.openapi(health, async (c) => {
     try {
@@ -134,15 +144,13 @@ export function registerCoreRoutes(
     }
   });
 
-  app.on("GET", "/session", requireSession); // per method: other methods on this path answer 405
-  app.openapi(getSession, (c) => {
-    const { user, session } = c.get("auth");
+  app.openapi(getSession(requireSession), (c) => {
+    const { user, session } = auth.session(c);
     return c.json({ user: toUserBody(user), session: toSessionBody(session) }, 200);
   });
 
-  app.on("POST", "/signout", requireSession);
-  app.openapi(signOut, async (c) => {
-    await api.signOut(c.get("auth").session, c.get("meta"));
+  app.openapi(signOut(requireSession), async (c) => {
+    await api.signOut(auth.session(c).session, c.get("meta"));
     clearSessionCookies(c, config);
     return c.json({ status: "signed_out" as const }, 200);
   });
@@ -162,28 +170,27 @@ export function registerCoreRoutes(
     }
   });
 
-  app.on(["GET", "DELETE"], "/sessions", requireSession);
-  app.on("DELETE", "/sessions/:id", requireSession);
-  app.openapi(listSessions, async (c) => {
+  app.openapi(listSessions(requireSession), async (c) => {
     const query = c.req.valid("query");
-    const page = await sessions.list(c.get("auth").user.id, { limit: query.limit ?? 20, cursor: query.cursor ?? null });
-    const current = c.get("auth").session.id;
+    const { user, session } = auth.session(c);
+    const page = await sessions.list(user.id, { limit: query.limit ?? 20, cursor: query.cursor ?? null });
+    const current = session.id;
     return c.json({ items: page.items.map((s) => toSessionBody(s, current)), next_cursor: page.nextCursor }, 200);
   });
-  app.openapi(revokeSession, async (c) => {
-    await sessions.revoke(c.get("auth").user.id, c.req.valid("param").id);
+  app.openapi(revokeSession(requireSession), async (c) => {
+    await sessions.revoke(auth.session(c).user.id, c.req.valid("param").id);
     return c.json({ status: "ok" as const }, 200);
   });
-  app.openapi(revokeOthers, async (c) => {
-    const revoked = await sessions.revokeOthers(c.get("auth").user.id, c.get("auth").session.id);
+  app.openapi(revokeOthers(requireSession), async (c) => {
+    const { user, session } = auth.session(c);
+    const revoked = await sessions.revokeOthers(user.id, session.id);
     return c.json({ status: "ok" as const, revoked }, 200);
   });
 
-  app.on(["GET", "PATCH", "DELETE"], "/me", requireSession);
-  app.openapi(getMe, (c) => c.json(toUserBody(c.get("auth").user), 200));
-  app.openapi(patchMe(config.development), async (c) => {
+  app.openapi(getMe(requireSession), (c) => c.json(toUserBody(auth.session(c).user), 200));
+  app.openapi(patchMe(config.development, requireSession), async (c) => {
     const body = c.req.valid("json");
-    const user = await api.updateUser(c.get("auth").user.id, {
+    const user = await api.updateUser(auth.session(c).user.id, {
       ...(body.first_name !== undefined ? { firstName: body.first_name } : {}),
       ...(body.last_name !== undefined ? { lastName: body.last_name } : {}),
       ...(body.image !== undefined ? { image: body.image } : {}),
@@ -192,9 +199,9 @@ export function registerCoreRoutes(
     });
     return c.json(toUserBody(user), 200);
   });
-  app.openapi(deleteMe, async (c) => {
+  app.openapi(deleteMe(requireSession), async (c) => {
     const body = c.req.valid("json") as { password?: string } | undefined;
-    await api.deleteOwnAccount(c.get("auth"), body?.password === undefined ? {} : { password: body.password }, c.get("meta"));
+    await api.deleteOwnAccount(auth.session(c), body?.password === undefined ? {} : { password: body.password }, c.get("meta"));
     clearSessionCookies(c, config);
     return c.json({ status: "deleted" as const }, 200);
   });

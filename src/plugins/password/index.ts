@@ -4,12 +4,11 @@
  * parameters, PHC strings in `authsome_password_hashes`, upgraded on sign-in when the configured ones are stronger).
  * @module
  */
-import type { AuthsomePlugin } from "../../engine/plugin.js";
-import { builtInMigrationGroup, type MigrationGroup } from "../../migrate/groups.js";
+import { type AuthsomePlugin, builtInMigrationGroup, type MigrationGroup, type SignInResult } from "../../plugin/index.js";
 import { type Argon2Options, argon2idHasher, type PasswordHasher } from "./hasher.js";
 import { registerPasswordRoutes } from "./routes.js";
 import { passwordStore } from "./store.js";
-import { createPasswordService, type PasswordService, type SignInInput, type SignInResult, type SignUpInput, type SignUpResult } from "./service.js";
+import { createPasswordService, passwordEvents, passwordRateLimits, type PasswordService, type SignInInput, type SignUpInput, type SignUpResult } from "./service.js";
 
 /** The `password` migration group: pass it to `migrate(db, [passwordMigrations])` (or the CLI's `--plugins password`). */
 export const passwordMigrations: MigrationGroup = builtInMigrationGroup("password");
@@ -46,6 +45,8 @@ export function password(options: PasswordPluginOptions = {}): AuthsomePlugin<Pa
   return {
     id: "password",
     migrations: passwordMigrations,
+    events: passwordEvents,
+    rateLimits: passwordRateLimits,
     hooks: {
       // A deleted account keeps no password hash, current or past.
       "deleteUser.before": ({ user }, repos) => passwordStore(repos).deleteAll(user.id),

@@ -1,5 +1,4 @@
-import type { EngineContext } from "../../engine/context.js";
-import type { MailMessage } from "../../mail/mailer.js";
+import type { EngineContext, MailMessage } from "../../plugin/index.js";
 
 /** Where links in mail point: the route's `linkBase` (or `config.appUrl` for in-process calls). */
 export interface MailLinks {

@@ -1,4 +1,4 @@
-import type { ResolvedConfig } from "../../engine/config.js";
+import type { ResolvedConfig } from "../../plugin/index.js";
 import { ValidationError } from "../../errors.js";
 
 export type PasswordPolicy = ResolvedConfig["password"];

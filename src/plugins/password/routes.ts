@@ -1,31 +1,29 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
-import type { PluginContext } from "../../engine/plugin.js";
+import type { MiddlewareHandler } from "hono";
 import { AuthenticationError } from "../../errors.js";
-import type { AuthsomeEnv } from "../../http/env.js";
-import { cookie, presentedSessionToken } from "../../http/request.js";
-import { deviceCookieName } from "../../engine/services/trusted-devices.js";
 import {
   AuthResponseSchema,
-  MetadataSchema,
-  NameSchema,
+  type AuthsomeEnv,
+  EmailSchema as email,
   errorResponses,
   jsonBody,
   jsonResponse,
+  MetadataSchema,
+  NameSchema,
+  type PluginContext,
   StatusOkSchema,
   toAuthResponseBody,
   toUserBody,
+  type User,
+  UsernameSchema as username,
   UserSchema,
-} from "../../http/schemas.js";
-import type { User } from "../../store/contract.js";
+} from "../../plugin/index.js";
 import type { PasswordService } from "./service.js";
 
 // Passwords are bounded here only against abuse (huge bodies); the policy decides what is acceptable.
 const password = z.string().min(1).max(1024);
-// Trimmed before the format check: the store normalises (trim + lowercase), so " Ada@x.com " is the same account.
-const email = z.string().trim().pipe(z.email().max(320)).openapi({ format: "email", maxLength: 320 });
-const username = z.string().trim().regex(/^[A-Za-z0-9._-]{3,32}$/, "must be 3–32 letters, digits, dots, dashes or underscores");
 const ok = { status: "ok" as const };
+type Auth = MiddlewareHandler<AuthsomeEnv>;
 
 const SignUpBody = z
   .strictObject({
@@ -56,7 +54,8 @@ const signIn = createRoute({
   request: jsonBody(SignInBody),
   responses: { 200: jsonResponse(AuthResponseSchema, "Signed in"), ...errorResponses(400, 401, 403, 429) },
 });
-const changePassword = createRoute({
+const changePassword = (auth: Auth) => createRoute({
+  middleware: [auth] as const,
   method: "post",
   path: "/change-password",
   request: jsonBody(z.strictObject({ current_password: password, new_password: password, revoke_other_sessions: z.boolean().optional() })),
@@ -74,7 +73,8 @@ const resetPassword = createRoute({
   request: jsonBody(z.strictObject({ token: z.string().min(1).max(256), new_password: password })),
   responses: { 200: jsonResponse(StatusOkSchema, "Password reset; every session revoked"), ...errorResponses(400) },
 });
-const verifyEmail = createRoute({
+const verifyEmail = (auth: Auth) => createRoute({
+  middleware: [auth] as const,
   method: "post",
   path: "/verify-email",
   request: jsonBody(
@@ -85,7 +85,8 @@ const verifyEmail = createRoute({
   ),
   responses: { 200: jsonResponse(StatusOkSchema, "Verified"), ...errorResponses(400, 401, 429) },
 });
-const resend = createRoute({
+const resend = (auth: Auth) => createRoute({
+  middleware: [auth] as const,
   method: "post",
   path: "/verify-email/resend",
   // Without `email`, the signed-in user's address.
@@ -101,12 +102,10 @@ const unlockAccount = createRoute({
 
 /** Registers the password plugin's routes: HTTP only (parsing, snake_case ↔ camelCase, shapes). */
 export function registerPasswordRoutes(ctx: PluginContext, passwords: PasswordService): void {
-  const { router } = ctx;
-  /** The signed-in user, when the request carries a valid session (routes where signing in is optional). */
-  const signedIn = async (c: Context<AuthsomeEnv>) => {
-    const token = presentedSessionToken(c);
-    return token ? ctx.sessions.check(token) : null;
-  };
+  const { router, http } = ctx;
+  // Routes where signing in is optional: a code or a resend without an email is the signed-in user's.
+  const optionalSession = http.optionalAuth(["session"]);
+  const signedInUser = (c: Parameters<typeof http.principal>[0]) => http.principal(c)?.user ?? null;
 
   router.openapi(signUp, async (c) => {
     const body = c.req.valid("json");
@@ -120,11 +119,11 @@ export function registerPasswordRoutes(ctx: PluginContext, passwords: PasswordSe
         ...(body.metadata !== undefined ? { metadata: body.metadata } : {}),
       },
       c.get("meta"),
-      ctx.linkBase(c),
+      http.linkBase(c),
     );
     if (result.verificationRequired) return c.json({ user: toUserBody(result.user), verification_required: true as const }, 201);
-    ctx.setSessionCookies(c, result);
-    ctx.setDeviceCookie(c, result.deviceCookie);
+    http.setSessionCookies(c, result);
+    http.setDeviceCookie(c, result.deviceCookie);
     return c.json(toAuthResponseBody(result), 201);
   });
 
@@ -133,23 +132,21 @@ export function registerPasswordRoutes(ctx: PluginContext, passwords: PasswordSe
     const result = await passwords.signIn(
       "email" in body ? { email: body.email, password: body.password } : { username: body.username, password: body.password },
       c.get("meta"),
-      { deviceCookie: cookie(c, deviceCookieName), linkBase: ctx.linkBase(c) },
+      { deviceCookie: http.deviceCookie(c), linkBase: http.linkBase(c) },
     );
-    ctx.setSessionCookies(c, result);
-    ctx.setDeviceCookie(c, result.deviceCookie);
-    return c.json(toAuthResponseBody(result), 200);
+    return http.sendSignIn(c, result);
   });
 
-  router.on("POST", "/change-password", ctx.requireSession);
-  router.openapi(changePassword, async (c) => {
+  router.openapi(changePassword(http.requireSession), async (c) => {
     const body = c.req.valid("json");
+    const { user, session } = http.session(c);
     await passwords.changePassword(
-      c.get("auth").user,
+      user,
       {
         currentPassword: body.current_password,
         newPassword: body.new_password,
         revokeOtherSessions: body.revoke_other_sessions ?? true,
-        currentSessionId: c.get("auth").session.id,
+        currentSessionId: session.id,
       },
       c.get("meta"),
     );
@@ -157,7 +154,7 @@ export function registerPasswordRoutes(ctx: PluginContext, passwords: PasswordSe
   });
 
   router.openapi(forgotPassword, async (c) => {
-    await passwords.forgotPassword(c.req.valid("json").email, c.get("meta"), ctx.linkBase(c));
+    await passwords.forgotPassword(c.req.valid("json").email, c.get("meta"), http.linkBase(c));
     return c.json(ok, 200);
   });
 
@@ -167,7 +164,7 @@ export function registerPasswordRoutes(ctx: PluginContext, passwords: PasswordSe
     return c.json(ok, 200);
   });
 
-  router.openapi(verifyEmail, async (c) => {
+  router.openapi(verifyEmail(optionalSession), async (c) => {
     const body = c.req.valid("json");
     if ("token" in body) {
       await passwords.verifyEmailToken(body.token, c.get("meta"));
@@ -178,22 +175,22 @@ export function registerPasswordRoutes(ctx: PluginContext, passwords: PasswordSe
       return c.json(ok, 200);
     }
     // A code without an email belongs to the signed-in user.
-    const auth = await signedIn(c);
-    if (!auth) throw new AuthenticationError("unauthorized", "Sign in, or send the email with the code");
-    await passwords.verifyEmailCode({ user: auth.user }, body.code, c.get("meta"));
+    const user = signedInUser(c);
+    if (!user) throw new AuthenticationError("unauthorized", "Sign in, or send the email with the code");
+    await passwords.verifyEmailCode({ user }, body.code, c.get("meta"));
     return c.json(ok, 200);
   });
 
-  router.openapi(resend, async (c) => {
+  router.openapi(resend(optionalSession), async (c) => {
     const body = c.req.valid("json") as { email?: string } | undefined;
     let target: { email: string } | { user: User };
     if (body?.email !== undefined) target = { email: body.email };
     else {
-      const auth = await signedIn(c);
-      if (!auth) throw new AuthenticationError("unauthorized", "Sign in, or send the email to verify");
-      target = { user: auth.user };
+      const user = signedInUser(c);
+      if (!user) throw new AuthenticationError("unauthorized", "Sign in, or send the email to verify");
+      target = { user };
     }
-    await passwords.resendVerification(target, c.get("meta"), ctx.linkBase(c));
+    await passwords.resendVerification(target, c.get("meta"), http.linkBase(c));
     return c.json(ok, 200);
   });
 

@@ -1,11 +1,19 @@
 import { typeid } from "typeid-js";
-import { generateToken, hashToken } from "../../crypto/tokens.js";
-import type { EngineContext } from "../../engine/context.js";
-import { deviceAttemptsKey, lockoutKeys, normalizeIdentifier, type SignInIdentifier } from "../../engine/services/protection.js";
-import type { IssuedSession, RequestMeta } from "../../engine/services/sessions.js";
-import { ForbiddenError, ValidationError } from "../../errors.js";
+import { ValidationError } from "../../errors.js";
+import {
+  deviceAttemptsKey,
+  type EngineContext,
+  generateToken,
+  hashToken,
+  type IssuedSession,
+  lockoutKeys,
+  normalizeIdentifier,
+  type RequestMeta,
+  type SignInIdentifier,
+  type SignInResult,
+  type User,
+} from "../../plugin/index.js";
 import { invalidCredentials, invalidToken } from "./errors.js";
-import type { User } from "../../store/contract.js";
 import type { PasswordHasher } from "./hasher.js";
 import { lockedMail, mailLinks, resetMail } from "./mail.js";
 import { assertPasswordPolicy } from "./policy.js";
@@ -26,10 +34,6 @@ export type SignUpResult =
   | { verificationRequired: true; user: User };
 
 export type SignInInput = ({ email: string; username?: never } | { username: string; email?: never }) & { password: string };
-export type SignInResult = { user: User } & IssuedSession & {
-  /** A fresh `authsome_device` cookie value for this browser (see `lockout.trustedDevices`). */
-  deviceCookie: string;
-};
 
 /** What the HTTP layer knows of the request beyond its metadata. */
 export interface SignInContext {
@@ -41,6 +45,20 @@ export interface SignInContext {
 
 export const resetTokenTtlSeconds = 60 * 60;
 const unlockCeremony = "account_unlock";
+
+/** The events the plugin emits (declared with the engine). */
+export const passwordEvents = [
+  "user.signed_up",
+  "signin.failed",
+  "signin.locked_out",
+  "account.unlocked",
+  "password.changed",
+  "password.change_failed",
+  "password.reset",
+] as const;
+
+/** Its per-IP limits and their defaults (requests per `config.rateLimits.window`). */
+export const passwordRateLimits = { signIn: 30, signUp: 10, forgotPassword: 10, verifyEmail: 30 } as const;
 
 /**
  * What a device cookie is bound to besides the user: the current password hash, so a changed or reset password
@@ -64,14 +82,7 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
     outbox.later("account_locked", async () => {
       if (linkBase === null) return links.refuse("account_locked");
       if (!(await outbox.allowRecipient(user.email))) return;
-      const token = generateToken("ul_", ctx.random);
-      await store.ceremonies.put({
-        keyHash: hashToken(token),
-        kind: unlockCeremony,
-        appId: user.appId,
-        payload: { userId: user.id },
-        expiresAt: new Date(now().getTime() + lockout.durationSeconds * 1000),
-      });
+      const token = await ctx.ceremonies.begin(unlockCeremony, { userId: user.id }, lockout.durationSeconds, { prefix: "ul_" });
       outbox.send(lockedMail(user.email, linkBase, token, lockout.durationSeconds), { userId: user.id, type: "account_locked" });
     });
   }
@@ -111,10 +122,10 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
           await passwordStore(tx).setInitial(user.id, hash);
           const pending = sendsVerification ? { verification: await verification.create(tx, user) } : {};
           if (config.requireEmailVerification) {
-            await ctx.audit({ type: "user.signed_up", userId: user.id, meta }, tx);
+            await ctx.events.emit("user.signed_up", { userId: user.id, meta }, tx);
             return { user, ...pending };
           }
-          const issued = await ctx.sessions.issue(user, meta, tx, { audit: { type: "user.signed_up" } });
+          const issued = await ctx.sessions.issue(user, meta, tx, { event: { type: "user.signed_up" }, method: "password" });
           return { user, issued, ...pending };
         });
       } catch (err) {
@@ -134,6 +145,8 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
     },
 
     /**
+     * The password proven, the sign-in completes through `ctx.signIns.complete` (bans, email verification, every
+     * second-factor gate, the session): the result is a session — with a fresh device cookie — or a gate's challenge.
      * @throws AuthenticationError `invalid_credentials` (same for an unknown account and a wrong password);
      *   ForbiddenError `email_not_verified` | `user_banned`; RateLimitError `account_locked` (same for an unknown
      *   identifier) | `rate_limited`.
@@ -178,30 +191,20 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
         const locked = protection.reachesLimit(attempts);
         if (locked) await lockIdentifier(identifier, candidate?.user ?? null, linkBase);
         const reason = candidate?.hash ? "wrong_password" : "unknown_account";
-        await ctx.audit({ type: locked ? "signin.locked_out" : "signin.failed", userId: candidate?.user.id ?? null, meta, metadata: { reason } });
+        await ctx.events.emit(locked ? "signin.locked_out" : "signin.failed", { userId: candidate?.user.id ?? null, meta, metadata: { reason } });
         throw invalidCredentials();
       }
       const { user } = candidate;
-      if (user.banned && (!user.banExpires || user.banExpires > now())) {
-        throw new ForbiddenError("user_banned", "This account is banned", { details: user.banReason ? { reason: user.banReason } : {} });
-      }
-      if (config.requireEmailVerification && !user.emailVerified) {
-        throw new ForbiddenError("email_not_verified", "Verify your email address before signing in");
-      }
-      await ctx.hooks.before("signIn.before", { user, meta }, store);
       let current = candidate.hash;
       if (hasher.needsRehash(current)) {
         const upgraded = await hasher.hash(input.password);
         await store.transaction((tx) => passwordStore(tx).replace(user.id, upgraded, now()));
         current = upgraded;
       }
-      // The session, its audit event and the reset of the attempt counter: one statement.
-      const issued = await ctx.sessions.issue(user, meta, store, {
-        audit: { type: "signin.succeeded" },
-        ...(counted ? { resetRateLimitKey: counted } : {}),
-      });
-      await ctx.hooks.after("signIn.after", { user, session: issued.session, meta }, store);
-      return { user, ...issued, deviceCookie: ctx.devices.issue(user.id, credentialVersion(current)) };
+      // With no gate challenging: the session, its event and the reset of the attempt counter in one statement.
+      const result = await ctx.signIns.complete(user, meta, { method: "password", resetRateLimitKey: counted });
+      // A signed-in browser is trusted past a later lockout of this account (a challenged one once it finishes).
+      return result.kind === "session" ? { ...result, deviceCookie: ctx.devices.issue(user.id, credentialVersion(current)) } : result;
     },
 
     /**
@@ -209,13 +212,13 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
      * @throws ValidationError `invalid_token`
      */
     async unlockAccount(token: string, meta: RequestMeta): Promise<void> {
-      const { app } = ctx.tenant();
-      const ceremony = await store.ceremonies.consume(hashToken(token), unlockCeremony, now());
-      if (!ceremony || ceremony.appId !== app.id) throw invalidToken(); // another app's link is unknown here
-      const user = await store.users.findById(String(ceremony.payload.userId));
+      const ceremony = await ctx.ceremonies.consume<{ userId: string }>(unlockCeremony, token); // another app's link is unknown here
+      if (!ceremony) throw invalidToken();
+      const { app, env } = ctx.tenant();
+      const user = await store.users.findById({ appId: app.id, envId: env.id }, ceremony.payload.userId);
       if (!user) throw invalidToken();
       await protection.unlock(user);
-      await ctx.audit({ type: "account.unlocked", userId: user.id, meta });
+      await ctx.events.emit("account.unlocked", { userId: user.id, meta });
     },
 
     /**
@@ -232,7 +235,7 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
       await protection.countReauthentication(user);
       const current = await passwordStore(store).currentHash(user.id);
       if (!current || !(await hasher.verify(current, input.currentPassword))) {
-        await ctx.audit({ type: "password.change_failed", userId: user.id, meta });
+        await ctx.events.emit("password.change_failed", { userId: user.id, meta });
         throw invalidCredentials();
       }
       await protection.clearReauthentication(user);
@@ -247,7 +250,7 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
         await tx.passwordResets.consumeAllForUser(user.id, at);
         // A changed password is usually a suspected compromise: every other session ends unless the caller keeps them.
         if (input.revokeOtherSessions ?? true) await tx.sessions.revokeByUser(user.id, "logout", at, input.currentSessionId);
-        await ctx.audit({ type: "password.changed", userId: user.id, meta }, tx);
+        await ctx.events.emit("password.changed", { userId: user.id, meta }, tx);
       });
     },
 
@@ -260,7 +263,7 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
       const base = links.base(linkBase);
       outbox.later("password_reset", async () => {
         const { app, env } = ctx.tenant();
-        const user = await store.users.findByEmail(app.id, env.id, email);
+        const user = await store.users.findByEmail({ appId: app.id, envId: env.id }, email);
         if (!user) return;
         if (base === null) return links.refuse("password_reset");
         // Past the recipient's limit nothing changes: the live link stays live, no new one is made.
@@ -286,16 +289,17 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
       assertPasswordPolicy(newPassword, config.password, "new_password");
       const hash = await hasher.hash(newPassword);
       const at = now();
-      const { app } = ctx.tenant();
+      const { app, env } = ctx.tenant();
+      const scope = { appId: app.id, envId: env.id };
       const user = await store.transaction(async (tx) => {
-        const reset = await tx.passwordResets.consume(hashToken(token), at, app.id); // another app's link is unknown here
+        const reset = await tx.passwordResets.consume(scope, hashToken(token), at); // another tenant's link is unknown here
         if (!reset) throw invalidToken();
-        const owner = await tx.users.findById(reset.userId);
+        const owner = await tx.users.findById(scope, reset.userId);
         if (!owner) throw invalidToken();
         await passwordStore(tx).replace(owner.id, hash, at);
         await tx.passwordResets.consumeAllForUser(owner.id, at);
         await tx.sessions.revokeByUser(owner.id, "logout", at);
-        await ctx.audit({ type: "password.reset", userId: owner.id, meta }, tx);
+        await ctx.events.emit("password.reset", { userId: owner.id, meta }, tx);
         return owner;
       });
       await protection.unlock(user); // proving control of the mailbox lifts a lock

@@ -1,11 +1,6 @@
 import { and, eq, isNull } from "drizzle-orm";
-import type { LimitSpec } from "../../engine/services/protection.js";
+import { countHitOnConflict, defineStore, type LimitSpec, mapRow, runStatement, type Statement, type User } from "../../plugin/index.js";
 import { users } from "../../schema/users.js";
-import type { StoreRepositories, User } from "../../store/contract.js";
-import { guard } from "../../store/postgres/errors.js";
-import { runStatement, type Statement } from "../../store/postgres/prepared.js";
-import { countHitOnConflict } from "../../store/postgres/rate-limits.js";
-import { mapRow } from "../../store/postgres/rows.js";
 import { passwordHashes } from "./schema.js";
 
 /** A user found for sign-in, with everything the decision needs from one statement. */
@@ -33,10 +28,6 @@ export interface AttemptWindow {
   keys: { attempts: string; lock: string };
 }
 
-/**
- * Queries on the plugin's own table, on `repos.db` (a transaction's when `repos` is one); every failure reaches
- * the caller mapped by the store, like the core sub-stores'.
- */
 /**
  * The sign-in lookup (prepared: planning these CTEs cost the database more than running them). $1 IP key, $2 now,
  * $3 its window's end, $4 whether the IP is counted, $5 app, $6 environment, $7 the IP limit, $8 the attempt
@@ -82,9 +73,13 @@ function signInStatement(name: string, identity: string): Statement {
 const signInByEmail = signInStatement("authsome_signin_by_email", "u.email = $10");
 const signInByUsername = signInStatement("authsome_signin_by_username", "u.username = $10 AND u.username <> ''");
 
-export function passwordStore(repos: Pick<StoreRepositories, "db" | "mapError" | "preparedStatements">) {
+/**
+ * Queries on the plugin's own table, on `repos.db` (a transaction's when `repos` is one), built once per repos; every
+ * failure reaches the caller mapped by the store, like the core sub-stores'.
+ */
+export const passwordStore = defineStore({}, function passwordQueries(repos) {
   const { db } = repos;
-  const queries = {
+  return {
     /**
      * One statement: the client's per-IP hit counted (`ipLimit`); unless that went over the limit, the live user by
      * email or username, its current hash and lock, and — unless it is locked or `counting` is off — this attempt
@@ -150,11 +145,4 @@ export function passwordStore(repos: Pick<StoreRepositories, "db" | "mapError" |
       await db.insert(passwordHashes).values({ userId, hash, createdAt: now });
     },
   };
-  return guarded(queries, repos.mapError);
-}
-
-function guarded<T extends Record<string, (...args: never[]) => Promise<unknown>>>(queries: T, mapError: (err: unknown) => Error): T {
-  const out = {} as Record<string, unknown>;
-  for (const [name, query] of Object.entries(queries)) out[name] = guard(query, mapError);
-  return out as T;
-}
+});

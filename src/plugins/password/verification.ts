@@ -1,7 +1,4 @@
-import { generateNumericCode, generateToken, hashToken } from "../../crypto/tokens.js";
-import type { EngineContext } from "../../engine/context.js";
-import type { RequestMeta } from "../../engine/services/sessions.js";
-import type { StoreRepositories, User } from "../../store/contract.js";
+import { type EngineContext, generateNumericCode, generateToken, hashToken, type RequestMeta, type StoreRepositories, type User } from "../../plugin/index.js";
 import { invalidCode, invalidToken, tooManyCodes } from "./errors.js";
 import { type MailLinks, verificationMail } from "./mail.js";
 
@@ -32,8 +29,8 @@ export function createEmailVerification(ctx: EngineContext, links: MailLinks) {
   }
 
   async function markVerified(user: User, meta: RequestMeta): Promise<void> {
-    const verified = await store.users.update(user.id, { emailVerified: true });
-    await ctx.audit({ type: "user.email_verified", userId: user.id, meta });
+    const verified = await store.users.update({ appId: user.appId, envId: user.envId }, user.id, { emailVerified: true }, now());
+    await ctx.events.emit("user.email_verified", { userId: user.id, meta });
     await ctx.hooks.after("emailVerified.after", { user: verified, meta }, store);
   }
 
@@ -61,10 +58,10 @@ export function createEmailVerification(ctx: EngineContext, links: MailLinks) {
     async verifyEmailToken(token: string, meta: RequestMeta): Promise<void> {
       const at = now();
       const { app, env } = ctx.tenant();
-      const found = await store.verifications.findActiveByTokenHash(hashToken(token), at);
-      const verification = found && found.appId === app.id && found.envId === env.id ? found : null; // another app's link is unknown here
-      if (!verification || !(await store.verifications.consume(verification.id, at))) throw invalidToken();
-      const user = await store.users.findById(verification.userId);
+      const scope = { appId: app.id, envId: env.id };
+      const verification = await store.verifications.findActiveByTokenHash(scope, hashToken(token), at); // another tenant's link is unknown here
+      if (!verification || !(await store.verifications.consume(scope, verification.id, at))) throw invalidToken();
+      const user = await store.users.findById(scope, verification.userId);
       if (!user) throw invalidToken();
       await markVerified(user, meta);
     },
@@ -84,19 +81,19 @@ export function createEmailVerification(ctx: EngineContext, links: MailLinks) {
       // an unknown one cost the same.
       const found =
         "user" in target
-          ? { user: target.user, verification: await store.verifications.findActiveForUser(target.user.id, "email", at) }
-          : await store.verifications.findOpenForEmail(app.id, env.id, target.email, "email", at);
+          ? { user: target.user, verification: await store.verifications.findActiveByUser(target.user.id, "email", at) }
+          : await store.verifications.findActiveByEmail(tenant, target.email, "email", at);
       const email = "email" in target ? target.email : null;
       const verification = found?.verification;
       if (!found || !verification?.codeHash) return refuseCode(tenant, email);
       // The attempt is counted before the comparison, so concurrent guesses cannot exceed the limit.
-      const attempt = await store.verifications.reserveAttempt(verification.id, verificationMaxAttempts, at);
+      const attempt = await store.verifications.reserveAttempt(tenant, verification.id, verificationMaxAttempts, at);
       if (attempt === null) throw tooManyCodes();
       if (!ctx.codes.verify(verification.codeHash, emailCodePurpose, found.user.id, code)) {
         if (attempt >= verificationMaxAttempts) throw tooManyCodes();
         throw invalidCode();
       }
-      if (!(await store.verifications.consume(verification.id, at))) throw invalidCode();
+      if (!(await store.verifications.consume(tenant, verification.id, at))) throw invalidCode();
       await markVerified(found.user, meta);
     },
 
@@ -112,7 +109,7 @@ export function createEmailVerification(ctx: EngineContext, links: MailLinks) {
         const address = "user" in target ? target.user.email : target.email;
         // Past the recipient's limit nothing changes: no new code, and no fresh attempts for an address without one.
         if (!(await outbox.allowRecipient(address))) return;
-        const user = "user" in target ? target.user : await store.users.findByEmail(app.id, env.id, target.email);
+        const user = "user" in target ? target.user : await store.users.findByEmail({ appId: app.id, envId: env.id }, target.email);
         if (!user || user.emailVerified) {
           // As a real resend gives a fresh code its own attempts, so it does for an address without one.
           await protection.resetCodeAttempts({ appId: app.id, envId: env.id }, address);

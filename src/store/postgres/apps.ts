@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { NotFoundError } from "../../errors.js";
 import type { AnyPgDatabase } from "../../migrate/runner.js";
 import { apps, appSessionConfigs, environments } from "../../schema/apps.js";
-import type { App, AppPatch, AppsStore, NewApp, Page, PageRequest, TenantRecord } from "../contract.js";
+import type { App, AppPatch, AppsStore, NewApp, Page, PageRequest, TenantRecord } from "../contract/index.js";
 import { keyset, toPage } from "./pagination.js";
 
 export class PgAppsStore implements AppsStore {
@@ -39,10 +39,10 @@ export class PgAppsStore implements AppsStore {
     return row ?? null;
   }
 
-  async update(id: string, patch: AppPatch): Promise<App> {
+  async update(id: string, patch: AppPatch, now: Date): Promise<App> {
     const [row] = await this.db
       .update(apps)
-      .set({ ...patch, updatedAt: new Date() })
+      .set({ ...patch, updatedAt: now })
       .where(eq(apps.id, id))
       .returning();
     if (!row) throw new NotFoundError("not_found", "App not found");

@@ -2,7 +2,12 @@ import { and, asc, eq, not, sql } from "drizzle-orm";
 import { NotFoundError, ValidationError } from "../../errors.js";
 import type { AnyPgDatabase } from "../../migrate/runner.js";
 import { apps, environments } from "../../schema/apps.js";
-import type { Environment, EnvironmentPatch, EnvironmentsStore, NewEnvironment } from "../contract.js";
+import type { Environment, EnvironmentPatch, EnvironmentsStore, NewEnvironment } from "../contract/index.js";
+
+/** The app's environment with this id. */
+function appEnvironment(appId: string, id: string) {
+  return and(eq(environments.id, id), eq(environments.appId, appId));
+}
 
 export class PgEnvironmentsStore implements EnvironmentsStore {
   constructor(private readonly db: AnyPgDatabase) {}
@@ -20,8 +25,8 @@ export class PgEnvironmentsStore implements EnvironmentsStore {
     return row as Environment;
   }
 
-  async findById(id: string): Promise<Environment | null> {
-    const [row] = await this.db.select().from(environments).where(eq(environments.id, id)).limit(1);
+  async findById(appId: string, id: string): Promise<Environment | null> {
+    const [row] = await this.db.select().from(environments).where(appEnvironment(appId, id)).limit(1);
     return row ?? null;
   }
 
@@ -34,7 +39,7 @@ export class PgEnvironmentsStore implements EnvironmentsStore {
     return row ?? null;
   }
 
-  async findDefault(appId: string): Promise<Environment | null> {
+  async findDefaultByAppId(appId: string): Promise<Environment | null> {
     const [row] = await this.db
       .select()
       .from(environments)
@@ -43,7 +48,7 @@ export class PgEnvironmentsStore implements EnvironmentsStore {
     return row ?? null;
   }
 
-  async list(appId: string): Promise<Environment[]> {
+  async listAll(appId: string): Promise<Environment[]> {
     return this.db
       .select()
       .from(environments)
@@ -51,17 +56,17 @@ export class PgEnvironmentsStore implements EnvironmentsStore {
       .orderBy(asc(environments.createdAt), asc(environments.id));
   }
 
-  async update(id: string, patch: EnvironmentPatch): Promise<Environment> {
+  async update(appId: string, id: string, patch: EnvironmentPatch, now: Date): Promise<Environment> {
     const [row] = await this.db
       .update(environments)
-      .set({ ...patch, updatedAt: new Date() })
-      .where(eq(environments.id, id))
+      .set({ ...patch, updatedAt: now })
+      .where(appEnvironment(appId, id))
       .returning();
     if (!row) throw new NotFoundError("not_found", "Environment not found");
     return row;
   }
 
-  async setDefault(appId: string, envId: string): Promise<Environment> {
+  async setDefault(appId: string, envId: string, now: Date): Promise<Environment> {
     return this.db.transaction(async (tx) => {
       // Concurrent moves of one app's default queue on the app row; without it the loser's "set" would meet the
       // winner's freshly committed default in the unique index. NO KEY UPDATE leaves foreign-key checks unblocked.
@@ -71,12 +76,12 @@ export class PgEnvironmentsStore implements EnvironmentsStore {
       // be cleared before the new one is set.
       await tx
         .update(environments)
-        .set({ isDefault: false, updatedAt: new Date() })
+        .set({ isDefault: false, updatedAt: now })
         .where(and(eq(environments.appId, appId), eq(environments.isDefault, true), not(eq(environments.id, envId))));
       const [row] = await tx
         .update(environments)
-        .set({ isDefault: true, updatedAt: new Date() })
-        .where(and(eq(environments.id, envId), eq(environments.appId, appId)))
+        .set({ isDefault: true, updatedAt: now })
+        .where(appEnvironment(appId, envId))
         .returning();
       // Throwing rolls the transaction back, so the old default is restored.
       if (!row) throw new NotFoundError("not_found", "Environment not found");
@@ -84,14 +89,14 @@ export class PgEnvironmentsStore implements EnvironmentsStore {
     });
   }
 
-  async delete(id: string): Promise<void> {
+  async delete(appId: string, id: string): Promise<void> {
     // The guard is part of the DELETE, so a concurrent setDefault cannot slip between a check and the delete.
     const rows = await this.db
       .delete(environments)
-      .where(and(eq(environments.id, id), eq(environments.isDefault, false)))
+      .where(and(appEnvironment(appId, id), eq(environments.isDefault, false)))
       .returning({ id: environments.id });
     if (rows.length > 0) return;
-    if (await this.findById(id)) {
+    if (await this.findById(appId, id)) {
       throw new ValidationError(
         "default_environment",
         "The default environment cannot be deleted; make another one the default first",

@@ -1,6 +1,7 @@
 import {
   AuthsomeError,
   ConflictError,
+  type ErrorDetails,
   isAuthsomeError,
   UnavailableError,
   ValidationError,
@@ -25,6 +26,21 @@ const conflictMessages: Record<string, string> = {
   conflict: "A record with these values already exists",
 };
 
+/**
+ * Details meant for code, not for clients: the constraint a violation names is how a plugin maps its own indexes to
+ * codes (store/kit.ts), but a schema name is nothing a client should see. `toJSON` answers undefined, so serialising
+ * the error body (`JSON.stringify`, as the HTTP error renderer does) leaves `details` out, while
+ * `err.details.constraint` reads as usual.
+ */
+export function internalDetails(details: ErrorDetails): ErrorDetails {
+  return Object.defineProperty({ ...details }, "toJSON", { value: () => undefined, enumerable: false });
+}
+
+/** `{ constraint }` when the driver named one. */
+function constraintDetails(constraint: string | undefined): { details?: ErrorDetails } {
+  return constraint ? { details: internalDetails({ constraint }) } : {};
+}
+
 /** True for errors that came from the database driver (or Drizzle wrapping one). */
 export function isDriverError(err: unknown): boolean {
   return findPgError(err) !== undefined || isConnectionFailure(err) || (err as Error)?.name === "DrizzleQueryError";
@@ -43,12 +59,12 @@ export function toStoreError(err: unknown): AuthsomeError {
   switch (pg?.code) {
     case "23505": {
       const code = conflictCodes[pg.constraint ?? ""] ?? "conflict";
-      return new ConflictError(code, conflictMessages[code] as string, options);
+      return new ConflictError(code, conflictMessages[code] as string, { ...options, ...constraintDetails(pg.constraint) });
     }
     case "23503":
       return new ValidationError("invalid_reference", "A referenced record does not exist", {
         ...options,
-        details: { constraint: pg.constraint },
+        ...constraintDetails(pg.constraint),
       });
     case "23514":
     case "22021": // NUL or invalid bytes in text

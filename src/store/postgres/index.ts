@@ -7,7 +7,7 @@
  * import { createPostgresStore } from "authsome/store/postgres";
  * const store = createPostgresStore(process.env.DATABASE_URL!, { pool: { max: 25 } });
  * await store.migrate();
- * const user = await store.users.findByEmail(appId, envId, "ada@example.com");
+ * const user = await store.users.findByEmail({ appId, envId }, "ada@example.com");
  * await store.close();
  * ```
  * @module
@@ -26,6 +26,7 @@ export type {
   AppSessionConfigsStore,
   AppsStore,
   AuditEvent,
+  AuditEventFilter,
   AuditEventsStore,
   CeremoniesStore,
   Ceremony,
@@ -34,6 +35,7 @@ export type {
   EnvironmentsStore,
   NewApp,
   NewAuditEvent,
+  NewCeremony,
   NewEnvironment,
   NewNotification,
   NewPasswordReset,
@@ -53,19 +55,25 @@ export type {
   RevokedRefreshToken,
   RevokedRefreshTokensStore,
   Role,
+  RoleAssignment,
   RolePatch,
   RolePermission,
   RolesStore,
   Session,
+  SessionAudit,
+  SessionCreationEffects,
   SessionRotation,
   SessionWithUser,
   SessionsStore,
   Store,
   StoreRepositories,
+  TenantRecord,
+  TenantScope,
   User,
+  UserFilter,
   UserPatch,
   UserRole,
   UsersStore,
   Verification,
   VerificationsStore,
-} from "../contract.js";
+} from "../contract/index.js";

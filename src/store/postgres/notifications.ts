@@ -1,8 +1,8 @@
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { NotFoundError } from "../../errors.js";
 import type { AnyPgDatabase } from "../../migrate/runner.js";
 import { notifications } from "../../schema/notifications.js";
-import type { NewNotification, Notification, NotificationsStore, Page, PageRequest } from "../contract.js";
+import type { NewNotification, Notification, NotificationsStore, Page, PageRequest, TenantScope } from "../contract/index.js";
 import { allOf, keyset, toPage } from "./pagination.js";
 
 /** Outbox metadata only: the table has no body column, so message bodies (with their tokens) are never stored. */
@@ -14,8 +14,12 @@ export class PgNotificationsStore implements NotificationsStore {
     return row as Notification;
   }
 
-  async markSent(id: string, now: Date): Promise<Notification> {
-    const [row] = await this.db.update(notifications).set({ sentAt: now }).where(eq(notifications.id, id)).returning();
+  async markSent(scope: TenantScope, id: string, now: Date): Promise<Notification> {
+    const [row] = await this.db
+      .update(notifications)
+      .set({ sentAt: now })
+      .where(and(eq(notifications.id, id), eq(notifications.appId, scope.appId), eq(notifications.envId, scope.envId)))
+      .returning();
     if (!row) throw new NotFoundError("not_found", "Notification not found");
     return row;
   }

@@ -1,7 +1,7 @@
 import { and, desc, lt, type SQL } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import { ValidationError } from "../../errors.js";
-import type { Page, PageRequest } from "../contract.js";
+import type { Page, PageRequest } from "../contract/index.js";
 
 export const defaultPageLimit = 20;
 export const maxPageLimit = 100;
@@ -23,16 +23,13 @@ export interface Keyset {
  */
 export function keyset(id: PgColumn, page: PageRequest = {}): Keyset {
   const limit = page.limit ?? defaultPageLimit;
+  // Store-level errors, not the HTTP contract's `invalid_request`: a route validates its own query and names the field.
   if (!Number.isInteger(limit) || limit < 1 || limit > maxPageLimit) {
-    throw new ValidationError("invalid_request", `limit must be an integer from 1 to ${maxPageLimit}`, {
-      details: { fields: { limit: `must be an integer from 1 to ${maxPageLimit}` } },
-    });
+    throw new ValidationError("invalid_page", `A page limit must be an integer from 1 to ${maxPageLimit}`);
   }
   const cursor = page.cursor ?? undefined;
   if (cursor !== undefined && !typeIdPattern.test(cursor)) {
-    throw new ValidationError("invalid_request", "cursor is not a valid cursor", {
-      details: { fields: { cursor: "is not a valid cursor" } },
-    });
+    throw new ValidationError("invalid_cursor", "The cursor is not one a previous page returned");
   }
   return { limit, after: cursor === undefined ? undefined : lt(id, cursor), orderBy: desc(id) };
 }

@@ -1,7 +1,7 @@
 import { and, eq, gt, isNull, lte } from "drizzle-orm";
 import type { AnyPgDatabase } from "../../migrate/runner.js";
 import { passwordResets } from "../../schema/verifications.js";
-import type { NewPasswordReset, PasswordReset, PasswordResetsStore } from "../contract.js";
+import type { NewPasswordReset, PasswordReset, PasswordResetsStore, TenantScope } from "../contract/index.js";
 
 /** Unconsumed and unexpired at `now` (the caller's clock, never the database's). */
 function isOpen(now: Date) {
@@ -16,13 +16,21 @@ export class PgPasswordResetsStore implements PasswordResetsStore {
     return row as PasswordReset;
   }
 
-  async consume(tokenHash: string, now: Date, appId?: string): Promise<PasswordReset | null> {
+  async consume(scope: TenantScope, tokenHash: string, now: Date): Promise<PasswordReset | null> {
     // One UPDATE … WHERE consumed_at IS NULL: of concurrent callers only the first to lock the row matches; the
-    // others re-check the predicate after it commits and get nothing, so a reset link works exactly once.
+    // others re-check the predicate after it commits and get nothing, so a reset link works exactly once. Another
+    // tenant's reset does not match, so it is neither returned nor burned.
     const [row] = await this.db
       .update(passwordResets)
       .set({ consumedAt: now })
-      .where(and(eq(passwordResets.tokenHash, tokenHash), isOpen(now), appId === undefined ? undefined : eq(passwordResets.appId, appId)))
+      .where(
+        and(
+          eq(passwordResets.tokenHash, tokenHash),
+          eq(passwordResets.appId, scope.appId),
+          eq(passwordResets.envId, scope.envId),
+          isOpen(now),
+        ),
+      )
       .returning();
     return row ?? null;
   }

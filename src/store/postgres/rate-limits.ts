@@ -1,8 +1,8 @@
 import { and, eq, gt, lte } from "drizzle-orm";
-import { ValidationError } from "../../errors.js";
+import { AuthsomeError } from "../../errors.js";
 import type { AnyPgDatabase } from "../../migrate/runner.js";
 import { rateLimits } from "../../schema/rate-limits.js";
-import type { RateLimitsStore, RateLimitState } from "../contract.js";
+import type { RateLimitsStore, RateLimitState } from "../contract/index.js";
 import { runStatement, type Statement, type StatementTarget } from "./prepared.js";
 
 /**
@@ -25,11 +25,10 @@ const hitStatement: Statement = {
     RETURNING hits, expires_at`,
 };
 
+/** A window comes from configuration or code, never from a request: a bad one is a programming error (500, logged). */
 function assertWindowSeconds(windowSeconds: number): void {
   if (!Number.isSafeInteger(windowSeconds) || windowSeconds < 1) {
-    throw new ValidationError("invalid_request", "windowSeconds must be a positive integer", {
-      details: { fields: { windowSeconds: "must be a positive integer" } },
-    });
+    throw new AuthsomeError("invalid_argument", "A rate-limit window must be a positive whole number of seconds");
   }
 }
 
@@ -49,7 +48,7 @@ export class PgRateLimitsStore implements RateLimitsStore {
     return { count: Number(row?.hits), resetAt: new Date(row?.expires_at as string | Date) };
   }
 
-  async peek(key: string, now: Date): Promise<RateLimitState | null> {
+  async findByKey(key: string, now: Date): Promise<RateLimitState | null> {
     const [row] = await this.db
       .select({ hits: rateLimits.hits, expiresAt: rateLimits.expiresAt })
       .from(rateLimits)
@@ -58,8 +57,9 @@ export class PgRateLimitsStore implements RateLimitsStore {
     return row ? { count: row.hits, resetAt: row.expiresAt } : null;
   }
 
-  async reset(key: string): Promise<void> {
-    await this.db.delete(rateLimits).where(eq(rateLimits.key, key));
+  async reset(key: string): Promise<number> {
+    const rows = await this.db.delete(rateLimits).where(eq(rateLimits.key, key)).returning({ key: rateLimits.key });
+    return rows.length;
   }
 
   async purgeExpired(now: Date): Promise<number> {

@@ -9,11 +9,13 @@ import type {
   NewRole,
   PermissionCheck,
   Role,
+  RoleAssignment,
   RolePatch,
   RolePermission,
   RolesStore,
+  TenantScope,
   UserRole,
-} from "../contract.js";
+} from "../contract/index.js";
 import { rowsOf } from "./rows.js";
 
 /** Where a role lives, and (for an existing role) its id, against which a new parent is checked. */
@@ -49,6 +51,11 @@ function permission(roleId: string, action: string, resource: string): SQL | und
   );
 }
 
+/** The tenant's role with this id. */
+function tenantRole(scope: TenantScope, id: string): SQL | undefined {
+  return and(eq(roles.id, id), eq(roles.appId, scope.appId), eq(roles.envId, scope.envId));
+}
+
 function sameOrg(orgId: string | null): SQL {
   return orgId === null ? isNull(userRoles.orgId) : eq(userRoles.orgId, orgId);
 }
@@ -66,33 +73,33 @@ export class PgRolesStore implements RolesStore {
     return row as Role;
   }
 
-  async findById(id: string): Promise<Role | null> {
-    const [row] = await this.db.select().from(roles).where(eq(roles.id, id)).limit(1);
+  async findById(scope: TenantScope, id: string): Promise<Role | null> {
+    const [row] = await this.db.select().from(roles).where(tenantRole(scope, id)).limit(1);
     return row ?? null;
   }
 
-  async findBySlug(appId: string, envId: string, slug: string): Promise<Role | null> {
+  async findBySlug(scope: TenantScope, slug: string): Promise<Role | null> {
     const [row] = await this.db
       .select()
       .from(roles)
-      .where(and(eq(roles.appId, appId), eq(roles.envId, envId), eq(roles.slug, slug)))
+      .where(and(eq(roles.appId, scope.appId), eq(roles.envId, scope.envId), eq(roles.slug, slug)))
       .limit(1);
     return row ?? null;
   }
 
-  async list(appId: string, envId: string): Promise<Role[]> {
+  async listAll(scope: TenantScope): Promise<Role[]> {
     return this.db
       .select()
       .from(roles)
-      .where(and(eq(roles.appId, appId), eq(roles.envId, envId)))
+      .where(and(eq(roles.appId, scope.appId), eq(roles.envId, scope.envId)))
       .orderBy(asc(roles.createdAt), asc(roles.id));
   }
 
-  async update(id: string, patch: RolePatch): Promise<Role> {
+  async update(scope: TenantScope, id: string, patch: RolePatch, now: Date): Promise<Role> {
     const parentId = patch.parentId;
-    if (parentId === undefined || parentId === null) return applyPatch(this.db, id, patch);
+    if (parentId === undefined || parentId === null) return applyPatch(this.db, scope, id, patch, now);
     return this.db.transaction(async (tx) => {
-      const [role] = await tx.select().from(roles).where(eq(roles.id, id)).limit(1);
+      const [role] = await tx.select().from(roles).where(tenantRole(scope, id)).limit(1);
       if (!role) throw new NotFoundError("not_found", "Role not found");
       // Re-parentings within one environment queue on its row: two concurrent moves (A under B, B under A) would
       // each pass the cycle check alone and close a loop together. NO KEY UPDATE leaves foreign-key checks unblocked.
@@ -102,13 +109,13 @@ export class PgRolesStore implements RolesStore {
         .where(eq(environments.id, role.envId))
         .for("no key update");
       await assertValidParent(tx, parentId, { appId: role.appId, envId: role.envId, roleId: role.id });
-      return applyPatch(tx, id, patch);
+      return applyPatch(tx, scope, id, patch, now);
     });
   }
 
-  async delete(id: string): Promise<void> {
+  async delete(scope: TenantScope, id: string): Promise<void> {
     // Permissions and assignments cascade; child roles keep existing with parent_id SET NULL (no inheritance).
-    const rows = await this.db.delete(roles).where(eq(roles.id, id)).returning({ id: roles.id });
+    const rows = await this.db.delete(roles).where(tenantRole(scope, id)).returning({ id: roles.id });
     if (rows.length === 0) throw new NotFoundError("not_found", "Role not found");
   }
 
@@ -136,7 +143,7 @@ export class PgRolesStore implements RolesStore {
     return rows.length > 0;
   }
 
-  async listPermissions(roleId: string): Promise<RolePermission[]> {
+  async listAllPermissions(roleId: string): Promise<RolePermission[]> {
     return this.db
       .select()
       .from(rolePermissions)
@@ -144,9 +151,9 @@ export class PgRolesStore implements RolesStore {
       .orderBy(asc(rolePermissions.createdAt), asc(rolePermissions.id));
   }
 
-  async assign(userId: string, roleId: string, orgId: string | null = null): Promise<UserRole> {
+  async assign(scope: TenantScope, { userId, roleId, orgId }: RoleAssignment, now: Date): Promise<UserRole> {
     const org = orgId ?? null;
-    // One INSERT … SELECT that inserts only when the user, the role (and the organization) exist in the same app
+    // One INSERT … SELECT that inserts only when the user, the role (and the organization) exist in the scope's app
     // and environment, so a role can never be handed to another tenant's user.
     const sameTenantOrg =
       org === null
@@ -165,9 +172,10 @@ export class PgRolesStore implements RolesStore {
           .insert(userRoles)
           .select(
             // The id default lives in JavaScript ($defaultFn), which an INSERT … SELECT bypasses.
-            sql`SELECT ${newUserRoleId()}, u.id, r.id, ${org}::text, now()
+            sql`SELECT ${newUserRoleId()}, u.id, r.id, ${org}::text, ${now}::timestamptz
               FROM ${users} u JOIN ${roles} r ON r.app_id = u.app_id AND r.env_id = u.env_id
-              WHERE u.id = ${userId} AND r.id = ${roleId} ${sameTenantOrg}`,
+              WHERE u.id = ${userId} AND r.id = ${roleId} AND u.app_id = ${scope.appId} AND u.env_id = ${scope.envId}
+                ${sameTenantOrg}`,
           )
           .onConflictDoNothing(conflictTarget)
           .returning();
@@ -182,7 +190,7 @@ export class PgRolesStore implements RolesStore {
     );
   }
 
-  async unassign(userId: string, roleId: string, orgId: string | null = null): Promise<boolean> {
+  async unassign({ userId, roleId, orgId }: RoleAssignment): Promise<boolean> {
     const rows = await this.db
       .delete(userRoles)
       .where(and(eq(userRoles.userId, userId), eq(userRoles.roleId, roleId), sameOrg(orgId ?? null)))
@@ -190,7 +198,7 @@ export class PgRolesStore implements RolesStore {
     return rows.length > 0;
   }
 
-  async listForUser(userId: string, orgId: string | null = null): Promise<Array<UserRole & { role: Role }>> {
+  async listAllForUser(userId: string, orgId: string | null = null): Promise<Array<UserRole & { role: Role }>> {
     const scope = orgId ? or(isNull(userRoles.orgId), eq(userRoles.orgId, orgId)) : isNull(userRoles.orgId);
     const rows = await this.db
       .select({ assignment: userRoles, role: roles })
@@ -226,11 +234,11 @@ function newUserRoleId(): string {
   return id;
 }
 
-async function applyPatch(db: AnyPgDatabase, id: string, patch: RolePatch): Promise<Role> {
+async function applyPatch(db: AnyPgDatabase, scope: TenantScope, id: string, patch: RolePatch, now: Date): Promise<Role> {
   const [row] = await db
     .update(roles)
-    .set({ ...patch, updatedAt: new Date() })
-    .where(eq(roles.id, id))
+    .set({ ...patch, updatedAt: now })
+    .where(tenantRole(scope, id))
     .returning();
   if (!row) throw new NotFoundError("not_found", "Role not found");
   return row;

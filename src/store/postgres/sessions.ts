@@ -1,4 +1,4 @@
-import { and, eq, getTableColumns, gt, lte, sql, type SQL } from "drizzle-orm";
+import { and, eq, gt, lte, sql } from "drizzle-orm";
 import type { AnyPgDatabase } from "../../migrate/runner.js";
 import { sessions, type RefreshRevocationReason } from "../../schema/sessions.js";
 import { users } from "../../schema/users.js";
@@ -12,47 +12,33 @@ import type {
   SessionRotation,
   SessionsStore,
   SessionWithUser,
-} from "../contract.js";
-import { auditEvents } from "../../schema/audit-events.js";
+  TenantScope,
+} from "../contract/index.js";
+import { newEventId } from "./events.js";
 import { allOf, keyset, toPage } from "./pagination.js";
 import { runStatement, type Statement, type StatementTarget } from "./prepared.js";
 import { mapRow, rowsOf } from "./rows.js";
-
-/** Every column of `table` from alias `alias`, each renamed `<alias>_<column>` (both tables have an `id`). */
-function aliased(table: typeof sessions | typeof users, alias: string): string {
-  return Object.values(getTableColumns(table))
-    .map((column) => `${alias}."${column.name}" AS "${alias}_${column.name}"`)
-    .join(", ");
-}
-
-/**
- * The session check: the unexpired session by token hash joined to its live user. Hand-written and prepared by
- * name: under load, building it with Drizzle and mapping Drizzle's result cost a tenth of the request's CPU.
- */
-const sessionCheck: Statement = {
-  name: "authsome_session_check",
-  text: `SELECT ${aliased(sessions, "s")}, ${aliased(users, "u")}
-    FROM authsome_sessions s JOIN authsome_users u ON u.id = s.user_id
-    WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.deleted_at IS NULL
-    LIMIT 1`,
-};
+import * as statements from "./session-statements.js";
 
 function sessionWithUser([row]: Record<string, unknown>[]): SessionWithUser | null {
   return row ? { session: mapRow(sessions, row, "s_"), user: mapRow(users, row, "u_") } : null;
 }
 
+/** A placeholder for the event parameters of a statement that records no event (its WHERE is false). */
+const noEventAt = new Date(0);
+
 export class PgSessionsStore implements SessionsStore {
   private readonly db: AnyPgDatabase;
 
-  constructor(private readonly statements: StatementTarget) {
-    this.db = statements.db;
+  constructor(private readonly target: StatementTarget) {
+    this.db = target.db;
   }
 
   async create(input: NewSession, effects: SessionCreationEffects = {}): Promise<Session> {
     const { audit, resetRateLimitKey } = effects;
     if (!audit && !resetRateLimitKey) return (await this.db.insert(sessions).values(input).returning())[0] as Session;
     // One prepared statement for the session and its side effects: a sign-in pays one round trip, not three.
-    const [row] = await runStatement(this.statements, createWithEffects, [
+    const [row] = await runStatement(this.target, statements.createWithEffects, [
       input.id ?? (sessions.id.defaultFn?.() as string),
       input.appId,
       input.envId,
@@ -65,14 +51,11 @@ export class PgSessionsStore implements SessionsStore {
       input.userAgent ?? "",
       input.deviceId ?? null,
       input.impersonatedBy ?? null,
+      input.method ?? "",
       input.expiresAt,
       input.refreshExpiresAt,
-      newAuditId(),
-      audit?.type ?? "",
-      audit?.ipAddress ?? "",
-      audit?.userAgent ?? "",
-      JSON.stringify({ ...audit?.metadata }),
-      audit?.at ?? new Date(0),
+      ...eventParams(audit),
+      audit?.at ?? noEventAt,
       audit !== undefined,
       resetRateLimitKey ?? null,
     ]);
@@ -81,20 +64,31 @@ export class PgSessionsStore implements SessionsStore {
 
   findByTokenHash(tokenHash: string, now: Date): Promise<SessionWithUser | null> {
     // The hot path: one indexed lookup on token_hash joined to the live user, and no write.
-    return runStatement(this.statements, sessionCheck, [tokenHash, now]).then(sessionWithUser);
+    return runStatement(this.target, statements.sessionCheck, [tokenHash, now]).then(sessionWithUser);
   }
 
-  async findByRefreshTokenHash(refreshTokenHash: string, now: Date): Promise<Session | null> {
+  async findByRefreshTokenHash(scope: TenantScope, refreshTokenHash: string, now: Date): Promise<Session | null> {
     const [row] = await this.db
       .select()
       .from(sessions)
-      .where(and(eq(sessions.refreshTokenHash, refreshTokenHash), gt(sessions.refreshExpiresAt, now)))
+      .where(
+        and(
+          eq(sessions.refreshTokenHash, refreshTokenHash),
+          eq(sessions.appId, scope.appId),
+          eq(sessions.envId, scope.envId),
+          gt(sessions.refreshExpiresAt, now),
+        ),
+      )
       .limit(1);
     return row ?? null;
   }
 
-  async findById(id: string): Promise<Session | null> {
-    const [row] = await this.db.select().from(sessions).where(eq(sessions.id, id)).limit(1);
+  async findById(scope: TenantScope, id: string): Promise<Session | null> {
+    const [row] = await this.db
+      .select()
+      .from(sessions)
+      .where(and(eq(sessions.id, id), eq(sessions.appId, scope.appId), eq(sessions.envId, scope.envId)))
+      .limit(1);
     return row ?? null;
   }
 
@@ -109,19 +103,18 @@ export class PgSessionsStore implements SessionsStore {
     return toPage(rows, page.limit);
   }
 
-  async rotate(r: SessionRotation): Promise<Session | null> {
+  async rotate(scope: TenantScope, r: SessionRotation): Promise<Session | null> {
     // One statement, so the swap and the record of the retired token are atomic. Concurrent rotations of one
     // token queue on the row lock; once the winner commits, the others re-check `refresh_token_hash` against the
     // new row version and match nothing. The retired hash is kept until the family's (new) refresh expiry.
     const onlySession = r.sessionId === undefined ? sql`` : sql` AND id = ${r.sessionId}`;
-    const onlyApp = r.appId === undefined ? sql`` : sql` AND app_id = ${r.appId}`;
-    const onlyEnv = r.envId === undefined ? sql`` : sql` AND env_id = ${r.envId}`;
     const result = await this.db.execute(sql`
       WITH rotated AS (
         UPDATE authsome_sessions
         SET token_hash = ${r.newTokenHash}, refresh_token_hash = ${r.newRefreshTokenHash},
             expires_at = ${r.expiresAt}, refresh_expires_at = ${r.refreshExpiresAt}, updated_at = ${r.now}
-        WHERE refresh_token_hash = ${r.refreshTokenHash} AND refresh_expires_at > ${r.now}${onlySession}${onlyApp}${onlyEnv}
+        WHERE refresh_token_hash = ${r.refreshTokenHash} AND refresh_expires_at > ${r.now}
+          AND app_id = ${scope.appId} AND env_id = ${scope.envId}${onlySession}
         RETURNING *
       ), retired AS (
         INSERT INTO authsome_revoked_refresh_tokens (token_hash, app_id, family_id, reason, revoked_at, expires_at)
@@ -133,46 +126,34 @@ export class PgSessionsStore implements SessionsStore {
     return row ? mapRow(sessions, row) : null;
   }
 
-  revoke(id: string, reason: RefreshRevocationReason, now: Date, audit?: SessionAudit): Promise<boolean> {
-    return this.revokeWhere(sql`id = ${id}`, reason, now, audit).then((count) => count > 0);
+  revoke(scope: TenantScope, id: string, reason: RefreshRevocationReason, now: Date, audit?: SessionAudit): Promise<boolean> {
+    return this.revokeWhere(statements.revokeOne, reason, now, [
+      id,
+      scope.appId,
+      scope.envId,
+      ...eventParams(audit),
+      audit !== undefined,
+    ]).then((count) => count > 0);
   }
 
   revokeByUser(userId: string, reason: RefreshRevocationReason, now: Date, exceptId?: string): Promise<number> {
-    const except = exceptId === undefined ? sql`` : sql` AND id <> ${exceptId}`;
-    return this.revokeWhere(sql`user_id = ${userId}${except}`, reason, now);
+    return exceptId === undefined
+      ? this.revokeWhere(statements.revokeByUser, reason, now, [userId])
+      : this.revokeWhere(statements.revokeByUserExcept, reason, now, [userId, exceptId]);
   }
 
   evictOldest(userId: string, keep: number, now: Date): Promise<number> {
-    return this.revokeWhere(
-      sql`user_id = ${userId} AND id NOT IN (
-        SELECT id FROM authsome_sessions WHERE user_id = ${userId} AND refresh_expires_at > ${now}
-        ORDER BY created_at DESC, id DESC LIMIT ${keep})`,
-      "evicted",
-      now,
-    );
+    return this.revokeWhere(statements.evictOldest, "evicted", now, [userId, keep]);
   }
 
   revokeFamily(familyId: string, reason: RefreshRevocationReason, now: Date): Promise<number> {
-    return this.revokeWhere(sql`family_id = ${familyId}`, reason, now);
+    return this.revokeWhere(statements.revokeFamily, reason, now, [familyId]);
   }
 
-  /**
-   * Deletes the matching sessions and records their refresh hashes as revoked — and optionally one audit event per
-   * deleted session — in one statement.
-   */
-  private async revokeWhere(condition: SQL, reason: RefreshRevocationReason, now: Date, audit?: SessionAudit): Promise<number> {
-    const logged = audit ? sql`, logged AS (${auditFrom("gone", audit, now)})` : sql``;
-    const result = await this.db.execute(sql`
-      WITH gone AS (
-        DELETE FROM authsome_sessions WHERE ${condition}
-        RETURNING id, refresh_token_hash, app_id, env_id, user_id, family_id, refresh_expires_at
-      ), recorded AS (
-        INSERT INTO authsome_revoked_refresh_tokens (token_hash, app_id, family_id, reason, revoked_at, expires_at)
-        SELECT refresh_token_hash, app_id, family_id, ${reason}, ${now}, refresh_expires_at FROM gone
-        ON CONFLICT (token_hash) DO NOTHING
-      )${logged}
-      SELECT count(*)::int AS n FROM gone`);
-    return Number(rowsOf(result)[0]?.n ?? 0);
+  /** Runs a revocation statement (see session-statements.ts): reason and time first, then its own parameters. */
+  private async revokeWhere(statement: Statement, reason: RefreshRevocationReason, now: Date, params: unknown[]): Promise<number> {
+    const [row] = await runStatement(this.target, statement, [reason, now, ...params]);
+    return Number(row?.n ?? 0);
   }
 
   async purgeExpired(now: Date): Promise<number> {
@@ -184,34 +165,7 @@ export class PgSessionsStore implements SessionsStore {
   }
 }
 
-/** A new session with, optionally, its audit event ($21) and the reset of one rate-limit counter ($22). */
-const createWithEffects: Statement = {
-  name: "authsome_session_create",
-  text: `WITH created AS (
-      INSERT INTO authsome_sessions (id, app_id, env_id, user_id, org_id, token_hash, refresh_token_hash, family_id,
-                                     ip_address, user_agent, device_id, impersonated_by, expires_at, refresh_expires_at)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-      RETURNING *
-    ), logged AS (
-      INSERT INTO authsome_audit_events (id, app_id, env_id, user_id, type, ip_address, user_agent, metadata, created_at)
-      SELECT $15, app_id, env_id, user_id, $16, $17, $18, $19::jsonb || jsonb_build_object('sessionId', id), $20
-      FROM created WHERE $21
-    ), reset AS (
-      DELETE FROM authsome_rate_limits WHERE key = $22
-    )
-    SELECT * FROM created`,
-};
-
-/** An id for an audit row written by raw SQL (the schema's default lives in JavaScript). */
-function newAuditId(): string {
-  return auditEvents.id.defaultFn?.() as string;
-}
-
-/** Appends one audit event for the (first) session row of the CTE `source`, with the session id in its metadata. */
-function auditFrom(source: "created" | "gone", audit: SessionAudit, at: Date): SQL {
-  return sql`
-    INSERT INTO authsome_audit_events (id, app_id, env_id, user_id, type, ip_address, user_agent, metadata, created_at)
-    SELECT ${newAuditId()}, app_id, env_id, user_id, ${audit.type}, ${audit.ipAddress}, ${audit.userAgent},
-           ${JSON.stringify({ ...audit.metadata })}::jsonb || jsonb_build_object('sessionId', id), ${at}
-    FROM ${sql.raw(source)} LIMIT 1`;
+/** The parameters of an optional event (id, type, IP, user agent, metadata), blank when there is none. */
+function eventParams(audit: SessionAudit | undefined): [string, string, string, string, string] {
+  return [audit ? newEventId() : "", audit?.type ?? "", audit?.ipAddress ?? "", audit?.userAgent ?? "", JSON.stringify({ ...audit?.metadata })];
 }

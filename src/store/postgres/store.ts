@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { UnavailableError } from "../../errors.js";
 import type { MigrationGroup } from "../../migrate/groups.js";
 import { type AnyPgDatabase, migrate, type MigrateOptions, type MigrateResult } from "../../migrate/runner.js";
-import type { Store, StoreRepositories } from "../contract.js";
+import type { Store, StoreRepositories } from "../contract/index.js";
 import { PgAppSessionConfigsStore } from "./app-session-configs.js";
 import { PgAppsStore } from "./apps.js";
 import { PgAuditEventsStore } from "./audit-events.js";
@@ -49,7 +49,7 @@ function repositories(db: AnyPgDatabase, prepared: boolean): StoreRepositories {
     roles: guardMethods(new PgRolesStore(db)),
     ceremonies: guardMethods(new PgCeremoniesStore(db)),
     rateLimits: guardMethods(new PgRateLimitsStore(statements)),
-    auditEvents: guardMethods(new PgAuditEventsStore(db)),
+    auditEvents: guardMethods(new PgAuditEventsStore(statements)),
     transaction: (fn) => runTransaction(db, fn, prepared),
   };
   return repos;

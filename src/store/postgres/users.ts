@@ -2,7 +2,7 @@ import { and, eq, isNull, sql } from "drizzle-orm";
 import { NotFoundError } from "../../errors.js";
 import type { AnyPgDatabase } from "../../migrate/runner.js";
 import { users } from "../../schema/users.js";
-import type { NewUser, Page, PageRequest, User, UserPatch, UsersStore } from "../contract.js";
+import type { NewUser, Page, PageRequest, TenantScope, User, UserFilter, UserPatch, UsersStore } from "../contract/index.js";
 import { allOf, escapeLike, keyset, toPage } from "./pagination.js";
 
 /** Emails are compared and stored trimmed and lower-cased. */
@@ -11,6 +11,11 @@ export function normalizeEmail(email: string): string {
 }
 
 const live = isNull(users.deletedAt);
+
+/** The tenant's live user with this id. */
+function tenantUser(scope: TenantScope, id: string) {
+  return and(eq(users.id, id), eq(users.appId, scope.appId), eq(users.envId, scope.envId), live);
+}
 
 export class PgUsersStore implements UsersStore {
   constructor(private readonly db: AnyPgDatabase) {}
@@ -23,58 +28,58 @@ export class PgUsersStore implements UsersStore {
     return row as User;
   }
 
-  async findById(id: string): Promise<User | null> {
-    const [row] = await this.db.select().from(users).where(and(eq(users.id, id), live)).limit(1);
+  async findById(scope: TenantScope, id: string): Promise<User | null> {
+    const [row] = await this.db.select().from(users).where(tenantUser(scope, id)).limit(1);
     return row ?? null;
   }
 
-  async findByEmail(appId: string, envId: string, email: string): Promise<User | null> {
+  async findByEmail(scope: TenantScope, email: string): Promise<User | null> {
     const [row] = await this.db
       .select()
       .from(users)
-      .where(and(eq(users.appId, appId), eq(users.envId, envId), eq(users.email, normalizeEmail(email)), live))
+      .where(and(eq(users.appId, scope.appId), eq(users.envId, scope.envId), eq(users.email, normalizeEmail(email)), live))
       .limit(1);
     return row ?? null;
   }
 
-  async findByUsername(appId: string, envId: string, username: string): Promise<User | null> {
+  async findByUsername(scope: TenantScope, username: string): Promise<User | null> {
     const name = username.trim();
     if (name === "") return null; // '' means "no username", never a match
     const [row] = await this.db
       .select()
       .from(users)
-      .where(and(eq(users.appId, appId), eq(users.envId, envId), eq(users.username, name), live))
+      .where(and(eq(users.appId, scope.appId), eq(users.envId, scope.envId), eq(users.username, name), live))
       .limit(1);
     return row ?? null;
   }
 
-  async update(id: string, patch: UserPatch): Promise<User> {
-    const values: UserPatch & { updatedAt: Date } = { ...patch, updatedAt: new Date() };
+  async update(scope: TenantScope, id: string, patch: UserPatch, now: Date): Promise<User> {
+    const values: UserPatch & { updatedAt: Date } = { ...patch, updatedAt: now };
     if (patch.email !== undefined) values.email = normalizeEmail(patch.email);
     if (patch.username !== undefined) values.username = patch.username.trim();
-    const [row] = await this.db.update(users).set(values).where(and(eq(users.id, id), live)).returning();
+    const [row] = await this.db.update(users).set(values).where(tenantUser(scope, id)).returning();
     if (!row) throw new NotFoundError("not_found", "User not found");
     return row;
   }
 
-  async softDelete(id: string, now: Date): Promise<void> {
+  async softDelete(scope: TenantScope, id: string, now: Date): Promise<void> {
     const rows = await this.db
       .update(users)
       .set({ deletedAt: now, updatedAt: now })
-      .where(and(eq(users.id, id), live))
+      .where(tenantUser(scope, id))
       .returning({ id: users.id });
     if (rows.length === 0) throw new NotFoundError("not_found", "User not found");
   }
 
-  async list(query: { appId: string; envId: string; emailContains?: string } & PageRequest): Promise<Page<User>> {
-    const page = keyset(users.id, query);
-    const emailFilter = query.emailContains
-      ? sql`${users.email} LIKE ${`%${escapeLike(normalizeEmail(query.emailContains))}%`}`
+  async list(scope: TenantScope, filter: UserFilter = {}, request?: PageRequest): Promise<Page<User>> {
+    const page = keyset(users.id, request);
+    const emailFilter = filter.emailContains
+      ? sql`${users.email} LIKE ${`%${escapeLike(normalizeEmail(filter.emailContains))}%`}`
       : undefined;
     const rows = await this.db
       .select()
       .from(users)
-      .where(allOf(eq(users.appId, query.appId), eq(users.envId, query.envId), live, emailFilter, page.after))
+      .where(allOf(eq(users.appId, scope.appId), eq(users.envId, scope.envId), live, emailFilter, page.after))
       .orderBy(page.orderBy)
       .limit(page.limit + 1);
     return toPage(rows, page.limit);

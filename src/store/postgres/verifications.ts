@@ -2,12 +2,17 @@ import { and, desc, eq, gt, isNull, lt, lte, sql } from "drizzle-orm";
 import type { AnyPgDatabase } from "../../migrate/runner.js";
 import { users } from "../../schema/users.js";
 import { verifications } from "../../schema/verifications.js";
-import type { NewVerification, User, Verification, VerificationsStore } from "../contract.js";
+import type { NewVerification, TenantScope, User, Verification, VerificationsStore } from "../contract/index.js";
 import { normalizeEmail } from "./users.js";
 
 /** Unconsumed and unexpired at `now` (the caller's clock, never the database's). */
 function isOpen(now: Date) {
   return and(isNull(verifications.consumedAt), gt(verifications.expiresAt, now));
+}
+
+/** The tenant's verification with this id. */
+function tenantVerification(scope: TenantScope, id: string) {
+  return and(eq(verifications.id, id), eq(verifications.appId, scope.appId), eq(verifications.envId, scope.envId));
 }
 
 export class PgVerificationsStore implements VerificationsStore {
@@ -18,16 +23,23 @@ export class PgVerificationsStore implements VerificationsStore {
     return row as Verification;
   }
 
-  async findActiveByTokenHash(tokenHash: string, now: Date): Promise<Verification | null> {
+  async findActiveByTokenHash(scope: TenantScope, tokenHash: string, now: Date): Promise<Verification | null> {
     const [row] = await this.db
       .select()
       .from(verifications)
-      .where(and(eq(verifications.tokenHash, tokenHash), isOpen(now)))
+      .where(
+        and(
+          eq(verifications.tokenHash, tokenHash),
+          eq(verifications.appId, scope.appId),
+          eq(verifications.envId, scope.envId),
+          isOpen(now),
+        ),
+      )
       .limit(1);
     return row ?? null;
   }
 
-  async findActiveForUser(userId: string, type: Verification["type"], now: Date): Promise<Verification | null> {
+  async findActiveByUser(userId: string, type: Verification["type"], now: Date): Promise<Verification | null> {
     const [row] = await this.db
       .select()
       .from(verifications)
@@ -37,9 +49,8 @@ export class PgVerificationsStore implements VerificationsStore {
     return row ?? null;
   }
 
-  async findOpenForEmail(
-    appId: string,
-    envId: string,
+  async findActiveByEmail(
+    scope: TenantScope,
     email: string,
     type: Verification["type"],
     now: Date,
@@ -48,13 +59,13 @@ export class PgVerificationsStore implements VerificationsStore {
       .select({ user: users, verification: verifications })
       .from(users)
       .leftJoin(verifications, and(eq(verifications.userId, users.id), eq(verifications.type, type), isOpen(now)))
-      .where(and(eq(users.appId, appId), eq(users.envId, envId), eq(users.email, normalizeEmail(email)), isNull(users.deletedAt)))
+      .where(and(eq(users.appId, scope.appId), eq(users.envId, scope.envId), eq(users.email, normalizeEmail(email)), isNull(users.deletedAt)))
       .orderBy(desc(verifications.id))
       .limit(1);
     return row ? { user: row.user, verification: row.verification } : null;
   }
 
-  async reserveAttempt(id: string, maxAttempts: number, now: Date): Promise<number | null> {
+  async reserveAttempt(scope: TenantScope, id: string, maxAttempts: number, now: Date): Promise<number | null> {
     // One conditional statement: concurrent guesses queue on the row lock and each re-checks the count, so at most
     // `maxAttempts` of them ever get to compare a code.
     const [row] = await this.db
@@ -62,7 +73,7 @@ export class PgVerificationsStore implements VerificationsStore {
       .set({ attempts: sql`${verifications.attempts} + 1` })
       .where(
         and(
-          eq(verifications.id, id),
+          tenantVerification(scope, id),
           lt(verifications.attempts, maxAttempts),
           isNull(verifications.consumedAt),
           gt(verifications.expiresAt, now),
@@ -72,13 +83,13 @@ export class PgVerificationsStore implements VerificationsStore {
     return row?.attempts ?? null;
   }
 
-  async consume(id: string, now: Date): Promise<boolean> {
+  async consume(scope: TenantScope, id: string, now: Date): Promise<boolean> {
     // The WHERE clause is the single-use guarantee: a concurrent second UPDATE re-checks consumed_at after the
     // first commits and matches nothing.
     const rows = await this.db
       .update(verifications)
       .set({ consumedAt: now })
-      .where(and(eq(verifications.id, id), isOpen(now)))
+      .where(and(tenantVerification(scope, id), isOpen(now)))
       .returning({ id: verifications.id });
     return rows.length > 0;
   }

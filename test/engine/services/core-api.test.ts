@@ -1,6 +1,7 @@
 // auth.api's housekeeping: purgeExpired removes every kind of expired row and nothing that is still alive.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestEngine, type TestEngine } from "../../support/engine.js";
+import { scopeOf, servedTenant } from "../../support/store.js";
 
 let e: TestEngine;
 const secret = "correct horse battery";
@@ -25,7 +26,7 @@ describe("auth.api.purgeExpired", () => {
     await e.call("POST", "/refresh", { body: { refresh_token: old.refresh_token } }); // a revoked-token record
     await e.call("POST", "/forgot-password", { body: { email: "old@example.com" } }); // a reset link
     await e.call("POST", "/verify-email/resend", { body: { email: "old@example.com" } }); // a verification (the sign-up's is another)
-    await e.store.ceremonies.put({ keyHash: "a".repeat(64), kind: "oauth_state", appId: null, payload: {}, expiresAt: new Date(e.clock.now().getTime() + 600_000) });
+    await e.store.ceremonies.put({ keyHash: "a".repeat(64), kind: "oauth_state", ...scopeOf((await servedTenant(e.store, e.auth.config)).tenant), payload: {}, expiresAt: new Date(e.clock.now().getTime() + 600_000) });
 
     e.clock.advance(31 * 86_400); // past every expiry, including the 30-day refresh window
     const fresh = (await e.call("POST", "/signup", { body: { email: "fresh@example.com", password: secret } })).body;

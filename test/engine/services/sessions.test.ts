@@ -1,11 +1,13 @@
+import { createEvents } from "../../../src/engine/events.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashToken } from "../../../src/crypto/tokens.js";
 import { resolveConfig } from "../../../src/engine/config.js";
-import { createSessionService, type RequestMeta } from "../../../src/engine/services/sessions.js";
-import type { StoreRepositories } from "../../../src/store/contract.js";
+import type { RequestMeta } from "../../../src/engine/request-meta.js";
+import { createSessionService } from "../../../src/engine/services/sessions.js";
+import type { StoreRepositories } from "../../../src/store/contract/index.js";
 import { postgresStore } from "../../../src/store/postgres/store.js";
 import { isPostgres, pgliteSkipReason } from "../../support/database.js";
-import { createTestStore, rejectionOf, seedTenant, seedUser, servedAs, type Tenant, type TestStore } from "../../support/store.js";
+import { createTestStore, rejectionOf, scopeOf, seedTenant, seedUser, servedAs, type Tenant, type TestStore } from "../../support/store.js";
 
 let s: TestStore;
 let tenant: Tenant;
@@ -19,7 +21,7 @@ function clock(start = new Date("2030-01-01T00:00:00Z")) {
 }
 
 function service(store: StoreRepositories = s.store, time = clock()) {
-  return { time, sessions: createSessionService({ store, config, now: time.now, tenant: servedAs(tenant, config) }) };
+  return { time, sessions: createSessionService({ store, config, now: time.now, tenant: servedAs(tenant, config), events: createEvents({ store, now: time.now, tenant: servedAs(tenant, config) }) }) };
 }
 
 beforeAll(async () => {
@@ -92,7 +94,7 @@ describe("session service", () => {
     expect(await sessions.check(third.sessionToken)).toBeNull();
     expect((await sessions.check(otherSignIn.sessionToken))?.user.id).toBe(user.id); // another sign-in is untouched
     const reuseEvents = async () =>
-      (await s.store.auditEvents.list({ appId: tenant.app.id, type: "session.refresh_token_reused" })).items.filter(
+      (await s.store.auditEvents.list(tenant.app.id, { type: "session.refresh_token_reused" })).items.filter(
         (e) => e.metadata.familyId === first.session.familyId,
       );
     expect(await reuseEvents()).toHaveLength(1);
@@ -120,7 +122,7 @@ describe("session service", () => {
     expect(await sessions.check(issued.sessionToken)).toBeNull();
     // Signed out is not a replay: invalid, and no reuse alert.
     expect((await rejectionOf(sessions.refresh(issued.refreshToken, meta))).code).toBe("invalid_refresh_token");
-    const alerts = await s.store.auditEvents.list({ appId: tenant.app.id, type: "session.refresh_token_reused" });
+    const alerts = await s.store.auditEvents.list(tenant.app.id, { type: "session.refresh_token_reused" });
     expect(alerts.items.filter((e) => e.metadata.familyId === issued.session.familyId)).toEqual([]);
   });
 
@@ -148,7 +150,7 @@ describe("session service", () => {
     time.advance(31 * 86_400);
     const purged = await sessions.purgeExpired();
     expect(purged.sessions).toBeGreaterThanOrEqual(1);
-    expect(await s.store.sessions.findById(issued.session.id)).toBeNull();
+    expect(await s.store.sessions.findById(scopeOf(tenant), issued.session.id)).toBeNull();
   });
 });
 

@@ -1,6 +1,7 @@
 // End-to-end flows of the password plugin over HTTP (docs/http-api.md; the Go reference's e2e scenarios
 // SignUpSignInSignOut, SessionManagement, ChangePassword, PasswordResetFlow, SignIn_EmailNormalization and the
 // service/OTP suites of §9.4), through `auth.handler(new Request(…))` on PGlite and PostgreSQL.
+import { createEvents } from "../../../src/engine/events.js";
 import { hash as argon2Hash } from "@node-rs/argon2";
 import { sql } from "drizzle-orm";
 import { lockoutKeys } from "../../../src/engine/services/protection.js";
@@ -9,7 +10,7 @@ import { createSessionService } from "../../../src/engine/services/sessions.js";
 import { passwordHashes } from "../../../src/plugins/password/schema.js";
 import { rowsOf } from "../../../src/store/postgres/rows.js";
 import { createTestEngine, keysOf, linkIn, type TestEngine, uniqueEmail, countRows } from "../../support/engine.js";
-import { servedAs } from "../../support/store.js";
+import { readUser, servedAs } from "../../support/store.js";
 
 const secret = "correct horse battery";
 const tokenShape = (prefix: string) => new RegExp(`^${prefix}[A-Za-z0-9_-]{43}$`);
@@ -128,7 +129,7 @@ describe("password flows (email verification off)", () => {
     it("refuses a banned user with 403 user_banned", async () => {
       const email = uniqueEmail("banned");
       const up = await signUp(e, { email });
-      await e.store.users.update(up.user.id, { banned: true, banReason: "spam" });
+      await e.store.users.update({ appId: up.user.app_id, envId: up.user.env_id }, up.user.id, { banned: true, banReason: "spam" }, e.clock.now());
       const res = await signIn(e, { email, password: secret });
       expect(res.status).toBe(403);
       expect(res.body).toMatchObject({ code: "user_banned", details: { reason: "spam" } });
@@ -339,7 +340,7 @@ describe("password flows (email verification off)", () => {
 
 async function tenantOf(e: TestEngine): Promise<{ app: string; env: string }> {
   const app = await e.store.apps.findBySlug(e.auth.config.appId);
-  const env = app ? await e.store.environments.findDefault(app.id) : null;
+  const env = app ? await e.store.environments.findDefaultByAppId(app.id) : null;
   if (!app || !env) throw new Error("the engine's app is missing");
   return { app: app.id, env: env.id };
 }
@@ -413,7 +414,7 @@ describe("password flows with email verification required", () => {
     const { sessionToken } = await sessionFor(v, p.body.user.id);
     const right = await v.call("POST", "/verify-email", { token: sessionToken, body: { code: p.code } });
     expect(right.status).toBe(200);
-    expect((await v.store.users.findById(p.body.user.id))?.emailVerified).toBe(true);
+    expect((await readUser(v.store, p.body.user.id))?.emailVerified).toBe(true);
   });
 
   it("burns the code after 5 wrong attempts with 429 too_many_attempts", async () => {
@@ -480,10 +481,10 @@ describe("password flows with email verification required", () => {
 
 /** A session issued directly through the engine's session service (for a user who cannot sign in yet). */
 async function sessionFor(e: TestEngine, userId: string): Promise<{ sessionToken: string }> {
-  const user = await e.store.users.findById(userId);
+  const user = await readUser(e.store, userId);
   const app = user && (await e.store.apps.findById(user.appId));
-  const env = user && (await e.store.environments.findById(user.envId));
+  const env = user && (await e.store.environments.findById(user.appId, user.envId));
   if (!user || !app || !env) throw new Error("user missing");
-  const sessions = createSessionService({ store: e.store, config: e.auth.config, now: e.clock.now, tenant: servedAs({ app, env }, e.auth.config) });
+  const sessions = createSessionService({ store: e.store, config: e.auth.config, now: e.clock.now, tenant: servedAs({ app, env }, e.auth.config), events: createEvents({ store: e.store, now: e.clock.now, tenant: servedAs({ app, env }, e.auth.config) }) });
   return sessions.issue(user, { ipAddress: "203.0.113.1", userAgent: "vitest" });
 }

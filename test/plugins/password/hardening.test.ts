@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MailMessage } from "../../../src/mail/mailer.js";
 import { createTestEngine, linkIn, type CallResult, type TestEngine, uniqueEmail, countRows } from "../../support/engine.js";
-import { servedTenant } from "../../support/store.js";
+import { readUser, servedTenant } from "../../support/store.js";
 
 const secret = "correct horse battery";
 
@@ -379,8 +379,8 @@ describe("account deletion needs proof, and leaves no credentials behind", () =>
     {
       const fresh = await issue();
       expect((await e.call("DELETE", "/me", { token: fresh.issued.sessionToken })).status).toBe(200);
-      expect(await e.store.users.findById(fresh.user.id)).toBeNull();
-      expect(await e.store.users.findById(stale.user.id)).not.toBeNull();
+      expect(await readUser(e.store, fresh.user.id)).toBeNull();
+      expect(await readUser(e.store, stale.user.id)).not.toBeNull();
     }
   });
 });

@@ -30,7 +30,7 @@ async function seedEverything(slug: string): Promise<string> {
     .insert(core.sessions)
     .values({ appId: app.id, envId: env.id, userId, orgId: org!.id, deviceId: device!.id, tokenHash: fakeHash(), refreshTokenHash: fakeHash(), familyId: `fam-${slug}`, expiresAt: soon, refreshExpiresAt: soon })
     .returning();
-  await s.store.sessions.rotate({ refreshTokenHash: session!.refreshTokenHash, newTokenHash: fakeHash(), newRefreshTokenHash: fakeHash(), expiresAt: soon, refreshExpiresAt: soon, now: new Date() });
+  await s.store.sessions.rotate({ appId: app.id, envId: env.id }, { refreshTokenHash: session!.refreshTokenHash, newTokenHash: fakeHash(), newRefreshTokenHash: fakeHash(), expiresAt: soon, refreshExpiresAt: soon, now: new Date() });
   await db.insert(core.verifications).values({ appId: app.id, envId: env.id, userId, type: "email", tokenHash: fakeHash(), expiresAt: soon });
   await db.insert(core.passwordResets).values({ appId: app.id, envId: env.id, userId, tokenHash: fakeHash(), expiresAt: soon });
   await db.insert(core.members).values({ orgId: org!.id, userId, role: "owner" });
@@ -41,11 +41,11 @@ async function seedEverything(slug: string): Promise<string> {
   await db.insert(core.notifications).values({ appId: app.id, envId: env.id, userId, type: "verify_email", channel: "email" });
   await db.insert(core.apiKeys).values({ appId: app.id, envId: env.id, userId, name: "ci", keyHash: fakeHash(), keyPrefix: "sk_live_1a2b3c4d" });
   await db.insert(core.formConfigs).values({ appId: app.id });
-  await s.store.appSessionConfigs.set(app.id, { tokenTtlSeconds: 600 });
+  await s.store.appSessionConfigs.set(app.id, { tokenTtlSeconds: 600 }, new Date());
   const [role] = await db.insert(core.roles).values({ appId: app.id, envId: env.id, name: "Admin", slug: "admin" }).returning();
   await db.insert(core.rolePermissions).values({ roleId: role!.id, action: "*", resource: "*" });
   await db.insert(core.userRoles).values({ userId, roleId: role!.id, orgId: org!.id });
-  await db.insert(core.ceremonies).values({ keyHash: fakeHash(), kind: "oauth_state", appId: app.id, expiresAt: soon });
+  await db.insert(core.ceremonies).values({ keyHash: fakeHash(), kind: "oauth_state", appId: app.id, envId: env.id, expiresAt: soon });
   await db.insert(core.auditEvents).values({ appId: app.id, envId: env.id, userId, type: "user.signed_up" });
   await db.insert(passwordHashes).values({ userId, hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA" });
   await db.insert(mfaEnrollments).values({ userId, method: "totp", secretSealed: "v1.sealed" });

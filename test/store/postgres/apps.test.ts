@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { App, NewApp } from "../../../src/store/contract.js";
-import { createTestStore, rejectionOf, seedTenant, seedUser, type TestStore } from "../../support/store.js";
+import type { App, NewApp } from "../../../src/store/contract/index.js";
+import { createTestStore, fixedNow, rejectionOf, scopeOf, seedTenant, seedUser, type TestStore } from "../../support/store.js";
 
 let s: TestStore;
 
@@ -41,7 +41,7 @@ describe("apps store", () => {
     expect(await s.store.apps.findTenant({ slug: app.slug })).toEqual({ app, env: null, sessionConfig: null });
     const env = await s.store.environments.create({ appId: app.id, name: "Production", slug: "production", type: "production" });
     await s.store.environments.create({ appId: app.id, name: "Staging", slug: "staging", type: "staging" });
-    const sessionConfig = await s.store.appSessionConfigs.set(app.id, { tokenTtlSeconds: 300 });
+    const sessionConfig = await s.store.appSessionConfigs.set(app.id, { tokenTtlSeconds: 300 }, fixedNow);
     s.t.counter.reset();
     const found = await s.store.apps.findTenant({ publishableKey: app.publishableKey as string });
     expect(s.t.counter.count).toBe(1);
@@ -56,16 +56,16 @@ describe("apps store", () => {
     expect(await s.store.apps.findByPublishableKey("pk_live_unknown")).toBeNull();
   });
 
-  it("persists an update and advances updated_at", async () => {
+  it("persists an update and sets updated_at to the caller's now", async () => {
     const app = await createApp();
-    const updated = await s.store.apps.update(app.id, { name: "Renamed", logo: "https://example.com/logo.png", metadata: { tier: "gold" } });
+    const updated = await s.store.apps.update(app.id, { name: "Renamed", logo: "https://example.com/logo.png", metadata: { tier: "gold" } }, fixedNow);
     expect(updated).toMatchObject({ id: app.id, slug: app.slug, name: "Renamed", logo: "https://example.com/logo.png", metadata: { tier: "gold" } });
-    expect(updated.updatedAt.getTime()).toBeGreaterThanOrEqual(app.updatedAt.getTime());
+    expect(updated.updatedAt).toEqual(fixedNow);
     expect(await s.store.apps.findById(app.id)).toEqual(updated);
   });
 
   it("throws NotFoundError when updating an app that does not exist", async () => {
-    const error = await rejectionOf(s.store.apps.update("aapp_01h455vb4pex5vsknk084sn02q", { name: "Ghost" }));
+    const error = await rejectionOf(s.store.apps.update("aapp_01h455vb4pex5vsknk084sn02q", { name: "Ghost" }, fixedNow));
     expect(error.name).toBe("NotFoundError");
     expect(error.code).toBe("not_found");
   });
@@ -76,7 +76,7 @@ describe("apps store", () => {
     expect(onCreate.name).toBe("ConflictError");
     expect(onCreate.code).toBe("slug_taken");
     const other = await createApp();
-    const onUpdate = await rejectionOf(s.store.apps.update(other.id, { slug: taken.slug }));
+    const onUpdate = await rejectionOf(s.store.apps.update(other.id, { slug: taken.slug }, fixedNow));
     expect(onUpdate.code).toBe("slug_taken");
     expect((await s.store.apps.findById(other.id))?.slug).toBe(other.slug);
   });
@@ -111,10 +111,10 @@ describe("apps store", () => {
     const doomedUser = await seedUser(s.store, doomed);
     const keptUser = await seedUser(s.store, kept);
     await s.store.apps.delete(doomed.app.id);
-    expect(await s.store.environments.findById(doomed.env.id)).toBeNull();
-    expect(await s.store.users.findById(doomedUser.id)).toBeNull();
-    expect(await s.store.environments.findById(kept.env.id)).not.toBeNull();
-    expect(await s.store.users.findById(keptUser.id)).not.toBeNull();
+    expect(await s.store.environments.findById(doomed.app.id, doomed.env.id)).toBeNull();
+    expect(await s.store.users.findById(scopeOf(doomed), doomedUser.id)).toBeNull();
+    expect(await s.store.environments.findById(kept.app.id, kept.env.id)).not.toBeNull();
+    expect(await s.store.users.findById(scopeOf(kept), keptUser.id)).not.toBeNull();
   });
 
   it("lists apps newest first and walks every page exactly once", async () => {
@@ -140,9 +140,9 @@ describe("apps store", () => {
     expect(page.nextCursor).toBeNull();
   });
 
-  it("rejects an out-of-range limit and a malformed cursor with ValidationError invalid_request", async () => {
-    expect((await rejectionOf(s.store.apps.list({ limit: 0 }))).code).toBe("invalid_request");
-    expect((await rejectionOf(s.store.apps.list({ limit: 101 }))).code).toBe("invalid_request");
-    expect((await rejectionOf(s.store.apps.list({ cursor: "not-a-cursor" }))).code).toBe("invalid_request");
+  it("rejects an out-of-range limit with invalid_page and a malformed cursor with invalid_cursor (ValidationError)", async () => {
+    expect(await rejectionOf(s.store.apps.list({ limit: 0 }))).toMatchObject({ name: "ValidationError", code: "invalid_page" });
+    expect((await rejectionOf(s.store.apps.list({ limit: 101 }))).code).toBe("invalid_page");
+    expect(await rejectionOf(s.store.apps.list({ cursor: "not-a-cursor" }))).toMatchObject({ name: "ValidationError", code: "invalid_cursor" });
   });
 });

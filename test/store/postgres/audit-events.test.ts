@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AuditEvent, NewAuditEvent, Page, PageRequest } from "../../../src/store/contract.js";
+import type { AuditEvent, AuditEventFilter, NewAuditEvent, Page } from "../../../src/store/contract/index.js";
 import type { PostgresStore } from "../../../src/store/postgres/store.js";
 import type { TestDatabase } from "../../support/database.js";
-import { createTestStore, rejectionOf, seedTenant, seedUser, type Tenant } from "../../support/store.js";
+import { createTestStore, fixedNow, rejectionOf, seedTenant, seedUser, type Tenant } from "../../support/store.js";
 
 let t: TestDatabase;
 let store: PostgresStore;
@@ -13,14 +13,14 @@ beforeAll(async () => {
 afterAll(() => t.drop());
 
 function append(tenant: Tenant, overrides: Partial<NewAuditEvent> = {}) {
-  return store.auditEvents.append({ appId: tenant.app.id, envId: tenant.env.id, type: "user.signed_in", ...overrides });
+  return store.auditEvents.append({ appId: tenant.app.id, envId: tenant.env.id, type: "user.signed_in", createdAt: fixedNow, ...overrides });
 }
 
-async function listAll(query: { appId: string; userId?: string; type?: string } & PageRequest) {
+async function listAll(appId: string, filter: AuditEventFilter, limit: number) {
   const pages: Page<AuditEvent>[] = [];
   let cursor: string | null = null;
   do {
-    const page: Page<AuditEvent> = await store.auditEvents.list({ ...query, cursor });
+    const page: Page<AuditEvent> = await store.auditEvents.list(appId, filter, { limit, cursor });
     pages.push(page);
     cursor = page.nextCursor;
   } while (cursor !== null);
@@ -42,13 +42,23 @@ describe("auditEvents.append", () => {
       userAgent: "",
       metadata: { method: "password" },
     });
-    expect(event.createdAt).toBeInstanceOf(Date);
+    expect(event.createdAt).toEqual(fixedNow);
   });
 
   it("keeps a given createdAt", async () => {
     const tenant = await seedTenant(store);
     const createdAt = new Date("2029-05-04T03:02:01.000Z");
     expect((await append(tenant, { createdAt })).createdAt).toEqual(createdAt);
+  });
+
+  it("writes an event in one statement, and stores a NUL in its metadata as invalid_value, not a driver error", async () => {
+    const tenant = await seedTenant(store);
+    t.counter.reset();
+    await append(tenant, { type: "user.counted" });
+    expect(t.counter.count).toBe(1);
+    const err = await rejectionOf(append(tenant, { metadata: { bad: "nul\u0000byte" } }));
+    expect(err).toMatchObject({ name: "ValidationError", code: "invalid_value" });
+    expect(err.message).not.toContain("nul");
   });
 
   it("refuses an unknown user with invalid_reference", async () => {
@@ -66,7 +76,7 @@ describe("auditEvents.list", () => {
     for (let i = 0; i < 25; i++) appended.push(await append(tenant, { metadata: { i } }));
     await append(other);
 
-    const pages = await listAll({ appId: tenant.app.id, limit: 10 });
+    const pages = await listAll(tenant.app.id, {}, 10);
     expect(pages.map((p) => p.items.length)).toEqual([10, 10, 5]);
     const ids = pages.flatMap((p) => p.items.map((e) => e.id));
     expect(new Set(ids).size).toBe(25);
@@ -83,14 +93,14 @@ describe("auditEvents.list", () => {
     const anonymous = await append(tenant, { type: "user.signed_in" });
     const ids = (page: Page<AuditEvent>) => page.items.map((e) => e.id);
 
-    expect(ids(await store.auditEvents.list({ appId: tenant.app.id, userId: alice.id }))).toEqual([aliceOut.id, aliceIn.id]);
-    expect(ids(await store.auditEvents.list({ appId: tenant.app.id, type: "user.signed_in" }))).toEqual([
+    expect(ids(await store.auditEvents.list(tenant.app.id, { userId: alice.id }))).toEqual([aliceOut.id, aliceIn.id]);
+    expect(ids(await store.auditEvents.list(tenant.app.id, { type: "user.signed_in" }))).toEqual([
       anonymous.id,
       bobIn.id,
       aliceIn.id,
     ]);
     expect(
-      ids(await store.auditEvents.list({ appId: tenant.app.id, userId: alice.id, type: "user.signed_out" })),
+      ids(await store.auditEvents.list(tenant.app.id, { userId: alice.id, type: "user.signed_out" })),
     ).toEqual([aliceOut.id]);
   });
 
@@ -102,19 +112,19 @@ describe("auditEvents.list", () => {
       mine.push(await append(tenant, { userId: user.id }));
       await append(tenant);
     }
-    const pages = await listAll({ appId: tenant.app.id, userId: user.id, limit: 3 });
+    const pages = await listAll(tenant.app.id, { userId: user.id }, 3);
     expect(pages.map((p) => p.items.length)).toEqual([3, 3, 1]);
     expect(pages.flatMap((p) => p.items.map((e) => e.id))).toEqual(mine.map((e) => e.id).reverse());
   });
 
   it("returns an empty page without a cursor for an app with no events", async () => {
     const tenant = await seedTenant(store);
-    expect(await store.auditEvents.list({ appId: tenant.app.id })).toEqual({ items: [], nextCursor: null });
+    expect(await store.auditEvents.list(tenant.app.id)).toEqual({ items: [], nextCursor: null });
   });
 
-  it("rejects a malformed cursor with invalid_request", async () => {
+  it("rejects a malformed cursor with invalid_cursor", async () => {
     const tenant = await seedTenant(store);
-    const err = await rejectionOf(store.auditEvents.list({ appId: tenant.app.id, cursor: "not-a-cursor" }));
-    expect(err).toMatchObject({ name: "ValidationError", code: "invalid_request" });
+    const err = await rejectionOf(store.auditEvents.list(tenant.app.id, {}, { cursor: "not-a-cursor" }));
+    expect(err).toMatchObject({ name: "ValidationError", code: "invalid_cursor" });
   });
 });

@@ -1,61 +1,90 @@
 import { describe, expect, it } from "vitest";
-import type { Ceremony } from "../../../src/store/contract.js";
+import type { Ceremony, NewCeremony, TenantScope } from "../../../src/store/contract/index.js";
 import { postgresStore } from "../../../src/store/postgres/store.js";
 import { isPostgres, pgliteSkipReason } from "../../support/database.js";
-import { fakeHash, fixedNow, rejectionOf, secondsAfterFixedNow, useSeededStore } from "../../support/store.js";
+import { fakeHash, fixedNow, rejectionOf, scopeOf, secondsAfterFixedNow, seedTenant, useSeededStore } from "../../support/store.js";
 
 const now = fixedNow;
 const at = secondsAfterFixedNow;
 
 const s = useSeededStore();
+const scope = (): TenantScope => scopeOf(s.tenant);
 
-async function putCeremony(overrides: Partial<Ceremony> = {}): Promise<Ceremony> {
-  const ceremony: Ceremony = {
+async function putCeremony(overrides: Partial<NewCeremony> = {}): Promise<Ceremony> {
+  const ceremony: NewCeremony = {
     keyHash: fakeHash(),
     kind: "oauth_state",
-    appId: s.tenant.app.id,
+    ...scope(),
     payload: { provider: "github", codeVerifier: "v3r1f13r", redirect: { to: "/home" } },
     expiresAt: at(600),
     ...overrides,
   };
   await s.store.ceremonies.put(ceremony);
-  return ceremony;
+  return { ...ceremony, attempts: 0 };
 }
 
 describe("ceremonies.put and consume", () => {
   it("returns the stored ceremony, payload intact, to the first consumer and null to the second", async () => {
     const ceremony = await putCeremony();
-    expect(await s.store.ceremonies.consume(ceremony.keyHash, "oauth_state", now)).toEqual(ceremony);
-    expect(await s.store.ceremonies.consume(ceremony.keyHash, "oauth_state", now)).toBeNull();
-  });
-
-  it("stores a ceremony that belongs to no app", async () => {
-    const ceremony = await putCeremony({ appId: null, kind: "mfa_ticket", payload: {} });
-    expect(await s.store.ceremonies.consume(ceremony.keyHash, "mfa_ticket", now)).toEqual(ceremony);
+    expect(await s.store.ceremonies.consume(scope(), "oauth_state", ceremony.keyHash, now)).toEqual(ceremony);
+    expect(await s.store.ceremonies.consume(scope(), "oauth_state", ceremony.keyHash, now)).toBeNull();
   });
 
   it("returns null for a kind mismatch and leaves the ceremony for its own kind", async () => {
     const ceremony = await putCeremony({ kind: "webauthn_challenge" });
-    expect(await s.store.ceremonies.consume(ceremony.keyHash, "oauth_state", now)).toBeNull();
-    expect(await s.store.ceremonies.consume(ceremony.keyHash, "webauthn_challenge", now)).toEqual(ceremony);
+    expect(await s.store.ceremonies.consume(scope(), "oauth_state", ceremony.keyHash, now)).toBeNull();
+    expect(await s.store.ceremonies.consume(scope(), "webauthn_challenge", ceremony.keyHash, now)).toEqual(ceremony);
+  });
+
+  it("treats another tenant's ceremony as missing and does not burn it", async () => {
+    const ceremony = await putCeremony();
+    const other = await seedTenant(s.store);
+    const staging = await s.store.environments.create({ appId: s.tenant.app.id, name: "Staging", slug: "staging", type: "staging" });
+    expect(await s.store.ceremonies.consume(scopeOf(other), "oauth_state", ceremony.keyHash, now)).toBeNull();
+    expect(await s.store.ceremonies.consume({ appId: s.tenant.app.id, envId: staging.id }, "oauth_state", ceremony.keyHash, now)).toBeNull();
+    expect(await s.store.ceremonies.recordAttempt(scopeOf(other), "oauth_state", ceremony.keyHash, 5, now)).toBeNull();
+    expect(await s.store.ceremonies.consume(scope(), "oauth_state", ceremony.keyHash, now)).toEqual(ceremony);
   });
 
   it("refuses a now at or after expires_at without consuming, and succeeds with a now before it", async () => {
     const ceremony = await putCeremony({ expiresAt: at(60) });
-    expect(await s.store.ceremonies.consume(ceremony.keyHash, "oauth_state", at(61))).toBeNull();
-    expect(await s.store.ceremonies.consume(ceremony.keyHash, "oauth_state", at(60))).toBeNull();
-    expect(await s.store.ceremonies.consume(ceremony.keyHash, "oauth_state", at(59))).toEqual(ceremony);
+    expect(await s.store.ceremonies.consume(scope(), "oauth_state", ceremony.keyHash, at(61))).toBeNull();
+    expect(await s.store.ceremonies.consume(scope(), "oauth_state", ceremony.keyHash, at(60))).toBeNull();
+    expect(await s.store.ceremonies.consume(scope(), "oauth_state", ceremony.keyHash, at(59))).toEqual(ceremony);
   });
 
   it("returns null for an unknown key hash", async () => {
-    expect(await s.store.ceremonies.consume(fakeHash(), "oauth_state", now)).toBeNull();
+    expect(await s.store.ceremonies.consume(scope(), "oauth_state", fakeHash(), now)).toBeNull();
   });
 
   it("refuses a second ceremony under the same key hash with ConflictError conflict", async () => {
     const ceremony = await putCeremony();
     const err = await rejectionOf(s.store.ceremonies.put({ ...ceremony, kind: "mfa_ticket" }));
     expect(err).toMatchObject({ name: "ConflictError", code: "conflict" });
-    expect(await s.store.ceremonies.consume(ceremony.keyHash, "oauth_state", now)).toEqual(ceremony);
+    expect(await s.store.ceremonies.consume(scope(), "oauth_state", ceremony.keyHash, now)).toEqual(ceremony);
+  });
+});
+
+describe("ceremonies.recordAttempt", () => {
+  it("counts answers up to maxAttempts, returning the ceremony with each new count, then null", async () => {
+    const ceremony = await putCeremony({ kind: "signin:mfa" });
+    for (let n = 1; n <= 3; n++) {
+      expect(await s.store.ceremonies.recordAttempt(scope(), "signin:mfa", ceremony.keyHash, 3, now)).toEqual({
+        ceremony: { ...ceremony, attempts: n },
+        attempts: n,
+      });
+    }
+    expect(await s.store.ceremonies.recordAttempt(scope(), "signin:mfa", ceremony.keyHash, 3, now)).toBeNull();
+    // Out of attempts is not consumed: the count is kept, and consuming still hands it over once.
+    expect(await s.store.ceremonies.consume(scope(), "signin:mfa", ceremony.keyHash, now)).toEqual({ ...ceremony, attempts: 3 });
+  });
+
+  it("answers null for an unknown, expired or other-kind ceremony, counting nothing", async () => {
+    const ceremony = await putCeremony({ kind: "signin:mfa", expiresAt: at(60) });
+    expect(await s.store.ceremonies.recordAttempt(scope(), "signin:mfa", fakeHash(), 5, now)).toBeNull();
+    expect(await s.store.ceremonies.recordAttempt(scope(), "oauth_state", ceremony.keyHash, 5, now)).toBeNull();
+    expect(await s.store.ceremonies.recordAttempt(scope(), "signin:mfa", ceremony.keyHash, 5, at(60))).toBeNull();
+    expect(await s.store.ceremonies.consume(scope(), "signin:mfa", ceremony.keyHash, now)).toEqual(ceremony);
   });
 });
 
@@ -64,28 +93,38 @@ describe("ceremonies.purgeExpired", () => {
     // A clock of its own (1990s), so ceremonies of the other tests (2030) are not expired at this now.
     const purgeNow = new Date("1990-06-01T00:00:00.000Z");
     await putCeremony({ expiresAt: new Date("1990-01-01T00:00:00.000Z") });
-    await putCeremony({ expiresAt: purgeNow, appId: null });
+    await putCeremony({ expiresAt: purgeNow, kind: "mfa_ticket" });
     const live = await putCeremony({ expiresAt: new Date("1990-06-01T00:00:01.000Z") });
 
     expect(await s.store.ceremonies.purgeExpired(purgeNow)).toBe(2);
     expect(await s.store.ceremonies.purgeExpired(purgeNow)).toBe(0);
-    expect(await s.store.ceremonies.consume(live.keyHash, "oauth_state", new Date("1990-01-01T00:00:00.000Z"))).toEqual(live);
+    expect(await s.store.ceremonies.consume(scope(), "oauth_state", live.keyHash, new Date("1990-01-01T00:00:00.000Z"))).toEqual(live);
   });
 });
 
-describe.skipIf(!isPostgres)(`ceremonies.consume under concurrency (${pgliteSkipReason})`, () => {
+describe.skipIf(!isPostgres)(`ceremonies under concurrency (${pgliteSkipReason})`, () => {
+  async function race<T>(run: (store: ReturnType<typeof postgresStore>) => Promise<T>): Promise<T[]> {
+    const clients = Array.from({ length: 20 }, () => s.t.newPool(1));
+    try {
+      // Open every connection first, so the calls race each other rather than the connection handshakes.
+      await Promise.all(clients.map(({ pool }) => pool.query("SELECT 1")));
+      return await Promise.all(clients.map(({ db }) => run(postgresStore(db))));
+    } finally {
+      await Promise.all(clients.map(({ pool }) => pool.end()));
+    }
+  }
+
   it("hands a ceremony to exactly one of 20 concurrent consumers, each on its own pool", async () => {
     const ceremony = await putCeremony();
-    const consumers = Array.from({ length: 20 }, () => s.t.newPool(1));
-    try {
-      // Open every connection first, so the consumes race each other rather than the connection handshakes.
-      await Promise.all(consumers.map(({ pool }) => pool.query("SELECT 1")));
-      const results = await Promise.all(
-        consumers.map(({ db }) => postgresStore(db).ceremonies.consume(ceremony.keyHash, "oauth_state", now)),
-      );
-      expect(results.filter((r) => r !== null)).toEqual([ceremony]);
-    } finally {
-      await Promise.all(consumers.map(({ pool }) => pool.end()));
-    }
+    const results = await race((store) => store.ceremonies.consume(scope(), "oauth_state", ceremony.keyHash, now));
+    expect(results.filter((r) => r !== null)).toEqual([ceremony]);
+  });
+
+  it("counts at most maxAttempts of 20 concurrent attempts, each count exactly once", async () => {
+    const ceremony = await putCeremony({ kind: "signin:mfa" });
+    const results = await race((store) => store.ceremonies.recordAttempt(scope(), "signin:mfa", ceremony.keyHash, 5, now));
+    const counted = results.filter((r) => r !== null).map((r) => r.attempts);
+    expect(counted.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5]);
+    expect(await s.store.ceremonies.recordAttempt(scope(), "signin:mfa", ceremony.keyHash, 5, now)).toBeNull();
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { NewNotification, Notification, Page } from "../../../src/store/contract.js";
-import { rejectionOf, seedUser, useSeededStore } from "../../support/store.js";
+import type { NewNotification, Notification, Page } from "../../../src/store/contract/index.js";
+import { rejectionOf, scopeOf, seedTenant, seedUser, useSeededStore } from "../../support/store.js";
 
 const now = new Date("2030-01-01T00:00:00.000Z");
 
@@ -47,12 +47,19 @@ describe("notifications.create", () => {
 describe("notifications.markSent", () => {
   it("sets sent_at to the given now and returns the notification", async () => {
     const created = await newNotification();
-    expect(await s.store.notifications.markSent(created.id, now)).toEqual({ ...created, sentAt: now });
+    expect(await s.store.notifications.markSent(scopeOf(s.tenant), created.id, now)).toEqual({ ...created, sentAt: now });
   });
 
   it("throws NotFoundError not_found for an unknown id", async () => {
-    const err = await rejectionOf(s.store.notifications.markSent("antf_01h455vb4pex5vsknk084sn02q", now));
+    const err = await rejectionOf(s.store.notifications.markSent(scopeOf(s.tenant), "antf_01h455vb4pex5vsknk084sn02q", now));
     expect(err).toMatchObject({ name: "NotFoundError", code: "not_found" });
+  });
+
+  it("treats another tenant's notification as unknown and leaves it unsent", async () => {
+    const created = await newNotification();
+    const err = await rejectionOf(s.store.notifications.markSent(scopeOf(await seedTenant(s.store)), created.id, now));
+    expect(err).toMatchObject({ name: "NotFoundError", code: "not_found" });
+    expect(await s.store.notifications.markSent(scopeOf(s.tenant), created.id, now)).toMatchObject({ id: created.id, sentAt: now });
   });
 });
 
@@ -82,9 +89,9 @@ describe("notifications.listByUser", () => {
     expect(await s.store.notifications.listByUser(user.id)).toEqual({ items: [], nextCursor: null });
   });
 
-  it("rejects a limit outside 1–100 with invalid_request", async () => {
+  it("rejects a limit outside 1–100 with invalid_page", async () => {
     const user = await seedUser(s.store, s.tenant);
     const err = await rejectionOf(s.store.notifications.listByUser(user.id, { limit: 101 }));
-    expect(err).toMatchObject({ name: "ValidationError", code: "invalid_request" });
+    expect(err).toMatchObject({ name: "ValidationError", code: "invalid_page" });
   });
 });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { NewPasswordReset } from "../../../src/store/contract.js";
+import type { NewPasswordReset } from "../../../src/store/contract/index.js";
 import { postgresStore } from "../../../src/store/postgres/store.js";
 import { isPostgres, pgliteSkipReason } from "../../support/database.js";
-import { fakeHash, fixedNow, rejectionOf, secondsAfterFixedNow, seedUser, useSeededStore } from "../../support/store.js";
+import { fakeHash, fixedNow, rejectionOf, scopeOf, secondsAfterFixedNow, seedTenant, seedUser, useSeededStore } from "../../support/store.js";
 
 const now = fixedNow;
 const at = secondsAfterFixedNow;
@@ -39,26 +39,28 @@ describe("passwordResets.create", () => {
 describe("passwordResets.consume", () => {
   it("returns the reset, marked consumed at now, to the first caller and null to the second", async () => {
     const created = await newReset();
-    const consumed = await s.store.passwordResets.consume(created.tokenHash, now);
+    const consumed = await s.store.passwordResets.consume(scopeOf(s.tenant), created.tokenHash, now);
     expect(consumed).toEqual({ ...created, consumedAt: now });
-    expect(await s.store.passwordResets.consume(created.tokenHash, now)).toBeNull();
+    expect(await s.store.passwordResets.consume(scopeOf(s.tenant), created.tokenHash, now)).toBeNull();
   });
 
   it("refuses a now at or after expires_at without consuming, and succeeds with a now before it", async () => {
     const created = await newReset({ expiresAt: at(60) });
-    expect(await s.store.passwordResets.consume(created.tokenHash, at(120))).toBeNull();
-    expect(await s.store.passwordResets.consume(created.tokenHash, at(60))).toBeNull();
-    expect((await s.store.passwordResets.consume(created.tokenHash, at(59)))?.id).toBe(created.id);
+    expect(await s.store.passwordResets.consume(scopeOf(s.tenant), created.tokenHash, at(120))).toBeNull();
+    expect(await s.store.passwordResets.consume(scopeOf(s.tenant), created.tokenHash, at(60))).toBeNull();
+    expect((await s.store.passwordResets.consume(scopeOf(s.tenant), created.tokenHash, at(59)))?.id).toBe(created.id);
   });
 
   it("returns null for an unknown token hash", async () => {
-    expect(await s.store.passwordResets.consume(fakeHash(), now)).toBeNull();
+    expect(await s.store.passwordResets.consume(scopeOf(s.tenant), fakeHash(), now)).toBeNull();
   });
 
-  it("with an app id, leaves another app's reset unconsumed and reports it unknown", async () => {
+  it("leaves another tenant's reset (another app, or another environment of the app) unconsumed and reports it unknown", async () => {
     const created = await newReset();
-    expect(await s.store.passwordResets.consume(created.tokenHash, now, "aapp_01h455vb4pex5vsknk084sn02q")).toBeNull();
-    expect((await s.store.passwordResets.consume(created.tokenHash, now, s.tenant.app.id))?.id).toBe(created.id);
+    const staging = await s.store.environments.create({ appId: s.tenant.app.id, name: "Staging", slug: "staging", type: "staging" });
+    expect(await s.store.passwordResets.consume(scopeOf(await seedTenant(s.store)), created.tokenHash, now)).toBeNull();
+    expect(await s.store.passwordResets.consume({ appId: s.tenant.app.id, envId: staging.id }, created.tokenHash, now)).toBeNull();
+    expect((await s.store.passwordResets.consume(scopeOf(s.tenant), created.tokenHash, now))?.id).toBe(created.id);
   });
 });
 
@@ -69,15 +71,15 @@ describe("passwordResets.consumeAllForUser", () => {
     const a = await newReset({ userId: user.id });
     const b = await newReset({ userId: user.id });
     const used = await newReset({ userId: user.id });
-    await s.store.passwordResets.consume(used.tokenHash, now);
+    await s.store.passwordResets.consume(scopeOf(s.tenant), used.tokenHash, now);
     await newReset({ userId: user.id, expiresAt: at(-1) });
     const othersOwn = await newReset({ userId: other.id });
 
     expect(await s.store.passwordResets.consumeAllForUser(user.id, now)).toBe(2);
-    expect(await s.store.passwordResets.consume(a.tokenHash, now)).toBeNull();
-    expect(await s.store.passwordResets.consume(b.tokenHash, now)).toBeNull();
+    expect(await s.store.passwordResets.consume(scopeOf(s.tenant), a.tokenHash, now)).toBeNull();
+    expect(await s.store.passwordResets.consume(scopeOf(s.tenant), b.tokenHash, now)).toBeNull();
     expect(await s.store.passwordResets.consumeAllForUser(user.id, now)).toBe(0);
-    expect((await s.store.passwordResets.consume(othersOwn.tokenHash, now))?.id).toBe(othersOwn.id);
+    expect((await s.store.passwordResets.consume(scopeOf(s.tenant), othersOwn.tokenHash, now))?.id).toBe(othersOwn.id);
   });
 });
 
@@ -105,7 +107,7 @@ describe.skipIf(!isPostgres)(`passwordResets.consume under concurrency (${pglite
       // Open every connection first, so the consumes race each other rather than the connection handshakes.
       await Promise.all(callers.map(({ pool }) => pool.query("SELECT 1")));
       const results = await Promise.all(
-        callers.map(({ db }) => postgresStore(db).passwordResets.consume(created.tokenHash, now)),
+        callers.map(({ db }) => postgresStore(db).passwordResets.consume(scopeOf(s.tenant), created.tokenHash, now)),
       );
       const winners = results.filter((r) => r !== null);
       expect(winners).toHaveLength(1);

@@ -48,34 +48,35 @@ describe("rateLimits.hit", () => {
   });
 
   it.each([0, -5, 1.5, Number.NaN, Number.POSITIVE_INFINITY])(
-    "rejects windowSeconds %s with ValidationError invalid_request and counts nothing",
+    "rejects windowSeconds %s as a programming error (AuthsomeError invalid_argument, not a request error) and counts nothing",
     async (windowSeconds) => {
       const key = newKey();
       const err = await rejectionOf(store.rateLimits.hit(key, windowSeconds, now));
-      expect(err).toMatchObject({ name: "ValidationError", code: "invalid_request" });
-      expect(await store.rateLimits.peek(key, now)).toBeNull();
+      expect(err).toMatchObject({ name: "AuthsomeError", code: "invalid_argument" });
+      expect(err.details).toBeUndefined();
+      expect(await store.rateLimits.findByKey(key, now)).toBeNull();
     },
   );
 });
 
-describe("rateLimits.peek", () => {
+describe("rateLimits.findByKey", () => {
   it("returns the current window's state without counting a hit", async () => {
     const key = newKey();
     await store.rateLimits.hit(key, 60, now);
     await store.rateLimits.hit(key, 60, now);
-    expect(await store.rateLimits.peek(key, at(30))).toEqual({ count: 2, resetAt: at(60) });
-    expect(await store.rateLimits.peek(key, at(30))).toEqual({ count: 2, resetAt: at(60) });
+    expect(await store.rateLimits.findByKey(key, at(30))).toEqual({ count: 2, resetAt: at(60) });
+    expect(await store.rateLimits.findByKey(key, at(30))).toEqual({ count: 2, resetAt: at(60) });
   });
 
   it("returns null for a key never hit", async () => {
-    expect(await store.rateLimits.peek(newKey(), now)).toBeNull();
+    expect(await store.rateLimits.findByKey(newKey(), now)).toBeNull();
   });
 
   it("returns null once the window has ended at the given now", async () => {
     const key = newKey();
     await store.rateLimits.hit(key, 60, now);
-    expect(await store.rateLimits.peek(key, at(59))).not.toBeNull();
-    expect(await store.rateLimits.peek(key, at(60))).toBeNull();
+    expect(await store.rateLimits.findByKey(key, at(59))).not.toBeNull();
+    expect(await store.rateLimits.findByKey(key, at(60))).toBeNull();
   });
 });
 
@@ -86,16 +87,16 @@ describe("rateLimits.reset", () => {
     await store.rateLimits.hit(key, 60, now);
     await store.rateLimits.hit(key, 60, now);
     await store.rateLimits.hit(other, 60, now);
-    await store.rateLimits.reset(key);
-    expect(await store.rateLimits.peek(key, now)).toBeNull();
+    expect(await store.rateLimits.reset(key)).toBe(1);
+    expect(await store.rateLimits.findByKey(key, now)).toBeNull();
     expect(await store.rateLimits.hit(key, 60, at(5))).toEqual({ count: 1, resetAt: at(65) });
-    expect((await store.rateLimits.peek(other, now))?.count).toBe(1);
+    expect((await store.rateLimits.findByKey(other, now))?.count).toBe(1);
   });
 
-  it("does nothing for an unknown key", async () => {
+  it("does nothing for an unknown key, and says so (0 rows)", async () => {
     const key = newKey();
-    await store.rateLimits.reset(key);
-    expect(await store.rateLimits.peek(key, now)).toBeNull();
+    expect(await store.rateLimits.reset(key)).toBe(0);
+    expect(await store.rateLimits.findByKey(key, now)).toBeNull();
   });
 });
 
@@ -133,7 +134,7 @@ describe.skipIf(!isPostgres)(`rateLimits.hit under concurrency (${pgliteSkipReas
       );
       expect(states.map((s) => s.count).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
       expect(states.every((s) => s.resetAt.getTime() === at(60).getTime())).toBe(true);
-      expect(await store.rateLimits.peek(key, now)).toEqual({ count: 50, resetAt: at(60) });
+      expect(await store.rateLimits.findByKey(key, now)).toEqual({ count: 50, resetAt: at(60) });
     } finally {
       await Promise.all(pools.map(({ pool }) => pool.end()));
     }

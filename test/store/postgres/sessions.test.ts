@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { NewSession, Session } from "../../../src/store/contract.js";
+import type { NewSession, Session } from "../../../src/store/contract/index.js";
 import { postgresStore } from "../../../src/store/postgres/store.js";
 import { isPostgres, pgliteSkipReason } from "../../support/database.js";
-import { createTestStore, fakeHash, rejectionOf, seedTenant, seedUser, type Tenant, type TestStore } from "../../support/store.js";
+import { devices, organizations } from "../../../src/schema/index.js";
+import { createTestStore, fakeHash, rejectionOf, scopeOf, seedTenant, seedUser, type Tenant, type TestStore } from "../../support/store.js";
 
 let s: TestStore;
 let tenant: Tenant;
@@ -49,7 +50,7 @@ describe("sessions store", () => {
     const found = await s.store.sessions.findByTokenHash(session.tokenHash, now);
     expect(found?.session).toEqual(session);
     expect(found?.user).toEqual(user);
-    expect(await s.store.sessions.findById(session.id)).toEqual(session);
+    expect(await s.store.sessions.findById(scopeOf(tenant), session.id)).toEqual(session);
   });
 
   it("does not resolve an unknown, expired or deleted user's session", async () => {
@@ -58,7 +59,7 @@ describe("sessions store", () => {
     expect(await s.store.sessions.findByTokenHash(fakeHash(), now)).toBeNull();
     expect(await s.store.sessions.findByTokenHash(session.tokenHash, session.expiresAt)).toBeNull(); // expiry is exclusive
     expect(await s.store.sessions.findByTokenHash(session.tokenHash, later(2 * hour))).toBeNull();
-    await s.store.users.softDelete(user.id, now);
+    await s.store.users.softDelete(scopeOf(tenant), user.id, now);
     expect(await s.store.sessions.findByTokenHash(session.tokenHash, now)).toBeNull();
   });
 
@@ -75,12 +76,12 @@ describe("sessions store", () => {
     expect(session).toMatchObject({ userId: user.id, ipAddress: "192.0.2.1", userAgent: "", familyId: "fam_fx", orgId: null });
     expect(session.id).toMatch(/^ases_/);
     expect(session.createdAt).toBeInstanceOf(Date);
-    expect(await s.store.sessions.findById(session.id)).toEqual(session);
-    const events = await s.store.auditEvents.list({ appId: tenant.app.id, userId: user.id });
+    expect(await s.store.sessions.findById(scopeOf(tenant), session.id)).toEqual(session);
+    const events = await s.store.auditEvents.list(tenant.app.id, { userId: user.id });
     expect(events.items).toHaveLength(1);
     expect(events.items[0]).toMatchObject({ type: "signin.succeeded", ipAddress: "192.0.2.1", userAgent: "ua", metadata: { via: "test", sessionId: session.id }, createdAt: now });
-    expect(await s.store.rateLimits.peek(`signin-attempts:${user.id}`, now)).toBeNull();
-    expect(await s.store.rateLimits.peek("someone-else", now)).not.toBeNull();
+    expect(await s.store.rateLimits.findByKey(`signin-attempts:${user.id}`, now)).toBeNull();
+    expect(await s.store.rateLimits.findByKey("someone-else", now)).not.toBeNull();
   });
 
   it("checks a session in exactly one SQL statement", async () => {
@@ -94,8 +95,8 @@ describe("sessions store", () => {
   it("resolves a refresh token only while its refresh window is open", async () => {
     const user = await seedUser(s.store, tenant);
     const session = await seedSession(user.id);
-    expect((await s.store.sessions.findByRefreshTokenHash(session.refreshTokenHash, now))?.id).toBe(session.id);
-    expect(await s.store.sessions.findByRefreshTokenHash(session.refreshTokenHash, session.refreshExpiresAt)).toBeNull();
+    expect((await s.store.sessions.findByRefreshTokenHash(scopeOf(tenant), session.refreshTokenHash, now))?.id).toBe(session.id);
+    expect(await s.store.sessions.findByRefreshTokenHash(scopeOf(tenant), session.refreshTokenHash, session.refreshExpiresAt)).toBeNull();
   });
 
   it("lists only the user's sessions with an open refresh window, newest first, page by page", async () => {
@@ -115,41 +116,41 @@ describe("sessions store", () => {
   it("rotates by compare-and-swap: a wrong refresh token changes nothing, the right one replaces both tokens", async () => {
     const user = await seedUser(s.store, tenant);
     const session = await seedSession(user.id);
-    expect(await s.store.sessions.rotate({ ...rotation(session), refreshTokenHash: fakeHash() })).toBeNull();
+    expect(await s.store.sessions.rotate(scopeOf(tenant), { ...rotation(session), refreshTokenHash: fakeHash() })).toBeNull();
     expect((await s.store.sessions.findByTokenHash(session.tokenHash, now))?.session.id).toBe(session.id);
 
     const next = rotation(session);
-    const rotated = await s.store.sessions.rotate(next);
+    const rotated = await s.store.sessions.rotate(scopeOf(tenant), next);
     expect(rotated).toMatchObject({ id: session.id, tokenHash: next.newTokenHash, refreshTokenHash: next.newRefreshTokenHash, familyId: session.familyId });
     expect(rotated?.refreshExpiresAt).toEqual(next.refreshExpiresAt);
     expect(rotated?.createdAt).toBeInstanceOf(Date);
     expect(await s.store.sessions.findByTokenHash(session.tokenHash, now)).toBeNull();
     expect((await s.store.sessions.findByTokenHash(next.newTokenHash, now))?.session.id).toBe(session.id);
-    expect(await s.store.sessions.findByRefreshTokenHash(session.refreshTokenHash, now)).toBeNull();
+    expect(await s.store.sessions.findByRefreshTokenHash(scopeOf(tenant), session.refreshTokenHash, now)).toBeNull();
 
-    const retired = await s.store.revokedRefreshTokens.find(session.refreshTokenHash);
+    const retired = await s.store.revokedRefreshTokens.findByTokenHash(tenant.app.id, session.refreshTokenHash);
     expect(retired).toMatchObject({ familyId: session.familyId, reason: "rotated", appId: tenant.app.id });
     expect(retired?.expiresAt).toEqual(next.refreshExpiresAt);
-    expect(await s.store.sessions.rotate(rotation(session))).toBeNull(); // the old token cannot rotate again
+    expect(await s.store.sessions.rotate(scopeOf(tenant), rotation(session))).toBeNull(); // the old token cannot rotate again
   });
 
   it("does not rotate an expired refresh token, nor a token of another session when the id is given", async () => {
     const user = await seedUser(s.store, tenant);
     const session = await seedSession(user.id);
     const other = await seedSession(user.id);
-    expect(await s.store.sessions.rotate(rotation(session, session.refreshExpiresAt))).toBeNull();
-    expect(await s.store.sessions.rotate({ ...rotation(session), sessionId: other.id })).toBeNull();
-    expect(await s.store.sessions.rotate({ ...rotation(session), sessionId: session.id })).not.toBeNull();
+    expect(await s.store.sessions.rotate(scopeOf(tenant), rotation(session, session.refreshExpiresAt))).toBeNull();
+    expect(await s.store.sessions.rotate(scopeOf(tenant), { ...rotation(session), sessionId: other.id })).toBeNull();
+    expect(await s.store.sessions.rotate(scopeOf(tenant), { ...rotation(session), sessionId: session.id })).not.toBeNull();
   });
 
-  it("rotates only within the given app and environment", async () => {
+  it("rotates only within the given app and environment, retiring nothing for another tenant", async () => {
     const user = await seedUser(s.store, tenant);
     const session = await seedSession(user.id);
     const elsewhere = await seedTenant(s.store);
-    expect(await s.store.sessions.rotate({ ...rotation(session), appId: elsewhere.app.id })).toBeNull();
-    expect(await s.store.sessions.rotate({ ...rotation(session), appId: tenant.app.id, envId: elsewhere.env.id })).toBeNull();
-    expect(await s.store.revokedRefreshTokens.find(session.refreshTokenHash)).toBeNull(); // nothing was retired
-    expect(await s.store.sessions.rotate({ ...rotation(session), appId: tenant.app.id, envId: tenant.env.id })).not.toBeNull();
+    expect(await s.store.sessions.rotate(scopeOf(elsewhere), rotation(session))).toBeNull();
+    expect(await s.store.sessions.rotate({ appId: tenant.app.id, envId: elsewhere.env.id }, rotation(session))).toBeNull();
+    expect(await s.store.revokedRefreshTokens.findByTokenHash(tenant.app.id, session.refreshTokenHash)).toBeNull(); // nothing was retired
+    expect(await s.store.sessions.rotate(scopeOf(tenant), rotation(session))).not.toBeNull();
   });
 
   it("evicts all but the user's newest live sessions, recording them as evicted, in one statement", async () => {
@@ -162,19 +163,70 @@ describe("sessions store", () => {
     expect(s.t.counter.count).toBe(1);
     const left = (await s.store.sessions.listByUser(user.id, now)).items.map((x) => x.id);
     expect(left.sort()).toEqual([sessions[2]?.id, sessions[3]?.id].sort());
-    expect((await s.store.revokedRefreshTokens.find(sessions[0]?.refreshTokenHash as string))?.reason).toBe("evicted");
-    expect(await s.store.sessions.findById(bystander.id)).not.toBeNull();
+    expect((await s.store.revokedRefreshTokens.findByTokenHash(tenant.app.id, sessions[0]?.refreshTokenHash as string))?.reason).toBe("evicted");
+    expect(await s.store.sessions.findById(scopeOf(tenant), bystander.id)).not.toBeNull();
     expect(await s.store.sessions.evictOldest(user.id, 2, now)).toBe(0);
   });
 
   it("revokes one session and records its refresh token as revoked", async () => {
     const user = await seedUser(s.store, tenant);
     const session = await seedSession(user.id);
-    expect(await s.store.sessions.revoke(session.id, "logout", now)).toBe(true);
-    expect(await s.store.sessions.findById(session.id)).toBeNull();
+    expect(await s.store.sessions.revoke(scopeOf(tenant), session.id, "logout", now)).toBe(true);
+    expect(await s.store.sessions.findById(scopeOf(tenant), session.id)).toBeNull();
     expect(await s.store.sessions.findByTokenHash(session.tokenHash, now)).toBeNull();
-    expect((await s.store.revokedRefreshTokens.find(session.refreshTokenHash))?.reason).toBe("logout");
-    expect(await s.store.sessions.revoke(session.id, "logout", now)).toBe(false);
+    expect((await s.store.revokedRefreshTokens.findByTokenHash(tenant.app.id, session.refreshTokenHash))?.reason).toBe("logout");
+    expect(await s.store.sessions.revoke(scopeOf(tenant), session.id, "logout", now)).toBe(false);
+  });
+
+  it("revokes with its event in one statement, through the same event writer as create", async () => {
+    const user = await seedUser(s.store, tenant);
+    const session = await seedSession(user.id);
+    s.t.counter.reset();
+    const audit = { type: "session.signed_out", ipAddress: "192.0.2.7", userAgent: "ua", metadata: { by: "test" } };
+    expect(await s.store.sessions.revoke(scopeOf(tenant), session.id, "logout", now, audit)).toBe(true);
+    expect(s.t.counter.count).toBe(1);
+    const events = await s.store.auditEvents.list(tenant.app.id, { userId: user.id, type: "session.signed_out" });
+    expect(events.items).toHaveLength(1);
+    expect(events.items[0]).toMatchObject({ ...audit, envId: tenant.env.id, metadata: { by: "test", sessionId: session.id }, createdAt: now });
+    expect(await s.store.sessions.revoke(scopeOf(tenant), session.id, "logout", now, audit)).toBe(false);
+    expect((await s.store.auditEvents.list(tenant.app.id, { userId: user.id, type: "session.signed_out" })).items).toHaveLength(1);
+  });
+
+  it("treats another tenant's session as missing: not found, not rotated, not revoked", async () => {
+    const user = await seedUser(s.store, tenant);
+    const session = await seedSession(user.id);
+    const elsewhere = scopeOf(await seedTenant(s.store));
+    expect(await s.store.sessions.findById(elsewhere, session.id)).toBeNull();
+    expect(await s.store.sessions.findByRefreshTokenHash(elsewhere, session.refreshTokenHash, now)).toBeNull();
+    expect(await s.store.sessions.revoke(elsewhere, session.id, "logout", now)).toBe(false);
+    expect(await s.store.sessions.findById(scopeOf(tenant), session.id)).toEqual(session);
+    await s.store.sessions.rotate(scopeOf(tenant), rotation(session));
+    expect(await s.store.revokedRefreshTokens.findByTokenHash(elsewhere.appId, session.refreshTokenHash)).toBeNull();
+    expect(await s.store.revokedRefreshTokens.markReplayed(elsewhere.appId, session.refreshTokenHash)).toBe(false);
+    expect((await s.store.revokedRefreshTokens.findByTokenHash(tenant.app.id, session.refreshTokenHash))?.reason).toBe("rotated");
+  });
+
+  it("writes method, organization, device and impersonator on both create paths, defaulting to '' and null", async () => {
+    const user = await seedUser(s.store, tenant);
+    const admin = await seedUser(s.store, tenant);
+    const [org] = await s.t.db.insert(organizations).values({ appId: tenant.app.id, envId: tenant.env.id, name: "Org", slug: `org-${fakeHash().slice(0, 8)}` }).returning();
+    const [device] = await s.t.db.insert(devices).values({ appId: tenant.app.id, envId: tenant.env.id, userId: user.id }).returning();
+    const given = { method: "social:github", orgId: org!.id, deviceId: device!.id, impersonatedBy: admin.id };
+    const plain = await seedSession(user.id, given);
+    const withEffects = await s.store.sessions.create(
+      { appId: tenant.app.id, envId: tenant.env.id, userId: user.id, tokenHash: fakeHash(), refreshTokenHash: fakeHash(), familyId: "fam_m", expiresAt: later(hour), refreshExpiresAt: later(2 * hour), ...given },
+      { audit: { type: "signin.succeeded", ipAddress: "", userAgent: "", at: now } },
+    );
+    for (const session of [plain, withEffects]) {
+      expect(session).toMatchObject(given);
+      expect(await s.store.sessions.findById(scopeOf(tenant), session.id)).toMatchObject(given);
+    }
+    expect((await s.store.sessions.findByTokenHash(withEffects.tokenHash, now))?.session).toMatchObject(given);
+    const bare = await s.store.sessions.create(
+      { appId: tenant.app.id, envId: tenant.env.id, userId: user.id, tokenHash: fakeHash(), refreshTokenHash: fakeHash(), familyId: "fam_b", expiresAt: later(hour), refreshExpiresAt: later(2 * hour) },
+      { resetRateLimitKey: "nothing-to-reset" },
+    );
+    expect(bare).toMatchObject({ method: "", orgId: null, deviceId: null, impersonatedBy: null });
   });
 
   it("revokes all of a user's sessions except the current one", async () => {
@@ -185,7 +237,7 @@ describe("sessions store", () => {
     const bystander = await seedSession((await seedUser(s.store, tenant)).id);
     expect(await s.store.sessions.revokeByUser(user.id, "logout", now, current.id)).toBe(2);
     expect((await s.store.sessions.listByUser(user.id, now)).items.map((x) => x.id)).toEqual([current.id]);
-    expect(await s.store.sessions.findById(bystander.id)).not.toBeNull();
+    expect(await s.store.sessions.findById(scopeOf(tenant), bystander.id)).not.toBeNull();
     expect(await s.store.sessions.revokeByUser(user.id, "logout", now)).toBe(1);
   });
 
@@ -195,34 +247,34 @@ describe("sessions store", () => {
     const b = await seedSession(user.id, { familyId: "fam_shared" });
     const unrelated = await seedSession(user.id);
     expect(await s.store.sessions.revokeFamily("fam_shared", "family_revocation", now)).toBe(2);
-    expect(await s.store.sessions.findById(a.id)).toBeNull();
-    expect(await s.store.sessions.findById(b.id)).toBeNull();
-    expect(await s.store.sessions.findById(unrelated.id)).not.toBeNull();
-    for (const x of [a, b]) expect((await s.store.revokedRefreshTokens.find(x.refreshTokenHash))?.familyId).toBe("fam_shared");
-    expect(await s.store.revokedRefreshTokens.find(unrelated.refreshTokenHash)).toBeNull();
+    expect(await s.store.sessions.findById(scopeOf(tenant), a.id)).toBeNull();
+    expect(await s.store.sessions.findById(scopeOf(tenant), b.id)).toBeNull();
+    expect(await s.store.sessions.findById(scopeOf(tenant), unrelated.id)).not.toBeNull();
+    for (const x of [a, b]) expect((await s.store.revokedRefreshTokens.findByTokenHash(tenant.app.id, x.refreshTokenHash))?.familyId).toBe("fam_shared");
+    expect(await s.store.revokedRefreshTokens.findByTokenHash(tenant.app.id, unrelated.refreshTokenHash)).toBeNull();
   });
 
   it("purges sessions whose refresh window has closed, and revoked hashes past their family's expiry", async () => {
     const user = await seedUser(s.store, tenant);
     const stale = await seedSession(user.id, { expiresAt: later(-2 * hour), refreshExpiresAt: later(-hour) });
     const fresh = await seedSession(user.id);
-    await s.store.sessions.revoke(fresh.id, "logout", now);
+    await s.store.sessions.revoke(scopeOf(tenant), fresh.id, "logout", now);
     expect(await s.store.sessions.purgeExpired(now)).toBeGreaterThanOrEqual(1);
-    expect(await s.store.sessions.findById(stale.id)).toBeNull();
+    expect(await s.store.sessions.findById(scopeOf(tenant), stale.id)).toBeNull();
     expect(await s.store.revokedRefreshTokens.purgeExpired(now)).toBe(0); // fresh's family is still alive
-    expect(await s.store.revokedRefreshTokens.find(fresh.refreshTokenHash)).not.toBeNull();
+    expect(await s.store.revokedRefreshTokens.findByTokenHash(tenant.app.id, fresh.refreshTokenHash)).not.toBeNull();
     expect(await s.store.revokedRefreshTokens.purgeExpired(fresh.refreshExpiresAt)).toBeGreaterThanOrEqual(1);
-    expect(await s.store.revokedRefreshTokens.find(fresh.refreshTokenHash)).toBeNull();
+    expect(await s.store.revokedRefreshTokens.findByTokenHash(tenant.app.id, fresh.refreshTokenHash)).toBeNull();
   });
 
   it("reports a replayed refresh token as the first replay exactly once", async () => {
     const user = await seedUser(s.store, tenant);
     const session = await seedSession(user.id);
-    await s.store.sessions.rotate(rotation(session));
-    expect(await s.store.revokedRefreshTokens.markReplayed(session.refreshTokenHash)).toBe(true);
-    expect(await s.store.revokedRefreshTokens.markReplayed(session.refreshTokenHash)).toBe(false);
-    expect(await s.store.revokedRefreshTokens.markReplayed(fakeHash())).toBe(false);
-    expect(await s.store.revokedRefreshTokens.find(fakeHash())).toBeNull();
+    await s.store.sessions.rotate(scopeOf(tenant), rotation(session));
+    expect(await s.store.revokedRefreshTokens.markReplayed(tenant.app.id, session.refreshTokenHash)).toBe(true);
+    expect(await s.store.revokedRefreshTokens.markReplayed(tenant.app.id, session.refreshTokenHash)).toBe(false);
+    expect(await s.store.revokedRefreshTokens.markReplayed(tenant.app.id, fakeHash())).toBe(false);
+    expect(await s.store.revokedRefreshTokens.findByTokenHash(tenant.app.id, fakeHash())).toBeNull();
   });
 
   it("refuses a second session with the same access or refresh token hash", async () => {
@@ -247,12 +299,12 @@ describe.skipIf(!isPostgres)(`sessions store under concurrency (PostgreSQL; ${is
     const user = await seedUser(s.store, tenant);
     const session = await seedSession(user.id);
     const stores = Array.from({ length: 20 }, () => postgresStore(s.t.newPool(1).db));
-    const results = await Promise.all(stores.map((store) => store.sessions.rotate(rotation(session))));
+    const results = await Promise.all(stores.map((store) => store.sessions.rotate(scopeOf(tenant), rotation(session))));
     const winners = results.filter((r) => r !== null);
     expect(winners).toHaveLength(1);
-    const current = await s.store.sessions.findById(session.id);
+    const current = await s.store.sessions.findById(scopeOf(tenant), session.id);
     expect(current?.refreshTokenHash).toBe(winners[0]?.refreshTokenHash);
-    expect((await s.store.revokedRefreshTokens.find(session.refreshTokenHash))?.reason).toBe("rotated");
+    expect((await s.store.revokedRefreshTokens.findByTokenHash(tenant.app.id, session.refreshTokenHash))?.reason).toBe("rotated");
   });
 });
 

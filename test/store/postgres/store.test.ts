@@ -6,7 +6,7 @@ import { builtInMigrationGroup } from "../../../src/migrate/groups.js";
 import { createPool, createPostgresStore } from "../../../src/store/postgres/pool.js";
 import { postgresStore } from "../../../src/store/postgres/store.js";
 import { isPostgres, pgliteSkipReason } from "../../support/database.js";
-import { createTestStore, rejectionOf, seedTenant, seedUser, type Tenant, type TestStore } from "../../support/store.js";
+import { createTestStore, fixedNow, rejectionOf, scopeOf, seedTenant, seedUser, type Tenant, type TestStore } from "../../support/store.js";
 
 let s: TestStore;
 let tenant: Tenant;
@@ -36,11 +36,11 @@ describe("postgres store transactions", () => {
   it("commits the work of every sub-store together", async () => {
     const user = await s.store.transaction(async (tx) => {
       const created = await seedUser(tx, tenant, { email: "tx-commit@example.com" });
-      await tx.auditEvents.append({ appId: tenant.app.id, userId: created.id, type: "user.created" });
+      await tx.auditEvents.append({ appId: tenant.app.id, userId: created.id, type: "user.created", createdAt: fixedNow });
       return created;
     });
-    expect(await s.store.users.findById(user.id)).not.toBeNull();
-    expect((await s.store.auditEvents.list({ appId: tenant.app.id, userId: user.id })).items).toHaveLength(1);
+    expect(await s.store.users.findById(scopeOf(tenant), user.id)).not.toBeNull();
+    expect((await s.store.auditEvents.list(tenant.app.id, { userId: user.id })).items).toHaveLength(1);
   });
 
   it("rolls everything back when the callback throws, and passes the caller's error through unchanged", async () => {
@@ -52,7 +52,7 @@ describe("postgres store transactions", () => {
       }),
     );
     expect(err).toBe(failure);
-    expect(await s.store.users.findByEmail(tenant.app.id, tenant.env.id, "tx-rollback@example.com")).toBeNull();
+    expect(await s.store.users.findByEmail(scopeOf(tenant), "tx-rollback@example.com")).toBeNull();
   });
 
   it("rolls back on a conflict inside the transaction and reports it as ConflictError", async () => {
@@ -64,7 +64,7 @@ describe("postgres store transactions", () => {
       }),
     );
     expect(err.code).toBe("email_taken");
-    expect(await s.store.users.findByEmail(tenant.app.id, tenant.env.id, "tx-first@example.com")).toBeNull();
+    expect(await s.store.users.findByEmail(scopeOf(tenant), "tx-first@example.com")).toBeNull();
   });
 
   it("nests with a savepoint: an inner failure that is caught keeps the outer work", async () => {
@@ -78,8 +78,8 @@ describe("postgres store transactions", () => {
         .catch(() => undefined);
       return kept;
     });
-    expect(await s.store.users.findById(outer.id)).not.toBeNull();
-    expect(await s.store.users.findByEmail(tenant.app.id, tenant.env.id, "tx-inner@example.com")).toBeNull();
+    expect(await s.store.users.findById(scopeOf(tenant), outer.id)).not.toBeNull();
+    expect(await s.store.users.findByEmail(scopeOf(tenant), "tx-inner@example.com")).toBeNull();
   });
 });
 
@@ -92,6 +92,17 @@ describe("postgres store errors", () => {
     expect(err.code).toBe("invalid_reference");
     expect(err.message).not.toContain("secret-address");
     expect(err.cause).toBeDefined(); // the original stays available to a logger, only as `cause`
+  });
+
+  it("names the violated constraint in details for code, and keeps it out of any serialised form", async () => {
+    const user = await seedUser(s.store, tenant);
+    const err = await rejectionOf(seedUser(s.store, tenant, { email: user.email }));
+    expect(err).toMatchObject({ name: "ConflictError", code: "email_taken", details: { constraint: "authsome_users_email_live_uq" } });
+    // The HTTP error body is JSON.stringify({ error, code, details }): a schema name is nothing a client should see.
+    expect(JSON.parse(JSON.stringify({ code: err.code, details: err.details }))).toEqual({ code: "email_taken" });
+    const missing = await rejectionOf(seedUser(s.store, { ...tenant, app: { ...tenant.app, id: "aapp_01h2xcejqtf2nbrexx3vqjhp41" } }));
+    expect(missing).toMatchObject({ code: "invalid_reference", details: { constraint: expect.stringMatching(/^authsome_users_/) } });
+    expect(JSON.stringify(missing.details)).toBeUndefined();
   });
 
   it("maps a CHECK violation to invalid_value", async () => {
@@ -119,7 +130,7 @@ describe("createPostgresStore", () => {
   it("reports an unreachable server as UnavailableError, fast", async () => {
     const store = createPostgresStore("postgres://postgres:postgres@127.0.0.1:1/none", { pool: { connectionTimeoutMs: 2_000 } });
     try {
-      expect((await rejectionOf(store.users.findById("ausr_01h2xcejqtf2nbrexx3vqjhp41"))).code).toBe("unavailable");
+      expect((await rejectionOf(store.users.findById(scopeOf(tenant), "ausr_01h2xcejqtf2nbrexx3vqjhp41"))).code).toBe("unavailable");
       expect((await rejectionOf(store.ping())).name).toBe("UnavailableError");
     } finally {
       await store.close();
@@ -148,7 +159,7 @@ describe.skipIf(!isPostgres)(`a dropped connection (PostgreSQL; ${isPostgres ? "
     try {
       await blocker.query("BEGIN");
       await blocker.query("LOCK TABLE authsome_users IN ACCESS EXCLUSIVE MODE");
-      const pending = rejectionOf(store.users.findById(user.id));
+      const pending = rejectionOf(store.users.findById(scopeOf(tenant), user.id));
       const dbName = new URL(s.t.url as string).pathname.slice(1);
       let terminated = 0;
       for (let attempt = 0; attempt < 200 && terminated === 0; attempt++) {
@@ -167,6 +178,6 @@ describe.skipIf(!isPostgres)(`a dropped connection (PostgreSQL; ${isPostgres ? "
       await blocker.query("ROLLBACK");
       blocker.release(true);
     }
-    expect((await store.users.findById(user.id))?.id).toBe(user.id);
+    expect((await store.users.findById(scopeOf(tenant), user.id))?.id).toBe(user.id);
   });
 });

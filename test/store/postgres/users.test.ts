@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { users } from "../../../src/schema/users.js";
-import type { User } from "../../../src/store/contract.js";
-import { createTestStore, rejectionOf, seedTenant, seedUser, type Tenant, type TestStore } from "../../support/store.js";
+import type { User } from "../../../src/store/contract/index.js";
+import { createTestStore, fixedNow, rejectionOf, scopeOf, seedTenant, seedUser, type Tenant, type TestStore } from "../../support/store.js";
 
 let s: TestStore;
 let tenant: Tenant;
@@ -21,7 +21,7 @@ describe("users store", () => {
     expect(user.updatedAt).toBeInstanceOf(Date);
     expect(user.deletedAt).toBeNull();
     expect(user.metadata).toEqual({});
-    expect(await s.store.users.findById(user.id)).toEqual(user);
+    expect(await s.store.users.findById(scopeOf(tenant), user.id)).toEqual(user);
   });
 
   it("finds by email case- and whitespace-insensitively, scoped to one app and environment", async () => {
@@ -29,17 +29,17 @@ describe("users store", () => {
     const here = await seedUser(s.store, tenant, { email: "scoped@example.com" });
     const there = await seedUser(s.store, other, { email: "scoped@example.com" });
     expect(here.id).not.toBe(there.id);
-    expect((await s.store.users.findByEmail(tenant.app.id, tenant.env.id, " SCOPED@example.com"))?.id).toBe(here.id);
-    expect((await s.store.users.findByEmail(other.app.id, other.env.id, "scoped@example.com"))?.id).toBe(there.id);
+    expect((await s.store.users.findByEmail(scopeOf(tenant), " SCOPED@example.com"))?.id).toBe(here.id);
+    expect((await s.store.users.findByEmail(scopeOf(other), "scoped@example.com"))?.id).toBe(there.id);
     const third = await seedTenant(s.store);
-    expect(await s.store.users.findByEmail(third.app.id, third.env.id, "scoped@example.com")).toBeNull();
+    expect(await s.store.users.findByEmail(scopeOf(third), "scoped@example.com")).toBeNull();
   });
 
   it("allows the same email in two environments of one app", async () => {
     const staging = await s.store.environments.create({ appId: tenant.app.id, name: "Staging", slug: "staging", type: "staging" });
     await seedUser(s.store, tenant, { email: "both@example.com" });
     const inStaging = await seedUser(s.store, { app: tenant.app, env: staging }, { email: "both@example.com" });
-    expect((await s.store.users.findByEmail(tenant.app.id, staging.id, "both@example.com"))?.id).toBe(inStaging.id);
+    expect((await s.store.users.findByEmail({ appId: tenant.app.id, envId: staging.id }, "both@example.com"))?.id).toBe(inStaging.id);
   });
 
   it("maps a duplicate email to email_taken and a duplicate username to username_taken, without echoing input", async () => {
@@ -55,57 +55,71 @@ describe("users store", () => {
   it("lets any number of users have no username", async () => {
     await seedUser(s.store, tenant);
     await seedUser(s.store, tenant, { username: "" });
-    expect(await s.store.users.findByUsername(tenant.app.id, tenant.env.id, "")).toBeNull();
+    expect(await s.store.users.findByUsername(scopeOf(tenant), "")).toBeNull();
   });
 
   it("finds by username", async () => {
     const user = await seedUser(s.store, tenant, { username: "grace" });
-    expect((await s.store.users.findByUsername(tenant.app.id, tenant.env.id, " grace "))?.id).toBe(user.id);
+    expect((await s.store.users.findByUsername(scopeOf(tenant), " grace "))?.id).toBe(user.id);
   });
 
-  it("updates fields, normalises a new email, advances updated_at and maps conflicts", async () => {
+  it("updates fields, normalises a new email, sets updated_at to the caller's now and maps conflicts", async () => {
     const user = await seedUser(s.store, tenant);
-    const updated = await s.store.users.update(user.id, {
+    const updated = await s.store.users.update(scopeOf(tenant), user.id, {
       firstName: "Grace",
       email: " New.Address@Example.com",
       metadata: { plan: "pro" },
       banExpires: new Date("2030-01-01T00:00:00Z"),
-    });
+    }, fixedNow);
     expect(updated.firstName).toBe("Grace");
     expect(updated.email).toBe("new.address@example.com");
     expect(updated.metadata).toEqual({ plan: "pro" });
     expect(updated.banExpires?.toISOString()).toBe("2030-01-01T00:00:00.000Z");
-    expect(updated.updatedAt.getTime()).toBeGreaterThanOrEqual(user.updatedAt.getTime());
+    expect(updated.updatedAt).toEqual(fixedNow);
     await seedUser(s.store, tenant, { email: "occupied@example.com" });
-    expect((await rejectionOf(s.store.users.update(user.id, { email: "occupied@example.com" }))).code).toBe("email_taken");
+    expect((await rejectionOf(s.store.users.update(scopeOf(tenant), user.id, { email: "occupied@example.com" }, fixedNow))).code).toBe("email_taken");
   });
 
   it("refuses to update or delete a user that does not exist", async () => {
-    expect((await rejectionOf(s.store.users.update("ausr_01h2xcejqtf2nbrexx3vqjhp41", { firstName: "x" }))).code).toBe("not_found");
-    expect((await rejectionOf(s.store.users.softDelete("ausr_01h2xcejqtf2nbrexx3vqjhp41", new Date()))).name).toBe("NotFoundError");
+    expect((await rejectionOf(s.store.users.update(scopeOf(tenant), "ausr_01h2xcejqtf2nbrexx3vqjhp41", { firstName: "x" }, fixedNow))).code).toBe("not_found");
+    expect((await rejectionOf(s.store.users.softDelete(scopeOf(tenant), "ausr_01h2xcejqtf2nbrexx3vqjhp41", fixedNow))).name).toBe("NotFoundError");
+  });
+
+  it("treats another tenant's user as missing: not found, not updated, not deleted", async () => {
+    const other = await seedTenant(s.store);
+    const theirs = await seedUser(s.store, other, { firstName: "Theirs" });
+    const staging = await s.store.environments.create({ appId: other.app.id, name: "Staging", slug: "staging-x", type: "staging" });
+    expect(await s.store.users.findById(scopeOf(tenant), theirs.id)).toBeNull();
+    expect(await s.store.users.findById({ appId: other.app.id, envId: staging.id }, theirs.id)).toBeNull(); // same app, other env
+    expect((await rejectionOf(s.store.users.update(scopeOf(tenant), theirs.id, { firstName: "Mine" }, fixedNow))).code).toBe("not_found");
+    expect((await rejectionOf(s.store.users.softDelete(scopeOf(tenant), theirs.id, fixedNow))).code).toBe("not_found");
+    expect(await s.store.users.findById(scopeOf(other), theirs.id)).toMatchObject({ firstName: "Theirs", deletedAt: null });
   });
 
   it("hides a soft-deleted user from every lookup and list, and frees its email and username", async () => {
     const user = await seedUser(s.store, tenant, { email: "gone@example.com", username: "gone" });
-    await s.store.users.softDelete(user.id, new Date());
-    expect(await s.store.users.findById(user.id)).toBeNull();
-    expect(await s.store.users.findByEmail(tenant.app.id, tenant.env.id, "gone@example.com")).toBeNull();
-    expect(await s.store.users.findByUsername(tenant.app.id, tenant.env.id, "gone")).toBeNull();
-    const page = await s.store.users.list({ appId: tenant.app.id, envId: tenant.env.id, emailContains: "gone@", limit: 100 });
+    await s.store.users.softDelete(scopeOf(tenant), user.id, fixedNow);
+    expect(await s.store.users.findById(scopeOf(tenant), user.id)).toBeNull();
+    expect(await s.store.users.findByEmail(scopeOf(tenant), "gone@example.com")).toBeNull();
+    expect(await s.store.users.findByUsername(scopeOf(tenant), "gone")).toBeNull();
+    const page = await s.store.users.list(scopeOf(tenant), { emailContains: "gone@" }, { limit: 100 });
     expect(page.items).toEqual([]);
-    expect((await rejectionOf(s.store.users.update(user.id, { firstName: "x" }))).code).toBe("not_found");
-    expect((await rejectionOf(s.store.users.softDelete(user.id, new Date()))).code).toBe("not_found");
+    expect((await rejectionOf(s.store.users.update(scopeOf(tenant), user.id, { firstName: "x" }, fixedNow))).code).toBe("not_found");
+    expect((await rejectionOf(s.store.users.softDelete(scopeOf(tenant), user.id, fixedNow))).code).toBe("not_found");
     const again = await seedUser(s.store, tenant, { email: "gone@example.com", username: "gone" });
     expect(again.id).not.toBe(user.id);
     const rows = await s.t.query<{ deleted_at: Date | null }>(`SELECT deleted_at FROM authsome_users WHERE id = $1`, [user.id]);
     expect(rows[0]?.deleted_at).not.toBeNull(); // soft: the row is still there
   });
 
-  it("rejects a limit outside 1–100 and a malformed cursor", async () => {
-    const query = { appId: tenant.app.id, envId: tenant.env.id };
-    expect((await rejectionOf(s.store.users.list({ ...query, limit: 0 }))).name).toBe("ValidationError");
-    expect((await rejectionOf(s.store.users.list({ ...query, limit: 101 }))).code).toBe("invalid_request");
-    expect((await rejectionOf(s.store.users.list({ ...query, cursor: "'; DROP TABLE authsome_users; --" }))).code).toBe("invalid_request");
+  it("rejects a limit outside 1–100 (invalid_page) and a malformed cursor (invalid_cursor), naming no request field", async () => {
+    const scope = scopeOf(tenant);
+    expect((await rejectionOf(s.store.users.list(scope, {}, { limit: 0 }))).name).toBe("ValidationError");
+    const limit = await rejectionOf(s.store.users.list(scope, {}, { limit: 101 }));
+    expect(limit).toMatchObject({ name: "ValidationError", code: "invalid_page" });
+    const cursor = await rejectionOf(s.store.users.list(scope, {}, { cursor: "'; DROP TABLE authsome_users; --" }));
+    expect(cursor).toMatchObject({ name: "ValidationError", code: "invalid_cursor" });
+    expect([limit.details, cursor.details]).toEqual([undefined, undefined]); // no `fields`: the route names its own
   });
 });
 
@@ -128,7 +142,7 @@ describe("users store pagination", () => {
     const pages: User[][] = [];
     let cursor: string | null = null;
     do {
-      const page = await s.store.users.list({ appId: big.app.id, envId: big.env.id, ...query, cursor });
+      const page = await s.store.users.list(scopeOf(big), { emailContains: query.emailContains }, { limit: query.limit, cursor });
       pages.push(page.items);
       cursor = page.nextCursor;
       if (cursor !== null) expect(cursor).toBe(page.items[page.items.length - 1]?.id); // the last returned id
@@ -156,16 +170,16 @@ describe("users store pagination", () => {
     await seedUser(s.store, big, { email: "a_b@example.com" });
     await seedUser(s.store, big, { email: "axb@example.com" });
     await seedUser(s.store, big, { email: "100%@example.com" });
-    const underscore = await s.store.users.list({ appId: big.app.id, envId: big.env.id, emailContains: "a_b" });
+    const underscore = await s.store.users.list(scopeOf(big), { emailContains: "a_b" });
     expect(underscore.items.map((u) => u.email)).toEqual(["a_b@example.com"]);
-    const percent = await s.store.users.list({ appId: big.app.id, envId: big.env.id, emailContains: "0%" });
+    const percent = await s.store.users.list(scopeOf(big), { emailContains: "0%" });
     expect(percent.items.map((u) => u.email)).toEqual(["100%@example.com"]);
-    const regexish = await s.store.users.list({ appId: big.app.id, envId: big.env.id, emailContains: "(a+)+$.*%_\\" });
+    const regexish = await s.store.users.list(scopeOf(big), { emailContains: "(a+)+$.*%_\\" });
     expect(regexish).toEqual({ items: [], nextCursor: null });
   });
 
   it("returns an empty page and no cursor for an app without users", async () => {
     const empty = await seedTenant(s.store);
-    expect(await s.store.users.list({ appId: empty.app.id, envId: empty.env.id })).toEqual({ items: [], nextCursor: null });
+    expect(await s.store.users.list(scopeOf(empty))).toEqual({ items: [], nextCursor: null });
   });
 });

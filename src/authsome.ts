@@ -1,24 +1,31 @@
+// The composition root: wires the engine, the HTTP app and the plugins together (it sits above both layers).
 import { getRequestListener } from "@hono/node-server";
 import { AsyncLocalStorage } from "node:async_hooks";
+import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { RandomSource } from "../crypto/tokens.js";
-import { AuthsomeError, ValidationError } from "../errors.js";
-import { createHttpApp } from "../http/app.js";
-import { createCodeHasher } from "../crypto/codes.js";
-import type { Mailer } from "../mail/mailer.js";
-import { createMailQueue, type MailQueueOptions } from "../mail/queue.js";
-import type { MigrationGroup } from "../migrate/groups.js";
-import type { Store, StoreRepositories } from "../store/contract.js";
-import { type AuthsomeConfig, resolveConfig } from "./config.js";
-import type { EngineContext, Tenant } from "./context.js";
-import { createTenantResolver, mustExist } from "./tenants.js";
-import { createHookBus, type HookName, type Logger } from "./hooks.js";
-import type { AuthsomePlugin, PluginContext } from "./plugin.js";
-import { createOutbox } from "./services/outbox.js";
-import { createProtection } from "./services/protection.js";
-import { createSessionService } from "./services/sessions.js";
-import { createTrustedDevices } from "./services/trusted-devices.js";
-import { createCoreApi, type CoreApi } from "./services/core-api.js";
+import { createCodeHasher } from "./crypto/codes.js";
+import { createSealer } from "./crypto/sealing.js";
+import type { RandomSource } from "./crypto/tokens.js";
+import { type AuthsomeConfig, resolveConfig } from "./engine/config.js";
+import type { EngineContext, Tenant } from "./engine/context.js";
+import { createEvents } from "./engine/events.js";
+import { createHookBus, type HookName } from "./engine/hooks.js";
+import type { Logger } from "./engine/logger.js";
+import { createCeremonies } from "./engine/services/ceremonies.js";
+import { createCoreApi, type CoreApi, type PurgeContribution } from "./engine/services/core-api.js";
+import { createOutbox } from "./engine/services/outbox.js";
+import { coreRateLimits, createProtection } from "./engine/services/protection.js";
+import { createSessionService } from "./engine/services/sessions.js";
+import { createSignIns } from "./engine/services/sign-ins.js";
+import { createTrustedDevices } from "./engine/services/trusted-devices.js";
+import { createTenantResolver, mustExist } from "./engine/tenants.js";
+import { AuthsomeError, notStartedError, ValidationError } from "./errors.js";
+import { createHttpApp } from "./http/app.js";
+import type { Mailer } from "./mail/mailer.js";
+import { createMailQueue, type MailQueueOptions } from "./mail/queue.js";
+import type { MigrationGroup } from "./migrate/groups.js";
+import type { AuthsomePlugin, PluginContext, PluginHttp, PluginLifecycle } from "./plugin/types.js";
+import type { Store } from "./store/contract/index.js";
 
 export interface AuthsomeOptions<P extends readonly AuthsomePlugin<object>[]> {
   store: Store;
@@ -34,6 +41,8 @@ export interface AuthsomeOptions<P extends readonly AuthsomePlugin<object>[]> {
   /** Injectable clock and randomness (tests). */
   now?: () => Date;
   random?: RandomSource;
+  /** Outgoing HTTP for plugins (`ctx.fetch`: OAuth providers, webhooks); default the global `fetch`. Tests pass a stub or route it to a local server. */
+  fetch?: typeof fetch;
 }
 
 type UnionToIntersection<U> = (U extends unknown ? (k: U) => void : never) extends (k: infer I) => void ? I : never;
@@ -94,11 +103,6 @@ function stackFrames(stack: string | undefined): string {
   return (stack ?? "").split("\n").filter((line) => /^\s+at /.test(line)).slice(0, 5).join("\n");
 }
 
-// Development without a secret: codes are still keyed, with a fixed key that protects nothing (never in production,
-// where `config.secret` is required).
-const developmentSecret = "authsome development secret: not for production";
-
-const notStarted = () => new AuthsomeError("not_started", "Authsome has not been started; call auth.start() first");
 
 /**
  * Creates the engine.
@@ -114,20 +118,25 @@ const notStarted = () => new AuthsomeError("not_started", "Authsome has not been
  * await auth.start();
  * http.createServer(auth.nodeHandler).listen(8080);
  * ```
- * @throws ValidationError `invalid_config` naming the field (a missing `appUrl` outside development too);
- *   `invalid_plugin` for duplicate plugin ids.
+ * @throws ValidationError `invalid_config` naming the field (a missing `appUrl` outside development too; a rate
+ *   limit, event, gate or API name two owners claim); `invalid_plugin` for duplicate plugin ids.
  */
 export function createAuthsome<const P extends readonly AuthsomePlugin<object>[] = []>(
   options: AuthsomeOptions<P>,
 ): Authsome<PluginApis<P>> {
   const config = resolveConfig(options.config);
-  const codes = createCodeHasher(config.secrets.length > 0 ? config.secrets : [developmentSecret]);
+  // Development without a secret: keys derived from one generated now (nothing sealed or keyed with it survives a
+  // restart); outside development `config.secret` is required.
+  const secrets = config.secrets.length > 0 ? config.secrets : [randomBytes(32).toString("base64url")];
+  const codes = createCodeHasher(secrets);
+  const sealer = createSealer(secrets, options.random);
   const plugins = options.plugins ?? ([] as unknown as P);
   const ids = new Set<string>();
   for (const plugin of plugins) {
     if (ids.has(plugin.id)) throw new ValidationError("invalid_plugin", `Plugin "${plugin.id}" is registered twice`);
     ids.add(plugin.id);
   }
+  const declaredLimits = declareRateLimits(plugins, config.rateLimits ? Object.keys(config.rateLimits.limits) : []);
   const { store } = options;
   const logger = options.logger ?? defaultLogger;
   for (const deprecation of config.deprecations) logger.warn(deprecation, {});
@@ -141,7 +150,13 @@ export function createAuthsome<const P extends readonly AuthsomePlugin<object>[]
   const hooks = createHookBus(logger);
   const tenants = createTenantResolver({ store, config, logger });
   const scope = new AsyncLocalStorage<Tenant>();
-  const protection = createProtection({ store, config, now });
+  const protection = createProtection({ store, config, now, declaredLimits });
+  const tenant = () => context.tenant();
+  const events = createEvents({ store, now, tenant });
+  for (const plugin of plugins) events.declare(plugin.id, plugin.events ?? []);
+  const random = options.random ? { random: options.random } : {};
+  const sessions = createSessionService({ store, config, now, tenant, events, ...random });
+  const ceremonies = createCeremonies({ store, now, tenant, ...random });
   let started = false;
 
   const context: EngineContext = {
@@ -152,47 +167,45 @@ export function createAuthsome<const P extends readonly AuthsomePlugin<object>[]
     now,
     random: options.random,
     hooks,
-    sessions: createSessionService({ store, config, now, tenant: () => context.tenant(), ...(options.random ? { random: options.random } : {}) }),
+    sessions,
+    signIns: createSignIns({ store, config, now, hooks, sessions, ceremonies, tenant }),
+    events,
+    ceremonies,
+    sealer,
+    fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     protection,
-    outbox: createOutbox({ queue: mailQueue, mailer, store, protection, logger, now, tenant: () => context.tenant(), withTenant: (tenant, fn) => scope.run(tenant, fn) }),
+    outbox: createOutbox({ queue: mailQueue, mailer, store, protection, logger, now, tenant, withTenant: (t, fn) => scope.run(t, fn) }),
     codes,
     devices: createTrustedDevices(codes, now, options.random),
     reauthenticators: [],
     tenants,
     tenant() {
-      if (!started) throw notStarted();
+      if (!started) throw notStartedError();
       return scope.getStore() ?? tenants.configured();
     },
-    withTenant: (tenant, fn) => scope.run(tenant, fn),
-    async audit(input, repos: StoreRepositories = store) {
+    withTenant: (t, fn) => scope.run(t, fn),
+    scope() {
       const { app, env } = context.tenant();
-      await repos.auditEvents.append({
-        appId: app.id,
-        envId: env.id,
-        userId: input.userId ?? null,
-        type: input.type,
-        ipAddress: input.meta.ipAddress,
-        userAgent: input.meta.userAgent,
-        metadata: input.metadata ?? {},
-        createdAt: now(),
-      });
+      return { appId: app.id, envId: env.id };
     },
   };
 
   for (const plugin of plugins) {
     for (const [name, handler] of Object.entries(plugin.hooks ?? {})) hooks.on(name as HookName, handler as never);
   }
-  const api = createCoreApi(context) as CoreApi & PluginApis<P>;
+  const starts: Array<() => Promise<void> | void> = [];
+  const stops: Array<() => Promise<void> | void> = [];
+  const purges: PurgeContribution[] = [];
+  const lifecycle: PluginLifecycle = {
+    onStart: (fn) => void starts.push(fn),
+    onStop: (fn) => void stops.push(fn),
+    onPurge: (name, fn) => void purges.push([name, fn]),
+  };
+  const api = createCoreApi(context, purges) as CoreApi & PluginApis<P>;
   const http = createHttpApp(context, api, { isStarted: () => started });
-  const pluginContext = (): PluginContext => ({
-    ...context,
-    router: http.router,
-    requireSession: http.requireSession,
-    setSessionCookies: http.setSessionCookies,
-    setDeviceCookie: http.setDeviceCookie,
-    linkBase: http.linkBase,
-  });
-  for (const plugin of plugins) Object.assign(api, plugin.setup?.(pluginContext()) ?? {});
+  const pluginHttp: PluginHttp = http.http;
+  const pluginContext: PluginContext = { ...context, router: http.router, http: pluginHttp, lifecycle };
+  for (const plugin of plugins) mergeApi(api, plugin.id, plugin.setup?.(pluginContext) ?? {});
   http.finish();
 
   const listener = getRequestListener(http.fetch);
@@ -206,8 +219,10 @@ export function createAuthsome<const P extends readonly AuthsomePlugin<object>[]
       await tenants.start();
       mailQueue.start();
       started = true;
+      for (const start of starts) await start();
     },
     async stop() {
+      for (const stop of stops) await stop(); // plugins' workers finish what they hold while the engine still serves them
       await mailQueue.stop(); // mail already promised goes out first
       started = false;
       tenants.stop();
@@ -224,7 +239,7 @@ export function createAuthsome<const P extends readonly AuthsomePlugin<object>[]
       void listener(req, res);
     },
     async withApp(app, fn) {
-      if (!started) throw notStarted();
+      if (!started) throw notStartedError();
       const tenant = mustExist(await tenants.byReference(app), app);
       return scope.run(tenant, fn);
     },
@@ -232,4 +247,39 @@ export function createAuthsome<const P extends readonly AuthsomePlugin<object>[]
     config,
     store,
   };
+}
+
+/**
+ * The per-IP limits in force: the engine's and each plugin's, by name, with their defaults.
+ * @throws ValidationError `invalid_config` for a name two owners declare, or a configured one nobody declares.
+ */
+function declareRateLimits(plugins: readonly AuthsomePlugin<object>[], configured: readonly string[]): Map<string, number> {
+  const declared = new Map<string, number>(Object.entries(coreRateLimits));
+  const owners = new Map<string, string>([...declared.keys()].map((name) => [name, "core"]));
+  for (const plugin of plugins) {
+    for (const [name, limit] of Object.entries(plugin.rateLimits ?? {})) {
+      const owner = owners.get(name);
+      if (owner !== undefined) throw new ValidationError("invalid_config", `Rate limit "${name}" of plugin "${plugin.id}" is already declared by "${owner}"`);
+      if (!Number.isSafeInteger(limit) || limit < 1) throw new ValidationError("invalid_config", `Rate limit "${name}" of plugin "${plugin.id}" must be a positive integer`);
+      declared.set(name, limit);
+      owners.set(name, plugin.id);
+    }
+  }
+  for (const name of configured) {
+    if (!declared.has(name)) {
+      throw new ValidationError("invalid_config", `config.rateLimits.${name} is not a limit the engine or a plugin declares (known: ${[...declared.keys()].join(", ")})`, { details: { field: `config.rateLimits.${name}` } });
+    }
+  }
+  return declared;
+}
+
+/**
+ * Adds a plugin's in-process API to `auth.api`.
+ * @throws ValidationError `invalid_config` for a name the core or another plugin already holds.
+ */
+function mergeApi(api: object, pluginId: string, pluginApi: object): void {
+  for (const name of Object.keys(pluginApi)) {
+    if (name in api) throw new ValidationError("invalid_config", `Plugin "${pluginId}" adds auth.api.${name}, which already exists`);
+  }
+  Object.assign(api, pluginApi);
 }

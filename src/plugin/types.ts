@@ -1,0 +1,91 @@
+import type { Context, MiddlewareHandler, TypedResponse } from "hono";
+import type { JSONParsed } from "hono/utils/types";
+import type { EngineContext } from "../engine/context.js";
+import type { HookMap } from "../engine/hooks.js";
+import type { Principal, SessionPrincipal } from "../engine/principal.js";
+import type { IssuedSession } from "../engine/services/sessions.js";
+import type { SignInResult } from "../engine/services/sign-ins.js";
+import type { Authenticator, PermissionScope } from "../http/auth.js";
+import type { AuthsomeApp, AuthsomeEnv } from "../http/env.js";
+import type { toAuthResponseBody } from "../http/schemas.js";
+import type { MigrationGroup } from "../migrate/groups.js";
+
+/** How `sendSignIn` answers a session: the status, and fields added to the auth response (e.g. `is_new_user`). */
+export interface SendSignInOptions<S extends 200 | 201 = 200> {
+  status?: S;
+  body?: Record<string, unknown>;
+}
+
+/** The contract's auth response body (`user`, `session`, `session_token`, `refresh_token`). */
+export type AuthResponseBody = ReturnType<typeof toAuthResponseBody>;
+
+/** The HTTP side of the kit: authentication, the sign-in response, cookies and links. */
+export interface PluginHttp {
+  /** Route middleware (put it in `createRoute({ middleware: [...] })`): 401 `unauthorized` without a valid session. */
+  readonly requireSession: MiddlewareHandler<AuthsomeEnv>;
+  /** Any registered authenticator (or only `kinds`): 401 `unauthorized` without a principal. */
+  requireAuth(kinds?: readonly Principal["kind"][]): MiddlewareHandler<AuthsomeEnv>;
+  /** Sets `auth` when the request carries a valid credential; anonymous otherwise (read it with `principal(c)`). */
+  optionalAuth(kinds?: readonly Principal["kind"][]): MiddlewareHandler<AuthsomeEnv>;
+  /**
+   * Authenticates and requires a role granting `action` on `resource` (app-wide, or in the organization `scope.org`
+   * names: a path parameter's name or a function of the request); 403 `forbidden` otherwise.
+   */
+  requirePermission(action: string, resource: string, scope?: PermissionScope): MiddlewareHandler<AuthsomeEnv>;
+  /** Adds a way to authenticate (tried after the session, in registration order). */
+  addAuthenticator<C>(authenticator: Authenticator<C>): void;
+  /** Request headers cross-origin callers may send (the CORS preflight's allow-list), e.g. `X-API-Key`. */
+  allowHeaders(...names: string[]): void;
+  /** The principal an auth middleware set, or null. */
+  principal(c: Context<AuthsomeEnv>): Principal | null;
+  /** The session principal of a route behind `requireSession`. */
+  session(c: Context<AuthsomeEnv>): SessionPrincipal;
+  /**
+   * Answers a completed sign-in: for a session, its cookies (and the device cookie when the result has one) and the
+   * auth response; for a challenge, 403 with the challenge's code and `details` carrying the ticket.
+   */
+  sendSignIn<S extends 200 | 201 = 200>(c: Context<AuthsomeEnv>, result: SignInResult, options?: SendSignInOptions<S>): Response & TypedResponse<JSONParsed<AuthResponseBody>, S, "json">;
+  /** Sets the session and refresh cookies of a newly issued session. */
+  setSessionCookies(c: Context<AuthsomeEnv>, issued: IssuedSession): void;
+  /** Sets the signed `authsome_device` cookie a successful sign-in earns this browser. */
+  setDeviceCookie(c: Context<AuthsomeEnv>, value: string): void;
+  /** The `authsome_device` cookie the browser sent, if any. */
+  deviceCookie(c: Context<AuthsomeEnv>): string | undefined;
+  /** A cookie of the request. */
+  cookie(c: Context<AuthsomeEnv>, name: string): string | undefined;
+  /** Where links in mail point for this request (`config.appUrl`; in development a loopback or trusted origin); null when nowhere safe. */
+  linkBase(c: Context<AuthsomeEnv>): string | null;
+}
+
+/** Work a plugin runs with the engine: after `start()` migrated, before `stop()` finishes, and in `purgeExpired()`. */
+export interface PluginLifecycle {
+  onStart(fn: () => Promise<void> | void): void;
+  onStop(fn: () => Promise<void> | void): void;
+  /** A purge of the plugin's expired rows, reported under `name` in `auth.api.purgeExpired()`'s counts. */
+  onPurge(name: string, fn: (now: Date) => Promise<number>): void;
+}
+
+/** What a plugin is handed at setup: the engine's services, its router, the HTTP helpers and the lifecycle. */
+export interface PluginContext extends EngineContext {
+  /** The router mounted at `config.basePath`; add routes with `router.openapi(route, handler)`. */
+  readonly router: AuthsomeApp;
+  readonly http: PluginHttp;
+  readonly lifecycle: PluginLifecycle;
+}
+
+/**
+ * A plugin: an id, optionally a migration group, the events and per-IP limits it declares, hooks on named engine
+ * events, and a setup that registers routes, gates and authenticators and returns the plugin's in-process API
+ * (merged into `auth.api`; a name that clashes with another is refused). It reaches the core only through
+ * `PluginContext`.
+ */
+export interface AuthsomePlugin<Api extends object = object> {
+  readonly id: string;
+  readonly migrations?: MigrationGroup;
+  readonly hooks?: HookMap;
+  /** The event types it emits through `ctx.events.emit` (or records with a session). */
+  readonly events?: readonly string[];
+  /** Its per-IP limits with their defaults (requests per `config.rateLimits.window`); overridable by name in `config.rateLimits`. */
+  readonly rateLimits?: Readonly<Record<string, number>>;
+  setup?(ctx: PluginContext): Api;
+}
