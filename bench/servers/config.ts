@@ -24,7 +24,7 @@ export const raisedRateLimits = {
   forgotPassword: raisedRateLimit,
   verifyEmail: raisedRateLimit,
   refresh: raisedRateLimit,
-  mfaChallenge: raisedRateLimit,
+  reauthenticate: raisedRateLimit,
   mailPerRecipient: raisedRateLimit,
 } satisfies RateLimitConfig;
 
