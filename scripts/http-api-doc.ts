@@ -495,6 +495,7 @@ const nonHttpCodes: Array<[code: string, meaning: string]> = [
   ["invalid_config", "A configuration value (engine, mailer, argon2 parameters, pool, migration options) is invalid; thrown by `createAuthsome` and the factories"],
   ["invalid_plugin", "A plugin id is registered twice"],
   ["unknown_event", "A plugin emitted an event type nobody declared (a programming error: 500 `internal_error` in a request)"],
+  ["unknown_gate", "`signIns.resume` named a second-factor gate nobody registered (a programming error: 500 `internal_error` in a request)"],
   ["unknown_rate_limit", "A plugin counted a rate limit nobody declared (a programming error: 500 `internal_error` in a request)"],
   ["invalid_argument", "A store method was called with an impossible argument, such as a non-positive window (a programming error)"],
   ["mail_not_configured", "Mail was due but no mailer is configured (logged by the mail queue; the request already answered)"],

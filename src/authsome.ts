@@ -12,7 +12,7 @@ import { createEvents } from "./engine/events.js";
 import { createHookBus, type HookName } from "./engine/hooks.js";
 import type { Logger } from "./engine/logger.js";
 import { createCeremonies } from "./engine/services/ceremonies.js";
-import { createCoreApi, type CoreApi, type PurgeContribution } from "./engine/services/core-api.js";
+import { corePurgeCounts, createCoreApi, type CoreApi, type PurgeContribution } from "./engine/services/core-api.js";
 import { createOutbox } from "./engine/services/outbox.js";
 import { coreRateLimits, createProtection } from "./engine/services/protection.js";
 import { createSessionService } from "./engine/services/sessions.js";
@@ -199,7 +199,12 @@ export function createAuthsome<const P extends readonly AuthsomePlugin<object>[]
   const lifecycle: PluginLifecycle = {
     onStart: (fn) => void starts.push(fn),
     onStop: (fn) => void stops.push(fn),
-    onPurge: (name, fn) => void purges.push([name, fn]),
+    onPurge(name, fn) {
+      if (corePurgeCounts.includes(name) || purges.some(([taken]) => taken === name)) {
+        throw new ValidationError("invalid_config", `A purge named "${name}" is already reported by auth.api.purgeExpired()`);
+      }
+      purges.push([name, fn]);
+    },
   };
   const api = createCoreApi(context, purges) as CoreApi & PluginApis<P>;
   const http = createHttpApp(context, api, { isStarted: () => started });

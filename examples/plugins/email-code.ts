@@ -8,6 +8,7 @@ import {
   EmailSchema,
   errorResponses,
   generateNumericCode,
+  hashToken,
   jsonBody,
   jsonResponse,
   normalizeIdentifier,
@@ -33,7 +34,9 @@ export interface EmailCodeApi {
 }
 
 const kind = "email_code";
-type Pending = { email: string; codeHash: string };
+/** Codes one address may be sent per code lifetime, whoever asks: what bounds guessing against one account. */
+const codesPerAddress = 5;
+type Pending = { email: string; codeHash: string; deliverable: boolean };
 const invalidCode = () => new ValidationError("invalid_code", "The code is wrong", { details: { fields: { code: "is wrong" } } });
 const invalidTicket = () =>
   new ValidationError("invalid_ticket", "The ticket is invalid, expired or used up", { details: { fields: { ticket: "is invalid, expired or used up" } } });
@@ -58,11 +61,17 @@ function createEmailCodes(ctx: PluginContext, ttlSeconds: number, maxAttempts: n
       await ctx.protection.limit("emailCodeStart", meta);
       const address = normalizeIdentifier(email);
       const code = generateNumericCode(6, ctx.random);
-      // The same single write for every address: whether the account exists is decided after the response.
-      const ticket = await ctx.ceremonies.begin(kind, { email: address, codeHash: ctx.codes.hash(kind, address, code) } satisfies Pending, ttlSeconds, { prefix: "ec_" });
+      // Past the address's budget a ticket still comes back (the answer tells nothing), but no code is sent for it and
+      // none answers it: guesses against one account stay bounded however many IPs ask.
+      const { appId, envId } = ctx.scope();
+      const budget = await ctx.store.rateLimits.hit(`email-code:${hashToken(`${appId}:${envId}:${address}`)}`, ttlSeconds, ctx.now());
+      const deliverable = budget.count <= codesPerAddress;
+      // The same writes for every address: whether the account exists is decided after the response.
+      const pending: Pending = { email: address, codeHash: ctx.codes.hash(kind, address, code), deliverable };
+      const ticket = await ctx.ceremonies.begin(kind, pending, ttlSeconds, { prefix: "ec_" });
       const base = linkBase === undefined ? ctx.config.appUrl : linkBase;
       ctx.outbox.later(kind, async () => {
-        const user = await findUser(address);
+        const user = deliverable ? await findUser(address) : null;
         if (!user) return;
         if (base === null) return ctx.logger.warn("mail not sent: no safe link base", { type: kind });
         if (!(await ctx.outbox.allowRecipient(user.email))) return;
@@ -80,18 +89,19 @@ function createEmailCodes(ctx: PluginContext, ttlSeconds: number, maxAttempts: n
       const open = await ctx.ceremonies.attempt<Pending>(kind, ticket, maxAttempts);
       if (!open) throw invalidTicket();
       const user = await findUser(open.payload.email);
-      if (!user || !ctx.codes.verify(open.payload.codeHash, kind, open.payload.email, code)) {
+      if (!user || !open.payload.deliverable || !ctx.codes.verify(open.payload.codeHash, kind, open.payload.email, code)) {
         await ctx.events.emit("email_code.failed", { userId: user?.id ?? null, meta, metadata: { attempts: open.attempts } });
         throw invalidCode();
       }
       if (!(await ctx.ceremonies.consume(kind, ticket))) throw invalidTicket(); // a concurrent right answer won
-      // The code reached this mailbox: that proves the address.
-      const verified = user.emailVerified ? user : await ctx.store.users.update(ctx.scope(), user.id, { emailVerified: true }, ctx.now());
-      if (verified !== user) {
+      // The code reached this mailbox: that proves the address — recorded once the sign-in got past the ban check.
+      const result = await ctx.signIns.complete({ ...user, emailVerified: true }, meta, { method: kind });
+      if (!user.emailVerified) {
+        const verified = await ctx.store.users.update(ctx.scope(), user.id, { emailVerified: true }, ctx.now());
         await ctx.events.emit("user.email_verified", { userId: user.id, meta, metadata: { method: kind } });
         await ctx.hooks.after("emailVerified.after", { user: verified, meta }, ctx.store);
       }
-      return ctx.signIns.complete(verified, meta, { method: kind });
+      return result;
     },
   };
 }

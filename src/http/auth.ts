@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { EngineContext } from "../engine/context.js";
 import type { Principal, SessionPrincipal } from "../engine/principal.js";
-import { AuthenticationError, ForbiddenError, ValidationError } from "../errors.js";
+import { AuthenticationError, AuthsomeError, ForbiddenError, ValidationError } from "../errors.js";
 import type { AuthsomeEnv } from "./env.js";
 import { presentedSessionToken, sessionCookie } from "./request.js";
 
@@ -18,8 +18,8 @@ export interface SecurityScheme {
  * of them accepted gets 401 `unauthorized`.
  */
 export interface Authenticator<Credential = unknown> {
-  /** The principal kind it produces. */
-  readonly kind: Principal["kind"];
+  /** The principal kind it produces (add the kind to `PrincipalKinds` so `c.get("auth")` knows its shape). */
+  readonly kind: string;
   /** How the credential is sent, for `/openapi.json` (each is one alternative). */
   readonly schemes: readonly SecurityScheme[];
   read(c: Context<AuthsomeEnv>): Credential | undefined;
@@ -34,7 +34,7 @@ export const sessionSchemes: readonly SecurityScheme[] = [
   { name: "sessionCookie", definition: { type: "apiKey", in: "cookie", name: sessionCookie, description: "The session cookie" } },
 ];
 
-const unauthorized = () => new AuthenticationError("unauthorized", "A valid session is required");
+const unauthorized = () => new AuthenticationError("unauthorized", "A valid session or credential is required");
 const forbidden = () => new ForbiddenError("forbidden", "You do not have permission for this");
 
 /** The security requirements each auth middleware stands for (read when a route is registered). */
@@ -71,17 +71,18 @@ export function createAuthentication(ctx: EngineContext) {
   const schemesOf = (kinds: readonly string[] | undefined) => () => (kinds ? authenticators.filter((a) => kinds.includes(a.kind)) : authenticators).flatMap((a) => a.schemes);
 
   /** The principal of the request, or null: tries each authenticator whose credential the request carries. */
-  async function authenticate(c: Context<AuthsomeEnv>, kinds?: readonly string[]): Promise<{ principal: Principal | null; presented: boolean }> {
-    let presented = false;
+  async function authenticate(c: Context<AuthsomeEnv>, kinds?: readonly string[]): Promise<{ principal: Principal | null }> {
     for (const authenticator of authenticators) {
       if (kinds && !kinds.includes(authenticator.kind)) continue;
       const credential = authenticator.read(c);
       if (credential === undefined) continue;
-      presented = true;
       const principal = await authenticator.authenticate(credential, c);
-      if (principal) return { principal, presented };
+      if (!principal) continue;
+      // Routes narrow on `kind` (`session(c)` trusts it): an authenticator may only vouch for its own kind.
+      if (principal.kind !== authenticator.kind) throw new AuthsomeError("internal_error", `An authenticator of kind "${authenticator.kind}" returned a "${principal.kind}" principal`);
+      return { principal };
     }
-    return { principal: null, presented };
+    return { principal: null };
   }
 
   const tag = <M extends MiddlewareHandler<AuthsomeEnv>>(mw: M, optional: boolean, schemes: () => readonly SecurityScheme[]): M => {

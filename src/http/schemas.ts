@@ -108,13 +108,13 @@ export const MetadataSchema = z
 /** Control characters (Cc: NUL, CR, LF, …), bidi embeddings/overrides (U+202A–U+202E) and isolates (U+2066–U+2069). */
 const forbiddenInNames = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
 
-/** A person's first or last name: at most 100 characters, none of them a control, bidi or lone surrogate. */
 /** The one username rule: 3–32 letters, digits, dots, dashes or underscores (trimmed; compared lower-cased). */
 export const UsernameSchema = z.string().trim().regex(/^[A-Za-z0-9._-]{3,32}$/, "must be 3–32 letters, digits, dots, dashes or underscores");
 
 /** An email address, trimmed before the format check (the store compares it trimmed and lower-cased). */
 export const EmailSchema = z.string().trim().pipe(z.email().max(320)).openapi({ format: "email", maxLength: 320 });
 
+/** A person's first or last name: at most 100 characters, none of them a control, bidi or lone surrogate. */
 export const NameSchema = z
   .string()
   .max(100)

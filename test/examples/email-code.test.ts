@@ -131,6 +131,30 @@ describe("the email-code example plugin", () => {
     expect(await countRows(e, "authsome_sessions WHERE user_id = $1", [user.id])).toBe(sessions);
   });
 
+  it("leaves a banned user's email unverified", async () => {
+    const user = await signUp("code-banned-unverified");
+    await e.t.query("UPDATE authsome_users SET banned = true, email_verified = false WHERE id = $1", [user.id]);
+    const { ticket, code } = await start(user.email);
+    expect((await verify(ticket, code)).body.code).toBe("user_banned");
+    const [row] = await e.t.query<{ email_verified: boolean }>("SELECT email_verified FROM authsome_users WHERE id = $1", [user.id]);
+    expect(row?.email_verified).toBe(false);
+  });
+
+  it("sends one address at most 5 codes per code lifetime, however many tickets are asked for: the rest answer nothing", async () => {
+    const user = await signUp("code-budget");
+    const tickets: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const res = await e.call("POST", "/email-code/start", { body: { email: user.email } });
+      expect(res.status).toBe(200);
+      tickets.push(res.body.ticket as string);
+    }
+    expect(e.mailer.messages.filter((m) => m.to === user.email)).toHaveLength(5);
+    // The last code mailed answers its own ticket only; the tickets past the budget take no code at all.
+    const lastCode = /\b(\d{6})\b/.exec(e.mailer.lastTo(user.email)?.text ?? "")?.[1] as string;
+    expect((await verify(tickets[6] as string, lastCode)).body.code).toBe("invalid_code");
+    expect((await verify(tickets[4] as string, lastCode)).status).toBe(200);
+  });
+
   it("adds sendSignInCode and signInWithCode to auth.api, beside the password plugin's API", async () => {
     const api = e.auth.api as unknown as EmailCodeApi & { verifyEmailCode: unknown };
     expect(typeof api.verifyEmailCode).toBe("function"); // the password plugin's, unshadowed

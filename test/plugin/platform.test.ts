@@ -60,7 +60,7 @@ function testKeys(): AuthsomePlugin {
     setup(ctx) {
       ctx.http.allowHeaders("X-Test-Key");
       ctx.http.addAuthenticator<string>({
-        kind: "test_key" as Principal["kind"],
+        kind: "test_key",
         schemes: [{ name: "testKey", definition: { type: "apiKey", in: "header", name: "X-Test-Key" } }],
         read: (c) => c.req.header("x-test-key"),
         async authenticate(key) {
@@ -175,6 +175,14 @@ describe("completing a sign-in", () => {
     expect(res.body.code).toBe("invalid_ticket");
     // …and was not burned there: it still works in its own app.
     expect((await e.call("POST", "/test-gate/answer", { body: { test_ticket: ticket, answer: "3" } })).status).toBe(200);
+  });
+
+  it("auth.api acts for the selected app only: another app's user and sessions are unknown", async () => {
+    const { user } = await signUp(e);
+    const other = await e.auth.api.createApp({ name: "Elsewhere", slug: `elsewhere-${Date.now()}` });
+    await expect(e.auth.withApp(other.slug, () => e.auth.api.listSessions(user.id))).rejects.toMatchObject({ code: "not_found" });
+    await expect(e.auth.withApp(other.slug, () => e.auth.api.revokeOtherSessions(user.id, "ases_01h2xcejqtf2nbrexx3vqjhp41"))).rejects.toMatchObject({ code: "not_found" });
+    expect((await e.auth.api.listSessions(user.id)).items.length).toBeGreaterThan(0);
   });
 
   it("plugin-declared rate limits apply by name and are configurable", async () => {
@@ -336,6 +344,8 @@ describe("events, sealing, APIs and the lifecycle", () => {
     expect(() => engine([sameEvent])).toThrow(expect.objectContaining({ code: "invalid_config" }));
     const sameLimit: AuthsomePlugin = { id: "same-limit", rateLimits: { signIn: 5 } };
     expect(() => engine([sameLimit])).toThrow(expect.objectContaining({ code: "invalid_config" }));
+    const samePurge: AuthsomePlugin = { id: "same-purge", setup: (ctx) => (ctx.lifecycle.onPurge("sessions", async () => 0), {}) };
+    expect(() => engine([samePurge])).toThrow(expect.objectContaining({ code: "invalid_config", message: expect.stringContaining('"sessions"') }));
     expect(() => engine([], { rateLimits: { noSuchLimit: 3 } })).toThrow(expect.objectContaining({ code: "invalid_config", message: expect.stringContaining("config.rateLimits.noSuchLimit") }));
   });
 

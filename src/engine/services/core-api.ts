@@ -106,6 +106,9 @@ function overrideValues(overrides: AppSessionOverrides) {
   };
 }
 
+/** The counts `purgeExpired` reports for the core's own tables (a plugin's purge may not take these names). */
+export const corePurgeCounts: readonly string[] = ["sessions", "revokedRefreshTokens", "ceremonies", "rateLimits", "verifications", "passwordResets"];
+
 /** A plugin's purge of its expired rows (see `PluginLifecycle.onPurge`). */
 export type PurgeContribution = [name: string, purge: (now: Date) => Promise<number>];
 
@@ -164,9 +167,16 @@ export function createCoreApi(ctx: EngineContext, purges: readonly PurgeContribu
       await sessions.signOut(session.id, meta); // one statement: revoke and audit
       await ctx.hooks.after("signOut.after", { userId: session.userId, sessionId: session.id, meta }, store);
     },
-    listSessions: (userId, page) => sessions.list(userId, page),
+    // A user of another app or environment is unknown here (404), like every other call of this API.
+    async listSessions(userId, page) {
+      await ownUser(userId);
+      return sessions.list(userId, page);
+    },
     revokeSession: (userId, sessionId) => sessions.revoke(userId, sessionId),
-    revokeOtherSessions: (userId, current) => sessions.revokeOthers(userId, current),
+    async revokeOtherSessions(userId, current) {
+      await ownUser(userId);
+      return sessions.revokeOthers(userId, current);
+    },
     getUser: ownUser,
     async updateUser(userId, patch) {
       const user = await ownUser(userId);

@@ -100,8 +100,10 @@ export function createProtection({ store, config, now, declaredLimits }: Protect
       this.assertWithin(spec, await store.rateLimits.hit(spec.key, spec.windowSeconds, now()));
     },
 
-    /** The limit `name` puts on this client, for a caller that counts it inside its own statement; null when off. */
-    /** @throws AuthsomeError `unknown_rate_limit` for a name nobody declared (a programming error). */
+    /**
+     * The limit `name` puts on this client, for a caller that counts it inside its own statement; null when off.
+     * @throws AuthsomeError `unknown_rate_limit` for a name nobody declared (a programming error).
+     */
     limitOf(name: string, meta: RequestMeta): LimitSpec | null {
       const limit = limits.get(name);
       if (limit === undefined) throw new AuthsomeError("unknown_rate_limit", `Rate limit "${name}" is not declared by the engine or any plugin`);

@@ -1,4 +1,4 @@
-import { ForbiddenError, ValidationError } from "../../errors.js";
+import { AuthsomeError, ForbiddenError, ValidationError } from "../../errors.js";
 import type { StoreRepositories, User } from "../../store/contract/index.js";
 import type { ResolvedConfig } from "../config.js";
 import type { HookBus } from "../hooks.js";
@@ -124,7 +124,7 @@ export function createSignIns(deps: SignInDeps) {
 
   function gateOf(id: string): { gate: SecondFactorGate; index: number } {
     const index = gates.findIndex((g) => g.id === id);
-    if (index < 0) throw new ValidationError("invalid_config", `No second-factor gate "${id}" is registered`);
+    if (index < 0) throw new AuthsomeError("unknown_gate", `No second-factor gate "${id}" is registered`); // a programming error: 500
     return { gate: gates[index] as SecondFactorGate, index };
   }
 

@@ -195,15 +195,17 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
         throw invalidCredentials();
       }
       const { user } = candidate;
+      // With no gate challenging: the session, its event and the reset of the attempt counter in one statement. A
+      // banned or unverified user is refused here, before anything of theirs is written.
+      const result = await ctx.signIns.complete(user, meta, { method: "password", resetRateLimitKey: counted });
       let current = candidate.hash;
       if (hasher.needsRehash(current)) {
         const upgraded = await hasher.hash(input.password);
         await store.transaction((tx) => passwordStore(tx).replace(user.id, upgraded, now()));
         current = upgraded;
       }
-      // With no gate challenging: the session, its event and the reset of the attempt counter in one statement.
-      const result = await ctx.signIns.complete(user, meta, { method: "password", resetRateLimitKey: counted });
-      // A signed-in browser is trusted past a later lockout of this account (a challenged one once it finishes).
+      // A browser that signed in here is trusted past a later lockout of this account. A sign-in a gate challenged
+      // earns no device cookie: the gate's answer route finishes it, without the password.
       return result.kind === "session" ? { ...result, deviceCookie: ctx.devices.issue(user.id, credentialVersion(current)) } : result;
     },
 
