@@ -148,7 +148,7 @@ export function createAuthsome<const P extends readonly AuthsomePlugin<object>[]
   };
   const now = options.now ?? (() => new Date());
   const hooks = createHookBus(logger);
-  const tenants = createTenantResolver({ store, config, logger });
+  const tenants = createTenantResolver({ store, config, logger, now });
   const scope = new AsyncLocalStorage<Tenant>();
   const protection = createProtection({ store, config, now, declaredLimits });
   const tenant = () => context.tenant();

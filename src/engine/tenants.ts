@@ -45,7 +45,7 @@ export function newPublishableKey(random?: Parameters<typeof generateToken>[1]):
  * query per key per TTL, not per request. Changes made through this engine apply at once; changes made elsewhere
  * within the TTL.
  */
-export function createTenantResolver(deps: { store: Store; config: ResolvedConfig; logger: Logger }) {
+export function createTenantResolver(deps: { store: Store; config: ResolvedConfig; logger: Logger; now: () => Date }) {
   const { store, config, logger } = deps;
   const cache = new Map<string, Entry>();
   const loading = new Map<string, Promise<Tenant | null>>(); // concurrent first requests for one app share a query
@@ -64,7 +64,7 @@ export function createTenantResolver(deps: { store: Store; config: ResolvedConfi
   async function load(by: Lookup): Promise<Tenant | null> {
     const record: TenantRecord | null = await store.apps.findTenant(by);
     if (!record) return null;
-    const env = record.env ?? (await ensureDefaultEnvironment(store, record.app));
+    const env = record.env ?? (await ensureDefaultEnvironment(store, record.app, deps.now()));
     return { app: record.app, env, session: settingsOf(record.sessionConfig) };
   }
 
@@ -120,7 +120,7 @@ export function createTenantResolver(deps: { store: Store; config: ResolvedConfi
       const found = await load({ slug });
       if (found) return remember(defaultKey, found).tenant as Tenant;
       await createOrFind(
-        () => store.apps.create({ name: slug, slug, publishableKey: newPublishableKey() }),
+        () => store.apps.create({ name: slug, slug, publishableKey: newPublishableKey(), createdAt: deps.now() }),
         () => store.apps.findBySlug(slug),
       );
       const tenant = await load({ slug });
@@ -171,11 +171,11 @@ export function createTenantResolver(deps: { store: Store; config: ResolvedConfi
 export type TenantResolver = ReturnType<typeof createTenantResolver>;
 
 /** An app's default environment: a `production` one is created if it has none. */
-async function ensureDefaultEnvironment(store: Store, app: App): Promise<Environment> {
+async function ensureDefaultEnvironment(store: Store, app: App, now: Date): Promise<Environment> {
   const existing = await store.environments.findDefaultByAppId(app.id);
   if (existing) return existing;
   const env = await createOrFind(
-    () => store.environments.create({ appId: app.id, name: "Production", slug: "production", type: "production" }),
+    () => store.environments.create({ appId: app.id, name: "Production", slug: "production", type: "production", createdAt: now }),
     () => store.environments.findDefaultByAppId(app.id),
   );
   return env;

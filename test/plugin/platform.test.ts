@@ -111,6 +111,20 @@ describe("completing a sign-in", () => {
     expect(event?.metadata).toMatchObject({ method: "password", sessionId: res.body.session.id });
   });
 
+  it("stamps what a sign-up and a sign-in create with the engine's clock, not the database's", async () => {
+    e.clock.advance(3 * 86_400);
+    const at = e.clock.now().getTime();
+    const { email, user } = await signUp(e);
+    const signedIn = await e.call("POST", "/signin", { body: { email, password: pw } });
+    const [row] = await e.t.query<{ user_at: Date; session_at: Date; session_updated: Date }>(
+      "SELECT u.created_at AS user_at, s.created_at AS session_at, s.updated_at AS session_updated FROM authsome_users u, authsome_sessions s WHERE u.id = $1 AND s.id = $2",
+      [user.id, signedIn.body.session.id],
+    );
+    expect(new Date(row?.user_at as Date).getTime()).toBe(at);
+    expect(new Date(row?.session_at as Date).getTime()).toBe(at);
+    expect(new Date(row?.session_updated as Date).getTime()).toBe(at);
+  });
+
   it("a banned user is refused before any second-factor gate", async () => {
     const { email, user } = await signUp(e, { secondFactor: "42" });
     await e.t.query("UPDATE authsome_users SET banned = true, ban_reason = 'spam' WHERE id = $1", [user.id]);

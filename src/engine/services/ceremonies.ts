@@ -33,6 +33,7 @@ export function createCeremonies(deps: { store: StoreRepositories; now: () => Da
         kind,
         ...scope(),
         payload,
+        createdAt: now(),
         expiresAt: new Date(now().getTime() + ttlSeconds * 1000),
       });
       return key;

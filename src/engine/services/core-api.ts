@@ -223,8 +223,9 @@ export function createCoreApi(ctx: EngineContext, purges: readonly PurgeContribu
       if (!name || name.length > 200) throw invalidRequest({ name: "must be 1 to 200 characters" });
       const values = input.session ? overrideValues(input.session) : null;
       return store.transaction(async (tx) => {
-        const app = await tx.apps.create({ name, slug: input.slug, publishableKey: newPublishableKey(ctx.random) });
-        await tx.environments.create({ appId: app.id, name: "Production", slug: "production", type: "production" });
+        const at = ctx.now();
+        const app = await tx.apps.create({ name, slug: input.slug, publishableKey: newPublishableKey(ctx.random), createdAt: at });
+        await tx.environments.create({ appId: app.id, name: "Production", slug: "production", type: "production", createdAt: at });
         if (values) await tx.appSessionConfigs.set(app.id, values, ctx.now());
         return app;
       });

@@ -59,7 +59,7 @@ export function createOutbox(deps: OutboxDeps) {
         deps.withTenant(tenant, async () => {
           await mailer.send(message); // throws → retried by the queue
           try {
-            await store.notifications.create({ appId: app.id, envId: env.id, userId: record.userId, type: record.type, channel: "email", recipient: message.to, subject: message.subject, sentAt: now() });
+            await store.notifications.create({ appId: app.id, envId: env.id, userId: record.userId, type: record.type, channel: "email", recipient: message.to, subject: message.subject, sentAt: now(), createdAt: now() });
           } catch (error) {
             // The mail went out: retrying would send it twice for the sake of a metadata row.
             logger.error("outbox row not written", { type: record.type, error });

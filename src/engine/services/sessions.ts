@@ -97,6 +97,7 @@ export function createSessionService(deps: SessionServiceDeps) {
         ipAddress: meta.ipAddress,
         userAgent: meta.userAgent,
         method: options.method ?? "",
+        createdAt: at,
         orgId: options.orgId ?? null,
         deviceId: options.deviceId ?? null,
         impersonatedBy: options.impersonatedBy ?? null,

@@ -118,8 +118,9 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
       let outcome: { user: User; issued?: IssuedSession; verification?: { token: string; code: string } };
       try {
         outcome = await store.transaction(async (tx) => {
-          const user = await tx.users.create(profile);
-          await passwordStore(tx).setInitial(user.id, hash);
+          const at = now();
+          const user = await tx.users.create({ ...profile, createdAt: at });
+          await passwordStore(tx).setInitial(user.id, hash, at);
           const pending = sendsVerification ? { verification: await verification.create(tx, user) } : {};
           if (config.requireEmailVerification) {
             await ctx.events.emit("user.signed_up", { userId: user.id, meta }, tx);
@@ -279,6 +280,7 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
             envId: env.id,
             userId: user.id,
             tokenHash: hashToken(token),
+            createdAt: at,
             expiresAt: new Date(at.getTime() + resetTokenTtlSeconds * 1000),
           });
         });

@@ -132,8 +132,8 @@ export const passwordStore = defineStore({}, function passwordQueries(repos) {
       await db.delete(passwordHashes).where(eq(passwordHashes.userId, userId));
     },
 
-    async setInitial(userId: string, hash: string): Promise<void> {
-      await db.insert(passwordHashes).values({ userId, hash });
+    async setInitial(userId: string, hash: string, now: Date): Promise<void> {
+      await db.insert(passwordHashes).values({ userId, hash, createdAt: now });
     },
 
     /** Retires the current hash (kept as history) and stores the new one. Run it inside a transaction. */

@@ -23,6 +23,7 @@ export function createEmailVerification(ctx: EngineContext, links: MailLinks) {
       tokenHash: hashToken(token),
       // Keyed: a 6-digit code hashed without a secret falls to brute force from the row alone.
       codeHash: ctx.codes.hash(emailCodePurpose, user.id, code),
+      createdAt: now(),
       expiresAt: new Date(now().getTime() + verificationCodeTtlSeconds * 1000),
     });
     return { token, code };

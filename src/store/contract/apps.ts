@@ -1,10 +1,11 @@
+import type { Stamped } from "./stamped.js";
 import type { apps } from "../../schema/apps.js";
 import type { AppSessionConfig } from "./app-session-configs.js";
 import type { Environment } from "./environments.js";
 import type { Page, PageRequest } from "./pages.js";
 
 export type App = typeof apps.$inferSelect;
-export type NewApp = Omit<typeof apps.$inferInsert, "createdAt" | "updatedAt">;
+export type NewApp = Omit<typeof apps.$inferInsert, "createdAt" | "updatedAt"> & Stamped;
 export type AppPatch = Partial<Pick<App, "name" | "slug" | "logo" | "metadata" | "publishableKey">>;
 
 /** What an engine needs to serve an app. */

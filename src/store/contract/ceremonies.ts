@@ -1,3 +1,4 @@
+import type { Stamped } from "./stamped.js";
 import type { TenantScope } from "./tenant.js";
 
 /** One-time state of an app environment, under the hash of the key the client holds. */
@@ -12,7 +13,7 @@ export interface Ceremony {
   expiresAt: Date;
 }
 
-export type NewCeremony = Omit<Ceremony, "attempts">;
+export type NewCeremony = Omit<Ceremony, "attempts"> & Stamped;
 
 export interface CeremoniesStore {
   /** @throws ConflictError `conflict` for a key hash in use. */

@@ -1,7 +1,8 @@
+import type { Stamped } from "./stamped.js";
 import type { environments } from "../../schema/apps.js";
 
 export type Environment = typeof environments.$inferSelect;
-export type NewEnvironment = Omit<typeof environments.$inferInsert, "createdAt" | "updatedAt" | "isDefault">;
+export type NewEnvironment = Omit<typeof environments.$inferInsert, "createdAt" | "updatedAt" | "isDefault"> & Stamped;
 export type EnvironmentPatch = Partial<Pick<Environment, "name" | "slug" | "color" | "description" | "settings" | "metadata">>;
 
 /** An app's environments; the app id is the scope (another app's environment is as if missing). */

@@ -18,8 +18,9 @@
 //   session's tenant), `apps.*` (the app is the tenant, looked up before one is known), `rateLimits.*` (the caller
 //   puts the tenant into the key) and `purgeExpired` (maintenance across tenants).
 // - Time: every timestamp the store writes and every expiry it decides comes from the caller's clock (`now: Date`, the
-//   trailing argument or a field of the input); the store never calls `new Date()` or SQL `now()`. Column defaults
-//   (`DEFAULT now()` on created_at) only fill what a create is not given.
+//   trailing argument or a field of the input: a create's `createdAt`, see `Stamped`); the store never calls
+//   `new Date()` or SQL `now()` itself. Column defaults (`DEFAULT now()` on created_at) only fill what a caller that
+//   passes no `createdAt` leaves out; the engine always passes one.
 // - Errors: a unique violation throws ConflictError with the code of its index (`email_taken`, `username_taken`,
 //   `slug_taken`, else `conflict`) and the constraint name in `details.constraint` (for code that maps its own
 //   constraints, see store/kit.ts; never serialised to clients); a missing referenced row throws ValidationError
@@ -67,6 +68,7 @@ export type {
   SessionWithUser,
 } from "./sessions.js";
 export type { TenantScope } from "./tenant.js";
+export type { Stamped } from "./stamped.js";
 export type { NewUser, User, UserFilter, UserPatch, UsersStore } from "./users.js";
 export type { NewVerification, Verification, VerificationsStore } from "./verifications.js";
 

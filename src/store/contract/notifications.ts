@@ -1,9 +1,10 @@
+import type { Stamped } from "./stamped.js";
 import type { notifications } from "../../schema/notifications.js";
 import type { Page, PageRequest } from "./pages.js";
 import type { TenantScope } from "./tenant.js";
 
 export type Notification = typeof notifications.$inferSelect;
-export type NewNotification = Omit<typeof notifications.$inferInsert, "createdAt">;
+export type NewNotification = Omit<typeof notifications.$inferInsert, "createdAt"> & Stamped;
 
 /** Outbox metadata (never a body: bodies carry tokens). */
 export interface NotificationsStore {

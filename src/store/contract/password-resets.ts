@@ -1,8 +1,9 @@
+import type { Stamped } from "./stamped.js";
 import type { passwordResets } from "../../schema/verifications.js";
 import type { TenantScope } from "./tenant.js";
 
 export type PasswordReset = typeof passwordResets.$inferSelect;
-export type NewPasswordReset = Omit<typeof passwordResets.$inferInsert, "createdAt" | "consumedAt">;
+export type NewPasswordReset = Omit<typeof passwordResets.$inferInsert, "createdAt" | "consumedAt"> & Stamped;
 
 export interface PasswordResetsStore {
   create(input: NewPasswordReset): Promise<PasswordReset>;

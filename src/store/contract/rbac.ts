@@ -1,8 +1,9 @@
+import type { Stamped } from "./stamped.js";
 import type { rolePermissions, roles, userRoles } from "../../schema/rbac.js";
 import type { TenantScope } from "./tenant.js";
 
 export type Role = typeof roles.$inferSelect;
-export type NewRole = Omit<typeof roles.$inferInsert, "createdAt" | "updatedAt">;
+export type NewRole = Omit<typeof roles.$inferInsert, "createdAt" | "updatedAt"> & Stamped;
 export type RolePatch = Partial<Pick<Role, "name" | "slug" | "description" | "parentId">>;
 export type RolePermission = typeof rolePermissions.$inferSelect;
 export type UserRole = typeof userRoles.$inferSelect;

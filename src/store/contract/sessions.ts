@@ -1,3 +1,4 @@
+import type { Stamped } from "./stamped.js";
 import type { RefreshRevocationReason, revokedRefreshTokens, sessions } from "../../schema/sessions.js";
 import type { Page, PageRequest } from "./pages.js";
 import type { TenantScope } from "./tenant.js";
@@ -5,7 +6,7 @@ import type { User } from "./users.js";
 
 export type Session = typeof sessions.$inferSelect;
 /** `method`, `orgId`, `deviceId` and `impersonatedBy` are optional ('' / null). */
-export type NewSession = Omit<typeof sessions.$inferInsert, "createdAt" | "updatedAt">;
+export type NewSession = Omit<typeof sessions.$inferInsert, "createdAt" | "updatedAt"> & Stamped;
 export type RevokedRefreshToken = typeof revokedRefreshTokens.$inferSelect;
 
 export interface SessionWithUser {

@@ -1,9 +1,10 @@
+import type { Stamped } from "./stamped.js";
 import type { users } from "../../schema/users.js";
 import type { Page, PageRequest } from "./pages.js";
 import type { TenantScope } from "./tenant.js";
 
 export type User = typeof users.$inferSelect;
-export type NewUser = Omit<typeof users.$inferInsert, "createdAt" | "updatedAt" | "deletedAt">;
+export type NewUser = Omit<typeof users.$inferInsert, "createdAt" | "updatedAt" | "deletedAt"> & Stamped;
 export type UserPatch = Partial<
   Pick<
     User,

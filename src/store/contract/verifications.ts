@@ -1,9 +1,10 @@
+import type { Stamped } from "./stamped.js";
 import type { verifications } from "../../schema/verifications.js";
 import type { TenantScope } from "./tenant.js";
 import type { User } from "./users.js";
 
 export type Verification = typeof verifications.$inferSelect;
-export type NewVerification = Omit<typeof verifications.$inferInsert, "createdAt" | "attempts" | "consumedAt">;
+export type NewVerification = Omit<typeof verifications.$inferInsert, "createdAt" | "attempts" | "consumedAt"> & Stamped;
 
 /** Verification mails and messages. "Active" = unconsumed and unexpired at the `now` passed. */
 export interface VerificationsStore {

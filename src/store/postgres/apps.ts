@@ -1,3 +1,4 @@
+import { stampedAt } from "./stamps.js";
 import { and, eq } from "drizzle-orm";
 import { NotFoundError } from "../../errors.js";
 import type { AnyPgDatabase } from "../../migrate/runner.js";
@@ -9,7 +10,7 @@ export class PgAppsStore implements AppsStore {
   constructor(private readonly db: AnyPgDatabase) {}
 
   async create(input: NewApp): Promise<App> {
-    const [row] = await this.db.insert(apps).values(input).returning();
+    const [row] = await this.db.insert(apps).values({ ...input, ...stampedAt(input) }).returning();
     return row as App;
   }
 

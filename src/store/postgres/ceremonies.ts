@@ -36,8 +36,8 @@ export class PgCeremoniesStore implements CeremoniesStore {
   constructor(private readonly db: AnyPgDatabase) {}
 
   async put(ceremony: NewCeremony): Promise<void> {
-    const { keyHash, kind, appId, envId, payload, expiresAt } = ceremony;
-    await this.db.insert(ceremonies).values({ keyHash, kind, appId, envId, payload, expiresAt });
+    const { keyHash, kind, appId, envId, payload, expiresAt, createdAt } = ceremony;
+    await this.db.insert(ceremonies).values({ keyHash, kind, appId, envId, payload, expiresAt, ...(createdAt ? { createdAt } : {}) });
   }
 
   async consume(scope: TenantScope, kind: string, keyHash: string, now: Date): Promise<Ceremony | null> {

@@ -1,3 +1,4 @@
+import { stampedAt } from "./stamps.js";
 import { and, asc, eq, not, sql } from "drizzle-orm";
 import { NotFoundError, ValidationError } from "../../errors.js";
 import type { AnyPgDatabase } from "../../migrate/runner.js";
@@ -20,7 +21,7 @@ export class PgEnvironmentsStore implements EnvironmentsStore {
       SELECT 1 FROM ${environments} WHERE ${environments.appId} = ${input.appId})`;
     const [row] = await this.db
       .insert(environments)
-      .values({ ...input, isDefault: isFirst })
+      .values({ ...input, ...stampedAt(input), isDefault: isFirst })
       .returning();
     return row as Environment;
   }

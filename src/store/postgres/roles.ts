@@ -1,3 +1,4 @@
+import { stampedAt } from "./stamps.js";
 import { and, asc, eq, isNull, or, type SQL, sql } from "drizzle-orm";
 import { AuthsomeError, NotFoundError, ValidationError } from "../../errors.js";
 import type { AnyPgDatabase } from "../../migrate/runner.js";
@@ -69,7 +70,7 @@ export class PgRolesStore implements RolesStore {
     if (input.parentId) {
       await assertValidParent(this.db, input.parentId, { appId: input.appId, envId: input.envId, roleId: null });
     }
-    const [row] = await this.db.insert(roles).values(input).returning();
+    const [row] = await this.db.insert(roles).values({ ...input, ...stampedAt(input) }).returning();
     return row as Role;
   }
 

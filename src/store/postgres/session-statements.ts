@@ -52,8 +52,10 @@ export const createWithEffects: Statement = {
   name: "authsome_session_create",
   text: `WITH created AS (
       INSERT INTO authsome_sessions (id, app_id, env_id, user_id, org_id, token_hash, refresh_token_hash, family_id,
-                                     ip_address, user_agent, device_id, impersonated_by, method, expires_at, refresh_expires_at)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                                     ip_address, user_agent, device_id, impersonated_by, method, expires_at, refresh_expires_at,
+                                     created_at, updated_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+              COALESCE($24::timestamptz, now()), COALESCE($24::timestamptz, now())) -- $24: the caller's clock (the default only without one)
       RETURNING *
     ), ${sessionEvent({ id: "$16", type: "$17", ipAddress: "$18", userAgent: "$19", metadata: "$20", at: "$21" }, "created WHERE $22")}, reset AS (
       DELETE FROM authsome_rate_limits WHERE key = $23

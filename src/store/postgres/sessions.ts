@@ -1,3 +1,4 @@
+import { stampedAt } from "./stamps.js";
 import { and, eq, gt, lte, sql } from "drizzle-orm";
 import type { AnyPgDatabase } from "../../migrate/runner.js";
 import { sessions, type RefreshRevocationReason } from "../../schema/sessions.js";
@@ -36,7 +37,7 @@ export class PgSessionsStore implements SessionsStore {
 
   async create(input: NewSession, effects: SessionCreationEffects = {}): Promise<Session> {
     const { audit, resetRateLimitKey } = effects;
-    if (!audit && !resetRateLimitKey) return (await this.db.insert(sessions).values(input).returning())[0] as Session;
+    if (!audit && !resetRateLimitKey) return (await this.db.insert(sessions).values({ ...input, ...stampedAt(input) }).returning())[0] as Session;
     // One prepared statement for the session and its side effects: a sign-in pays one round trip, not three.
     const [row] = await runStatement(this.target, statements.createWithEffects, [
       input.id ?? (sessions.id.defaultFn?.() as string),
@@ -58,6 +59,7 @@ export class PgSessionsStore implements SessionsStore {
       audit?.at ?? noEventAt,
       audit !== undefined,
       resetRateLimitKey ?? null,
+      input.createdAt ?? audit?.at ?? null,
     ]);
     return mapRow(sessions, row as Record<string, unknown>);
   }

@@ -17,13 +17,15 @@ function tenantUser(scope: TenantScope, id: string) {
   return and(eq(users.id, id), eq(users.appId, scope.appId), eq(users.envId, scope.envId), live);
 }
 
+import { stampedAt } from "./stamps.js";
+
 export class PgUsersStore implements UsersStore {
   constructor(private readonly db: AnyPgDatabase) {}
 
   async create(input: NewUser): Promise<User> {
     const [row] = await this.db
       .insert(users)
-      .values({ ...input, email: normalizeEmail(input.email), username: input.username?.trim() ?? "" })
+      .values({ ...input, ...stampedAt(input), email: normalizeEmail(input.email), username: input.username?.trim() ?? "" })
       .returning();
     return row as User;
   }
