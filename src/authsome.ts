@@ -18,7 +18,7 @@ import { coreRateLimits, createProtection } from "./engine/services/protection.j
 import { createSessionService } from "./engine/services/sessions.js";
 import { createSignIns } from "./engine/services/sign-ins.js";
 import { createTrustedDevices } from "./engine/services/trusted-devices.js";
-import { createTenantResolver, mustExist } from "./engine/tenants.js";
+import { createTenantResolver, mustExist, scopeOf } from "./engine/tenants.js";
 import { AuthsomeError, notStartedError, ValidationError } from "./errors.js";
 import { createHttpApp } from "./http/app.js";
 import type { Mailer } from "./mail/mailer.js";
@@ -184,10 +184,7 @@ export function createAuthsome<const P extends readonly AuthsomePlugin<object>[]
       return scope.getStore() ?? tenants.configured();
     },
     withTenant: (t, fn) => scope.run(t, fn),
-    scope() {
-      const { app, env } = context.tenant();
-      return { appId: app.id, envId: env.id };
-    },
+    scope: () => scopeOf(context.tenant()),
   };
 
   for (const plugin of plugins) {

@@ -1,7 +1,7 @@
 import { AuthsomeError } from "../errors.js";
 import type { StoreRepositories } from "../store/contract/index.js";
 import type { RequestMeta } from "./request-meta.js";
-import type { Tenant } from "./tenants.js";
+import { scopeOf, type Tenant } from "./tenants.js";
 
 /** What an event says beyond its type: whose it is, who asked, and the event's own data. */
 export interface EventInput {
@@ -57,7 +57,7 @@ export function createEvents(deps: { store: StoreRepositories; now: () => Date; 
     /** Appends the event on `repos` (a transaction's, to commit or roll back with it). */
     async emit(type: string, input: EventInput = {}, repos: StoreRepositories = deps.store): Promise<void> {
       events.assertKnown(type);
-      const scope = input.scope ?? (({ app, env }) => ({ appId: app.id, envId: env.id }))(deps.tenant());
+      const scope = input.scope ?? scopeOf(deps.tenant());
       await repos.auditEvents.append({
         appId: scope.appId,
         envId: scope.envId ?? null,

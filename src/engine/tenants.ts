@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { generateToken } from "../crypto/tokens.js";
 import { AuthsomeError, isAuthsomeError, NotFoundError, notStartedError } from "../errors.js";
-import type { App, AppSessionConfig, Environment, Store, TenantRecord } from "../store/contract/index.js";
+import type { App, AppSessionConfig, Environment, Store, TenantRecord, TenantScope } from "../store/contract/index.js";
 import type { ResolvedConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 
@@ -18,6 +18,11 @@ export interface Tenant {
   app: App;
   env: Environment;
   session: SessionSettings;
+}
+
+/** A tenant as the store's scope (`{ appId, envId }`). */
+export function scopeOf(tenant: Tenant): TenantScope {
+  return { appId: tenant.app.id, envId: tenant.env.id };
 }
 
 export const publishableKeyPrefix = "pk_live_";

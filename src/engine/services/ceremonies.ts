@@ -1,6 +1,6 @@
 import { generateToken, hashToken, type RandomSource } from "../../crypto/tokens.js";
 import type { StoreRepositories } from "../../store/contract/index.js";
-import type { Tenant } from "../tenants.js";
+import { scopeOf, type Tenant } from "../tenants.js";
 
 /** A ceremony's state while it is open. */
 export interface OpenCeremony<P> {
@@ -17,10 +17,7 @@ export interface OpenCeremony<P> {
  */
 export function createCeremonies(deps: { store: StoreRepositories; now: () => Date; tenant: () => Tenant; random?: RandomSource }) {
   const { store, now } = deps;
-  const scope = () => {
-    const { app, env } = deps.tenant();
-    return { appId: app.id, envId: env.id };
-  };
+  const scope = () => scopeOf(deps.tenant());
   return {
     /**
      * Opens a ceremony of `kind` for `ttlSeconds` and returns the key the client presents later (prefixed with
@@ -28,13 +25,14 @@ export function createCeremonies(deps: { store: StoreRepositories; now: () => Da
      */
     async begin<P extends Record<string, unknown>>(kind: string, payload: P, ttlSeconds: number, options: { prefix?: string; repos?: StoreRepositories } = {}): Promise<string> {
       const key = generateToken(options.prefix ?? "cer_", deps.random);
+      const at = now();
       await (options.repos ?? store).ceremonies.put({
         keyHash: hashToken(key),
         kind,
         ...scope(),
         payload,
-        createdAt: now(),
-        expiresAt: new Date(now().getTime() + ttlSeconds * 1000),
+        createdAt: at,
+        expiresAt: new Date(at.getTime() + ttlSeconds * 1000),
       });
       return key;
     },

@@ -117,8 +117,7 @@ export function createCoreApi(ctx: EngineContext, purges: readonly PurgeContribu
 
   /** A live user of the current app and environment; any other is unknown here. */
   async function ownUser(userId: string): Promise<User> {
-    const { app, env } = ctx.tenant();
-    const user = await store.users.findById({ appId: app.id, envId: env.id }, userId);
+    const user = await store.users.findById(ctx.scope(), userId);
     if (!user) throw new NotFoundError("not_found", "User not found");
     return user;
   }

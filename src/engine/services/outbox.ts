@@ -2,7 +2,7 @@ import type { MailMessage, Mailer } from "../../mail/mailer.js";
 import type { MailQueue } from "../../mail/queue.js";
 import type { StoreRepositories } from "../../store/contract/index.js";
 import type { Logger } from "../logger.js";
-import type { Tenant } from "../tenants.js";
+import { scopeOf, type Tenant } from "../tenants.js";
 import type { Protection } from "./protection.js";
 
 export interface OutboxDeps {
@@ -42,8 +42,7 @@ export function createOutbox(deps: OutboxDeps) {
      * asks first, before it creates or supersedes any token: past the limit nothing is sent and nothing changes.
      */
     async allowRecipient(address: string): Promise<boolean> {
-      const { app, env } = deps.tenant();
-      if (await protection.allowMailTo({ appId: app.id, envId: env.id }, address)) return true;
+      if (await protection.allowMailTo(scopeOf(deps.tenant()), address)) return true;
       logger.info("mail not sent: recipient limit reached", {});
       return false;
     },

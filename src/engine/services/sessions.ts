@@ -4,7 +4,7 @@ import type { Page, PageRequest, Session, SessionWithUser, StoreRepositories, Us
 import type { ResolvedConfig } from "../config.js";
 import type { Events } from "../events.js";
 import type { RequestMeta } from "../request-meta.js";
-import type { SessionSettings, Tenant } from "../tenants.js";
+import { scopeOf, type SessionSettings, type Tenant } from "../tenants.js";
 
 
 /** What a new session records, and what is written in the same statement (one round trip for a sign-in's writes). */
@@ -162,8 +162,7 @@ export function createSessionService(deps: SessionServiceDeps) {
     /** Ends a session: its access and refresh tokens stop working at once; the audit event is written with it. */
     async signOut(sessionId: string, meta?: RequestMeta): Promise<void> {
       const audit = meta ? { type: "session.signed_out", ipAddress: meta.ipAddress, userAgent: meta.userAgent } : undefined;
-      const { app, env } = tenant();
-      await store.sessions.revoke({ appId: app.id, envId: env.id }, sessionId, "logout", now(), audit);
+      await store.sessions.revoke(scopeOf(tenant()), sessionId, "logout", now(), audit);
     },
 
     list(userId: string, page?: PageRequest): Promise<Page<Session>> {
@@ -172,8 +171,7 @@ export function createSessionService(deps: SessionServiceDeps) {
 
     /** Revokes one of the user's own sessions. @throws NotFoundError for another user's or an unknown session. */
     async revoke(userId: string, sessionId: string): Promise<void> {
-      const { app, env } = tenant();
-      const scope = { appId: app.id, envId: env.id };
+      const scope = scopeOf(tenant());
       const session = await store.sessions.findById(scope, sessionId); // another tenant's is unknown
       if (!session || session.userId !== userId) throw new NotFoundError("not_found", "Session not found");
       await store.sessions.revoke(scope, sessionId, "logout", now());

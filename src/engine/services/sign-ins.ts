@@ -3,7 +3,7 @@ import type { StoreRepositories, User } from "../../store/contract/index.js";
 import type { ResolvedConfig } from "../config.js";
 import type { HookBus } from "../hooks.js";
 import type { RequestMeta } from "../request-meta.js";
-import type { Tenant } from "../tenants.js";
+import { scopeOf, type Tenant } from "../tenants.js";
 import type { Ceremonies } from "./ceremonies.js";
 import type { IssuedSession, SessionService } from "./sessions.js";
 
@@ -163,8 +163,7 @@ export function createSignIns(deps: SignInDeps) {
       const kind = `signin:${gate.id}`;
       const open = await ceremonies.attempt<TicketPayload>(kind, ticket, gate.ticket?.maxAttempts ?? defaultMaxAttempts);
       if (!open) throw invalid();
-      const { app, env } = deps.tenant();
-      const user = await store.users.findById({ appId: app.id, envId: env.id }, open.payload.userId);
+      const user = await store.users.findById(scopeOf(deps.tenant()), open.payload.userId);
       if (!user || user.deletedAt) throw invalid();
       assertAllowed(user);
       if (!(await options.verify({ user, method: open.payload.method, attempts: open.attempts }))) return null;

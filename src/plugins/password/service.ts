@@ -100,13 +100,12 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
     async signUp(input: SignUpInput, meta: RequestMeta, linkBase?: string | null): Promise<SignUpResult> {
       await protection.limit("signUp", meta);
       assertPasswordPolicy(input.password, config.password, "password");
-      const { app, env } = ctx.tenant();
+      const scope = ctx.scope();
       await ctx.hooks.before("signUp.before", { email: input.email, meta }, store);
       const hash = await hasher.hash(input.password);
       const username = input.username?.trim();
       const profile = {
-        appId: app.id,
-        envId: env.id,
+        ...scope,
         email: input.email,
         firstName: input.firstName ?? "",
         lastName: input.lastName ?? "",
@@ -153,18 +152,18 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
      *   identifier) | `rate_limited`.
      */
     async signIn(input: SignInInput, meta: RequestMeta, request: SignInContext = {}): Promise<SignInResult> {
-      const { app, env } = ctx.tenant();
+      const scope = ctx.scope();
       const identifier: SignInIdentifier =
         input.email !== undefined
-          ? { appId: app.id, envId: env.id, kind: "email", value: normalizeIdentifier(input.email) }
-          : { appId: app.id, envId: env.id, kind: "username", value: normalizeIdentifier(input.username ?? "") };
+          ? { ...scope, kind: "email", value: normalizeIdentifier(input.email) }
+          : { ...scope, kind: "username", value: normalizeIdentifier(input.username ?? "") };
       const keys = lockoutKeys(identifier);
       const counting = lockout ? { windowSeconds: lockout.windowSeconds, keys } : false;
       const linkBase = links.base(request.linkBase);
       // One statement counts the client's hit, reads the identifier's lock, finds the account and counts this attempt.
       const ipLimit = protection.limitOf("signIn", meta);
       const lookup = await passwordStore(store).beginSignIn(
-        { appId: app.id, envId: env.id, [identifier.kind]: identifier.value },
+        { ...scope, [identifier.kind]: identifier.value },
         now(),
         counting,
         ipLimit,
@@ -217,8 +216,7 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
     async unlockAccount(token: string, meta: RequestMeta): Promise<void> {
       const ceremony = await ctx.ceremonies.consume<{ userId: string }>(unlockCeremony, token); // another app's link is unknown here
       if (!ceremony) throw invalidToken();
-      const { app, env } = ctx.tenant();
-      const user = await store.users.findById({ appId: app.id, envId: env.id }, ceremony.payload.userId);
+      const user = await store.users.findById(ctx.scope(), ceremony.payload.userId);
       if (!user) throw invalidToken();
       await protection.unlock(user);
       await ctx.events.emit("account.unlocked", { userId: user.id, meta });
@@ -265,8 +263,8 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
       await protection.limit("forgotPassword", meta);
       const base = links.base(linkBase);
       outbox.later("password_reset", async () => {
-        const { app, env } = ctx.tenant();
-        const user = await store.users.findByEmail({ appId: app.id, envId: env.id }, email);
+        const scope = ctx.scope();
+        const user = await store.users.findByEmail(scope, email);
         if (!user) return;
         if (base === null) return links.refuse("password_reset");
         // Past the recipient's limit nothing changes: the live link stays live, no new one is made.
@@ -276,8 +274,7 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
         await store.transaction(async (tx) => {
           await tx.passwordResets.consumeAllForUser(user.id, at);
           await tx.passwordResets.create({
-            appId: app.id,
-            envId: env.id,
+            ...scope,
             userId: user.id,
             tokenHash: hashToken(token),
             createdAt: at,
@@ -293,8 +290,7 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
       assertPasswordPolicy(newPassword, config.password, "new_password");
       const hash = await hasher.hash(newPassword);
       const at = now();
-      const { app, env } = ctx.tenant();
-      const scope = { appId: app.id, envId: env.id };
+      const scope = ctx.scope();
       const user = await store.transaction(async (tx) => {
         const reset = await tx.passwordResets.consume(scope, hashToken(token), at); // another tenant's link is unknown here
         if (!reset) throw invalidToken();

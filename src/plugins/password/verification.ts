@@ -58,8 +58,7 @@ export function createEmailVerification(ctx: EngineContext, links: MailLinks) {
     /** Verifies with the link token. @throws ValidationError `invalid_token` */
     async verifyEmailToken(token: string, meta: RequestMeta): Promise<void> {
       const at = now();
-      const { app, env } = ctx.tenant();
-      const scope = { appId: app.id, envId: env.id };
+      const scope = ctx.scope();
       const verification = await store.verifications.findActiveByTokenHash(scope, hashToken(token), at); // another tenant's link is unknown here
       if (!verification || !(await store.verifications.consume(scope, verification.id, at))) throw invalidToken();
       const user = await store.users.findById(scope, verification.userId);
@@ -76,8 +75,7 @@ export function createEmailVerification(ctx: EngineContext, links: MailLinks) {
     async verifyEmailCode(target: { user: User } | { email: string }, code: string, meta: RequestMeta): Promise<void> {
       await protection.limit("verifyEmail", meta);
       const at = now();
-      const { app, env } = ctx.tenant();
-      const tenant = { appId: app.id, envId: env.id };
+      const tenant = ctx.scope();
       // One statement either way (with an email: the user and its pending code together), so that a real address and
       // an unknown one cost the same.
       const found =
@@ -106,14 +104,14 @@ export function createEmailVerification(ctx: EngineContext, links: MailLinks) {
       await protection.limit("verifyEmail", meta);
       const base = links.base(linkBase);
       outbox.later("verify_email", async () => {
-        const { app, env } = ctx.tenant();
+        const scope = ctx.scope();
         const address = "user" in target ? target.user.email : target.email;
         // Past the recipient's limit nothing changes: no new code, and no fresh attempts for an address without one.
         if (!(await outbox.allowRecipient(address))) return;
-        const user = "user" in target ? target.user : await store.users.findByEmail({ appId: app.id, envId: env.id }, target.email);
+        const user = "user" in target ? target.user : await store.users.findByEmail(scope, target.email);
         if (!user || user.emailVerified) {
           // As a real resend gives a fresh code its own attempts, so it does for an address without one.
-          await protection.resetCodeAttempts({ appId: app.id, envId: env.id }, address);
+          await protection.resetCodeAttempts(scope, address);
           return;
         }
         if (base === null) return links.refuse("verify_email");

@@ -2,6 +2,7 @@ import { and, eq, gt, lt, lte, sql } from "drizzle-orm";
 import type { AnyPgDatabase } from "../../migrate/runner.js";
 import { ceremonies } from "../../schema/ceremonies.js";
 import type { CeremoniesStore, Ceremony, NewCeremony, TenantScope } from "../contract/index.js";
+import { inScope } from "./scope.js";
 
 const ceremonyColumns = {
   keyHash: ceremonies.keyHash,
@@ -20,8 +21,7 @@ const ceremonyColumns = {
 function open(scope: TenantScope, kind: string, keyHash: string, now: Date) {
   return and(
     eq(ceremonies.keyHash, keyHash),
-    eq(ceremonies.appId, scope.appId),
-    eq(ceremonies.envId, scope.envId),
+    inScope(ceremonies, scope),
     eq(ceremonies.kind, kind),
     gt(ceremonies.expiresAt, now),
   );

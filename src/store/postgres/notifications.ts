@@ -4,6 +4,7 @@ import type { AnyPgDatabase } from "../../migrate/runner.js";
 import { notifications } from "../../schema/notifications.js";
 import type { NewNotification, Notification, NotificationsStore, Page, PageRequest, TenantScope } from "../contract/index.js";
 import { allOf, keyset, toPage } from "./pagination.js";
+import { inScope } from "./scope.js";
 
 /** Outbox metadata only: the table has no body column, so message bodies (with their tokens) are never stored. */
 export class PgNotificationsStore implements NotificationsStore {
@@ -18,7 +19,7 @@ export class PgNotificationsStore implements NotificationsStore {
     const [row] = await this.db
       .update(notifications)
       .set({ sentAt: now })
-      .where(and(eq(notifications.id, id), eq(notifications.appId, scope.appId), eq(notifications.envId, scope.envId)))
+      .where(and(eq(notifications.id, id), inScope(notifications, scope)))
       .returning();
     if (!row) throw new NotFoundError("not_found", "Notification not found");
     return row;

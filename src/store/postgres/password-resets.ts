@@ -2,6 +2,7 @@ import { and, eq, gt, isNull, lte } from "drizzle-orm";
 import type { AnyPgDatabase } from "../../migrate/runner.js";
 import { passwordResets } from "../../schema/verifications.js";
 import type { NewPasswordReset, PasswordReset, PasswordResetsStore, TenantScope } from "../contract/index.js";
+import { inScope } from "./scope.js";
 
 /** Unconsumed and unexpired at `now` (the caller's clock, never the database's). */
 function isOpen(now: Date) {
@@ -26,8 +27,7 @@ export class PgPasswordResetsStore implements PasswordResetsStore {
       .where(
         and(
           eq(passwordResets.tokenHash, tokenHash),
-          eq(passwordResets.appId, scope.appId),
-          eq(passwordResets.envId, scope.envId),
+          inScope(passwordResets, scope),
           isOpen(now),
         ),
       )

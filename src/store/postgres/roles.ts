@@ -18,6 +18,7 @@ import type {
   UserRole,
 } from "../contract/index.js";
 import { rowsOf } from "./rows.js";
+import { inScope } from "./scope.js";
 
 /** Where a role lives, and (for an existing role) its id, against which a new parent is checked. */
 interface ParentTarget {
@@ -54,7 +55,7 @@ function permission(roleId: string, action: string, resource: string): SQL | und
 
 /** The tenant's role with this id. */
 function tenantRole(scope: TenantScope, id: string): SQL | undefined {
-  return and(eq(roles.id, id), eq(roles.appId, scope.appId), eq(roles.envId, scope.envId));
+  return and(eq(roles.id, id), inScope(roles, scope));
 }
 
 function sameOrg(orgId: string | null): SQL {
@@ -83,7 +84,7 @@ export class PgRolesStore implements RolesStore {
     const [row] = await this.db
       .select()
       .from(roles)
-      .where(and(eq(roles.appId, scope.appId), eq(roles.envId, scope.envId), eq(roles.slug, slug)))
+      .where(and(inScope(roles, scope), eq(roles.slug, slug)))
       .limit(1);
     return row ?? null;
   }
@@ -92,7 +93,7 @@ export class PgRolesStore implements RolesStore {
     return this.db
       .select()
       .from(roles)
-      .where(and(eq(roles.appId, scope.appId), eq(roles.envId, scope.envId)))
+      .where(and(inScope(roles, scope)))
       .orderBy(asc(roles.createdAt), asc(roles.id));
   }
 

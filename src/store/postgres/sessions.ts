@@ -20,6 +20,7 @@ import { allOf, keyset, toPage } from "./pagination.js";
 import { runStatement, type Statement, type StatementTarget } from "./prepared.js";
 import { mapRow, rowsOf } from "./rows.js";
 import * as statements from "./session-statements.js";
+import { inScope } from "./scope.js";
 
 function sessionWithUser([row]: Record<string, unknown>[]): SessionWithUser | null {
   return row ? { session: mapRow(sessions, row, "s_"), user: mapRow(users, row, "u_") } : null;
@@ -76,8 +77,7 @@ export class PgSessionsStore implements SessionsStore {
       .where(
         and(
           eq(sessions.refreshTokenHash, refreshTokenHash),
-          eq(sessions.appId, scope.appId),
-          eq(sessions.envId, scope.envId),
+          inScope(sessions, scope),
           gt(sessions.refreshExpiresAt, now),
         ),
       )
@@ -89,7 +89,7 @@ export class PgSessionsStore implements SessionsStore {
     const [row] = await this.db
       .select()
       .from(sessions)
-      .where(and(eq(sessions.id, id), eq(sessions.appId, scope.appId), eq(sessions.envId, scope.envId)))
+      .where(and(eq(sessions.id, id), inScope(sessions, scope)))
       .limit(1);
     return row ?? null;
   }

@@ -14,10 +14,11 @@ const live = isNull(users.deletedAt);
 
 /** The tenant's live user with this id. */
 function tenantUser(scope: TenantScope, id: string) {
-  return and(eq(users.id, id), eq(users.appId, scope.appId), eq(users.envId, scope.envId), live);
+  return and(eq(users.id, id), inScope(users, scope), live);
 }
 
 import { stampedAt } from "./stamps.js";
+import { inScope } from "./scope.js";
 
 export class PgUsersStore implements UsersStore {
   constructor(private readonly db: AnyPgDatabase) {}
@@ -39,7 +40,7 @@ export class PgUsersStore implements UsersStore {
     const [row] = await this.db
       .select()
       .from(users)
-      .where(and(eq(users.appId, scope.appId), eq(users.envId, scope.envId), eq(users.email, normalizeEmail(email)), live))
+      .where(and(inScope(users, scope), eq(users.email, normalizeEmail(email)), live))
       .limit(1);
     return row ?? null;
   }
@@ -50,7 +51,7 @@ export class PgUsersStore implements UsersStore {
     const [row] = await this.db
       .select()
       .from(users)
-      .where(and(eq(users.appId, scope.appId), eq(users.envId, scope.envId), eq(users.username, name), live))
+      .where(and(inScope(users, scope), eq(users.username, name), live))
       .limit(1);
     return row ?? null;
   }
@@ -81,7 +82,7 @@ export class PgUsersStore implements UsersStore {
     const rows = await this.db
       .select()
       .from(users)
-      .where(allOf(eq(users.appId, scope.appId), eq(users.envId, scope.envId), live, emailFilter, page.after))
+      .where(allOf(inScope(users, scope), live, emailFilter, page.after))
       .orderBy(page.orderBy)
       .limit(page.limit + 1);
     return toPage(rows, page.limit);

@@ -4,6 +4,7 @@ import { users } from "../../schema/users.js";
 import { verifications } from "../../schema/verifications.js";
 import type { NewVerification, TenantScope, User, Verification, VerificationsStore } from "../contract/index.js";
 import { normalizeEmail } from "./users.js";
+import { inScope } from "./scope.js";
 
 /** Unconsumed and unexpired at `now` (the caller's clock, never the database's). */
 function isOpen(now: Date) {
@@ -12,7 +13,7 @@ function isOpen(now: Date) {
 
 /** The tenant's verification with this id. */
 function tenantVerification(scope: TenantScope, id: string) {
-  return and(eq(verifications.id, id), eq(verifications.appId, scope.appId), eq(verifications.envId, scope.envId));
+  return and(eq(verifications.id, id), inScope(verifications, scope));
 }
 
 export class PgVerificationsStore implements VerificationsStore {
@@ -30,8 +31,7 @@ export class PgVerificationsStore implements VerificationsStore {
       .where(
         and(
           eq(verifications.tokenHash, tokenHash),
-          eq(verifications.appId, scope.appId),
-          eq(verifications.envId, scope.envId),
+          inScope(verifications, scope),
           isOpen(now),
         ),
       )
@@ -59,7 +59,7 @@ export class PgVerificationsStore implements VerificationsStore {
       .select({ user: users, verification: verifications })
       .from(users)
       .leftJoin(verifications, and(eq(verifications.userId, users.id), eq(verifications.type, type), isOpen(now)))
-      .where(and(eq(users.appId, scope.appId), eq(users.envId, scope.envId), eq(users.email, normalizeEmail(email)), isNull(users.deletedAt)))
+      .where(and(inScope(users, scope), eq(users.email, normalizeEmail(email)), isNull(users.deletedAt)))
       .orderBy(desc(verifications.id))
       .limit(1);
     return row ? { user: row.user, verification: row.verification } : null;
