@@ -1,18 +1,25 @@
-// `npm start`: Authsome's HTTP API with the password plugin on a plain node:http server, to try with curl.
+// `npm start`: Authsome's HTTP API with the password and magic-link plugins (and GitHub sign-in when configured) on a
+// plain node:http server, to try with curl or a browser.
 //
 //   HOST, PORT          where it listens (default 127.0.0.1:3000); the API is at http://HOST:PORT/v1/auth
 //   DATABASE_URL        a PostgreSQL server; without it, the embedded database in ./.authsome/data (PGlite)
 //   AUTHSOME_SECRET     seals stored secrets; without it, one is generated once into ./.authsome/secret
 //   APP_URL             where links in mail point (a path is kept), also trusted for CORS (default: this server's
 //                       own origin); links are never built from a request's Host header
+//   GITHUB_CLIENT_ID,   a GitHub OAuth app's credentials: enables "Sign in with GitHub" at GET /v1/auth/social/github
+//   GITHUB_CLIENT_SECRET  (register the callback http://HOST:PORT/v1/auth/social/github/callback with the app)
+//   GITHUB_BASE_URL,    GitHub Enterprise Server: https://ghe.example.com and https://ghe.example.com/api/v3
+//   GITHUB_API_URL        (default github.com and api.github.com)
 //   NODE_ENV            not "production": mail is printed and kept at GET /dev/mail. "production": no mailbox,
 //                       and mail goes through SMTP_URL (from MAIL_FROM), since printed reset links would land in logs.
 //
-// In an application the imports below are "authsome", "authsome/plugins/password" and "authsome/store/postgres".
+// In an application the imports below are "authsome", "authsome/plugins/<name>" and "authsome/store/postgres".
 import { createServer } from "node:http";
 import { drizzle } from "drizzle-orm/pglite";
 import { consoleMailer, createAuthsome, type Mailer, memoryMailer, type MemoryMailer, smtpMailer } from "../src/index.js";
+import { magicLink } from "../src/plugins/magic-link/index.js";
 import { password } from "../src/plugins/password/index.js";
+import { github, social } from "../src/plugins/social/index.js";
 import { createPostgresStore, openEmbeddedDatabase, postgresStore } from "../src/store/postgres/index.js";
 import { fanOutMailer, sendMailbox } from "./dev-mail.js";
 import { loadOrCreateSecret } from "./dev-secret.js";
@@ -56,9 +63,21 @@ const store = embedded
   ? postgresStore(drizzle(embedded.client), { close: embedded.close })
   : createPostgresStore(env.DATABASE_URL as string);
 
+// GitHub sign-in only with both credentials; one without the other is a mistake worth a clear stop.
+if (Boolean(env.GITHUB_CLIENT_ID) !== Boolean(env.GITHUB_CLIENT_SECRET)) fail("set both GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET, or neither");
+const gitHub = env.GITHUB_CLIENT_ID
+  ? github({
+      clientId: env.GITHUB_CLIENT_ID,
+      clientSecret: env.GITHUB_CLIENT_SECRET as string,
+      redirectURI: `${origin}${basePath}/social/github/callback`,
+      ...(env.GITHUB_BASE_URL ? { baseUrl: env.GITHUB_BASE_URL } : {}),
+      ...(env.GITHUB_API_URL ? { apiBaseUrl: env.GITHUB_API_URL } : {}),
+    })
+  : null;
+
 const auth = createAuthsome({
   store,
-  plugins: [password()],
+  plugins: [password(), magicLink(), ...(gitHub ? [social({ providers: [gitHub] })] : [])],
   mailer,
   config: { appId: "example", basePath, appUrl, trustedOrigins: [appUrl], secret },
 });
@@ -66,7 +85,7 @@ const auth = createAuthsome({
 const landing = `Authsome example server
 
 API          ${origin}${basePath}   (its OpenAPI document: ${basePath}/openapi.json)
-${mailbox ? `Mailbox      ${origin}/dev/mail   (every mail sent, as JSON)\n` : ""}`;
+${mailbox ? `Mailbox      ${origin}/dev/mail   (every mail sent, as JSON)\n` : ""}${gitHub ? `GitHub       ${origin}${basePath}/social/github   (open it in a browser to sign in)\n` : ""}`;
 
 // Links in mail point at appUrl: this server answers them with the curl command that completes the step, as an
 // application's pages would with a form.
@@ -74,6 +93,7 @@ const linkSteps: Record<string, (token: string) => string> = {
   "/reset-password": (token) => `-d '{"token":"${token}","new_password":"a new password"}' ${origin}${basePath}/reset-password`,
   "/verify-email": (token) => `-d '{"token":"${token}"}' ${origin}${basePath}/verify-email`,
   "/unlock-account": (token) => `-d '{"token":"${token}"}' ${origin}${basePath}/unlock-account`,
+  "/magic-link": (token) => `-d '{"token":"${token}"}' ${origin}${basePath}/magic-link/verify`,
 };
 
 const server = createServer((req, res) => {
@@ -96,7 +116,7 @@ const server = createServer((req, res) => {
 });
 
 try {
-  await auth.start(); // migrates core + the password group, then ensures the "example" app
+  await auth.start(); // migrates core + every enabled plugin's group, then ensures the "example" app
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, resolve);
@@ -108,6 +128,8 @@ try {
 
 console.log(`Sign up:  curl -s ${origin}${basePath}/signup -H 'content-type: application/json' \\
             -d '{"email":"ada@example.com","password":"correct horse battery staple"}'`);
+console.log(`Magic link: curl -s ${origin}${basePath}/magic-link/send -H 'content-type: application/json' -d '{"email":"ada@example.com"}'`);
+if (gitHub) console.log(`GitHub:   open ${origin}${basePath}/social/github in a browser`);
 if (mailbox) console.log(`Mailbox:  curl -s ${origin}/dev/mail`);
 console.log(`Authsome example listening on ${origin}${basePath}`); // last: scripts may wait for this line
 

@@ -17,6 +17,8 @@ import { createOutbox } from "./engine/services/outbox.js";
 import { coreRateLimits, createProtection } from "./engine/services/protection.js";
 import { createSessionService } from "./engine/services/sessions.js";
 import { createSignIns } from "./engine/services/sign-ins.js";
+import { createSignInMethods } from "./engine/services/sign-in-methods.js";
+import { createRedirects } from "./engine/redirects.js";
 import { createTrustedDevices } from "./engine/services/trusted-devices.js";
 import { createTenantResolver, mustExist, scopeOf } from "./engine/tenants.js";
 import { AuthsomeError, notStartedError, ValidationError } from "./errors.js";
@@ -168,7 +170,9 @@ export function createAuthsome<const P extends readonly AuthsomePlugin<object>[]
     random: options.random,
     hooks,
     sessions,
-    signIns: createSignIns({ store, config, now, hooks, sessions, ceremonies, tenant }),
+    signIns: createSignIns({ store, config, now, hooks, sessions, ceremonies, events, tenant }),
+    signInMethods: createSignInMethods(store),
+    redirects: createRedirects(config),
     events,
     ceremonies,
     sealer,

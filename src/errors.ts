@@ -25,7 +25,8 @@ export type ErrorKind =
   | "not_found"
   | "conflict"
   | "rate_limit"
-  | "unavailable";
+  | "unavailable"
+  | "upstream";
 
 export class AuthsomeError extends Error {
   declare readonly details?: ErrorDetails;
@@ -79,6 +80,11 @@ export class RateLimitError extends AuthsomeError {
 /** 503: the database cannot be reached. */
 export class UnavailableError extends AuthsomeError {
   override readonly kind = "unavailable";
+}
+
+/** 502: a service Authsome depends on (an OAuth provider, a webhook receiver) failed, timed out or answered nonsense. */
+export class UpstreamError extends AuthsomeError {
+  override readonly kind = "upstream";
 }
 
 export function isAuthsomeError(value: unknown): value is AuthsomeError {

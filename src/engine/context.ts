@@ -13,6 +13,8 @@ import type { Protection } from "./services/protection.js";
 import type { TrustedDevices } from "./services/trusted-devices.js";
 import type { SessionService } from "./services/sessions.js";
 import type { SignIns } from "./services/sign-ins.js";
+import type { SignInMethods } from "./services/sign-in-methods.js";
+import type { Redirects } from "./redirects.js";
 import type { Tenant, TenantResolver } from "./tenants.js";
 
 export type { SessionSettings, Tenant } from "./tenants.js";
@@ -40,6 +42,10 @@ export interface EngineContext {
   readonly sessions: SessionService;
   /** The end of every sign-in: bans, email verification, second-factor gates, the session and its event. */
   readonly signIns: SignIns;
+  /** Every way in each user has (a password, provider accounts, passkeys), as the plugins that hold them report. */
+  readonly signInMethods: SignInMethods;
+  /** `redirect_to` checked against `appUrl` and the trusted origins, and resolved for the browser. */
+  readonly redirects: Redirects;
   /** Durable events, written in the caller's transaction (today: the audit log). */
   readonly events: Events;
   /** One-time state (tickets, OAuth state, challenges, links), tenant-bound, consumed atomically. */

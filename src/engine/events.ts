@@ -16,6 +16,8 @@ export interface EventInput {
 
 /** The events the engine emits itself; each plugin declares its own (`AuthsomePlugin.events`). */
 export const coreEvents = [
+  // Every method that creates accounts (password sign-up, a first social sign-in, a magic link) emits it.
+  "user.signed_up",
   "signin.succeeded",
   "session.signed_out",
   "session.refresh_token_reused",

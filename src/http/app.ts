@@ -12,8 +12,9 @@ import { deviceCookieName } from "../engine/services/trusted-devices.js";
 import { AuthenticationError, ForbiddenError, invalidRequest, NotFoundError, notStartedError, ValidationError } from "../errors.js";
 import { allowedMethodsLookup } from "./allowed-methods.js";
 import { createAuthentication, routeSecurity } from "./auth.js";
-import { setDeviceCookie, setSessionCookies } from "./cookies.js";
+import { setDeviceCookie, setPluginCookie, setSessionCookies } from "./cookies.js";
 import type { AuthsomeApp, AuthsomeEnv } from "./env.js";
+import type { PluginHttp } from "../plugin/types.js";
 import { methodNotAllowed, renderError } from "./errors.js";
 import { bearerToken, cookie, header, isLoopbackOrigin, refreshCookie, requestMeta, requestOrigin, sessionCookie } from "./request.js";
 import { registerCoreRoutes } from "./routes/core.js";
@@ -49,7 +50,16 @@ const unsafeMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
  * The HTTP API: one router under `basePath` with the contract's middleware (request id, not-started gate, CORS for
  * trusted origins, body limit, CSRF origin check) and error rendering; plugins add routes before `finish()`.
  */
-export function createHttpApp(ctx: EngineContext, api: CoreApi, state: { isStarted: () => boolean }) {
+export interface HttpApp {
+  router: AuthsomeApp;
+  /** The kit's HTTP side (`ctx.http`). */
+  http: PluginHttp;
+  /** Mounts the router after every plugin added its routes, and publishes the OpenAPI document. */
+  finish(): void;
+  fetch(request: Request, env?: unknown): Response | Promise<Response>;
+}
+
+export function createHttpApp(ctx: EngineContext, api: CoreApi, state: { isStarted: () => boolean }): HttpApp {
   const { config } = ctx;
   const trusted = new Set(config.trustedOrigins);
   const router: AuthsomeApp = new OpenAPIHono<AuthsomeEnv>({ defaultHook: validationHook });
@@ -177,7 +187,7 @@ export function createHttpApp(ctx: EngineContext, api: CoreApi, state: { isStart
   const putSessionCookies = (c: Context<AuthsomeEnv>, issued: IssuedSession) => setSessionCookies(c, config, issued, ctx.tenant().session);
   const putDeviceCookie = (c: Context<AuthsomeEnv>, value: string) => setDeviceCookie(c, config, value);
 
-  const http = {
+  const http: PluginHttp = {
     requireSession: auth.requireSession,
     requireAuth: auth.requireAuth,
     optionalAuth: auth.optionalAuth,
@@ -188,18 +198,24 @@ export function createHttpApp(ctx: EngineContext, api: CoreApi, state: { isStart
     allowHeaders(...names: string[]): void {
       for (const name of names) if (!allowHeaders.some((h) => h.toLowerCase() === name.toLowerCase())) allowHeaders.push(name);
     },
-    sendSignIn<S extends 200 | 201 = 200>(c: Context<AuthsomeEnv>, result: SignInResult, options: { status?: S; body?: Record<string, unknown> } = {}) {
+    sendSignIn<S extends 200 | 201 = 200, B extends Record<string, unknown> = Record<never, never>>(c: Context<AuthsomeEnv>, result: SignInResult, options: { status?: S; body?: B } = {}) {
       if (result.kind === "challenge") {
         throw new ForbiddenError(result.challenge.code, result.challenge.message, { details: { ...result.challenge.details, [result.field]: result.ticket } });
       }
       putSessionCookies(c, result);
       if (result.deviceCookie) putDeviceCookie(c, result.deviceCookie);
-      return c.json({ ...toAuthResponseBody(result), ...options.body } as ReturnType<typeof toAuthResponseBody>, (options.status ?? 200) as S);
+      return c.json({ ...toAuthResponseBody(result), ...options.body } as ReturnType<typeof toAuthResponseBody> & B, (options.status ?? 200) as S);
+    },
+    checkRedirect(c: Context<AuthsomeEnv>, value: string, field?: string): string {
+      // In development the request's own loopback origin is as good as a trusted one (as for the CSRF check).
+      const own = config.development ? requestOrigin(c, config.trustProxy) : null;
+      return ctx.redirects.check(value, { ...(field ? { field } : {}), also: own && isLoopbackOrigin(own) ? own : null });
     },
     setSessionCookies: putSessionCookies,
     setDeviceCookie: putDeviceCookie,
     deviceCookie: (c: Context<AuthsomeEnv>) => cookie(c, deviceCookieName),
     cookie: (c: Context<AuthsomeEnv>, name: string) => cookie(c, name),
+    setCookie: (c: Context<AuthsomeEnv>, name: string, value: string, options: { maxAgeSeconds: number; path?: string }) => setPluginCookie(c, config, name, value, options),
     /**
      * Where links in mail point for this request: `config.appUrl`; without one (development only) the request's own
      * origin if it is a loopback or trusted origin, else null (no link is sent anywhere a `Host` header chose).

@@ -49,6 +49,14 @@ export function setDeviceCookie(c: Context<AuthsomeEnv>, config: ResolvedConfig,
   putCookie(c, deviceCookieName, value, { ...base(c, config), path: config.basePath, maxAge: deviceCookieMaxAgeSeconds });
 }
 
+/**
+ * A plugin's own cookie (an OAuth flow's browser binding): HttpOnly, SameSite=Lax, Secure as the session cookies are,
+ * scoped to `path` under the API (default `basePath`). `maxAgeSeconds` 0 clears it.
+ */
+export function setPluginCookie(c: Context<AuthsomeEnv>, config: ResolvedConfig, name: string, value: string, options: { maxAgeSeconds: number; path?: string }): void {
+  putCookie(c, name, value, { ...base(c, config), path: `${config.basePath}${options.path ?? ""}`, maxAge: options.maxAgeSeconds });
+}
+
 export function clearSessionCookies(c: Context<AuthsomeEnv>, config: ResolvedConfig): void {
   const opts = base(c, config);
   putCookie(c, sessionCookie, "", { ...opts, path: "/", maxAge: 0 });

@@ -27,6 +27,7 @@ const statusByKind: Record<ErrorKind, ContentfulStatusCode> = {
   conflict: 409,
   rate_limit: 429,
   unavailable: 503,
+  upstream: 502,
 };
 
 const statusByCode: Record<string, ContentfulStatusCode> = {

@@ -12,9 +12,22 @@ export type { ResolvedConfig } from "../engine/config.js";
 export type { HookEvents, HookHandler, HookMap, HookName } from "../engine/hooks.js";
 export type { Logger } from "../engine/logger.js";
 export type { RequestMeta } from "../engine/request-meta.js";
+export { type Duration, durationSeconds } from "../engine/duration.js";
 
 // Completing a sign-in, second-factor gates, sessions.
-export type { CompleteOptions, PendingSignIn, SecondFactorGate, SignInAttempt, SignInChallenge, SignInResult, SignIns } from "../engine/services/sign-ins.js";
+export type {
+  CompleteOptions,
+  NewUserProfile,
+  PendingSignIn,
+  SecondFactorGate,
+  SignInAttempt,
+  SignInChallenge,
+  SignInResult,
+  SignIns,
+  SignUpOptions,
+} from "../engine/services/sign-ins.js";
+export type { SignInMethod, SignInMethods, SignInMethodSource } from "../engine/services/sign-in-methods.js";
+export type { Redirects } from "../engine/redirects.js";
 export type { IssuedSession, IssueOptions, SessionService } from "../engine/services/sessions.js";
 
 // Authentication strategies.

@@ -11,9 +11,9 @@ import type { toAuthResponseBody } from "../http/schemas.js";
 import type { MigrationGroup } from "../migrate/groups.js";
 
 /** How `sendSignIn` answers a session: the status, and fields added to the auth response (e.g. `is_new_user`). */
-export interface SendSignInOptions<S extends 200 | 201 = 200> {
+export interface SendSignInOptions<S extends 200 | 201 = 200, B extends Record<string, unknown> = Record<never, never>> {
   status?: S;
-  body?: Record<string, unknown>;
+  body?: B;
 }
 
 /** The contract's auth response body (`user`, `session`, `session_token`, `refresh_token`). */
@@ -44,7 +44,16 @@ export interface PluginHttp {
    * Answers a completed sign-in: for a session, its cookies (and the device cookie when the result has one) and the
    * auth response; for a challenge, 403 with the challenge's code and `details` carrying the ticket.
    */
-  sendSignIn<S extends 200 | 201 = 200>(c: Context<AuthsomeEnv>, result: SignInResult, options?: SendSignInOptions<S>): Response & TypedResponse<JSONParsed<AuthResponseBody>, S, "json">;
+  sendSignIn<S extends 200 | 201 = 200, B extends Record<string, unknown> = Record<never, never>>(
+    c: Context<AuthsomeEnv>,
+    result: SignInResult,
+    options?: SendSignInOptions<S, B>,
+  ): Response & TypedResponse<JSONParsed<AuthResponseBody & B>, S, "json">;
+  /**
+   * Checks a `redirect_to` the request carried (see `ctx.redirects.check`; in development the request's own loopback
+   * origin is accepted too) and returns it. @throws ValidationError `invalid_redirect` naming `field`.
+   */
+  checkRedirect(c: Context<AuthsomeEnv>, value: string, field?: string): string;
   /** Sets the session and refresh cookies of a newly issued session. */
   setSessionCookies(c: Context<AuthsomeEnv>, issued: IssuedSession): void;
   /** Sets the signed `authsome_device` cookie a successful sign-in earns this browser. */
@@ -53,6 +62,11 @@ export interface PluginHttp {
   deviceCookie(c: Context<AuthsomeEnv>): string | undefined;
   /** A cookie of the request. */
   cookie(c: Context<AuthsomeEnv>, name: string): string | undefined;
+  /**
+   * Sets a plugin's own cookie: HttpOnly, SameSite=Lax, Secure like the session cookies, on `basePath` + `path`
+   * (default the whole API); `maxAgeSeconds: 0` clears it.
+   */
+  setCookie(c: Context<AuthsomeEnv>, name: string, value: string, options: { maxAgeSeconds: number; path?: string }): void;
   /** Where links in mail point for this request (`config.appUrl`; in development a loopback or trusted origin); null when nowhere safe. */
   linkBase(c: Context<AuthsomeEnv>): string | null;
 }

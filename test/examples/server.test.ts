@@ -10,6 +10,7 @@ import type { Readable } from "node:stream";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTestDatabase, isPostgres, type TestDatabase } from "../support/database.js";
+import { startGitHubStandIn } from "../support/github-standin.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const example = join(root, "examples", "server.ts");
@@ -215,5 +216,48 @@ describe.skipIf(!isPostgres)(`npm start with DATABASE_URL (${isPostgres ? "a fre
     await expect(access(join(cwd, ".authsome", "data"))).rejects.toMatchObject({ code: "ENOENT" });
     const [row] = await t.query<{ n: string }>("SELECT count(*)::text AS n FROM authsome_users");
     expect(row?.n).toBe("1");
+  });
+
+  it("with GITHUB_CLIENT_ID/SECRET signs in with GitHub (a stand-in on GITHUB_BASE_URL) in a browser's steps, and always offers magic links", { timeout: processTimeoutMs }, async () => {
+    t = await createTestDatabase();
+    const gh = await startGitHubStandIn();
+    try {
+      gh.addUser({ id: 4242, login: "ada", name: "Ada Lovelace", emails: [{ email: "ada@example.com", primary: true, verified: true }] });
+      gh.authorizeAs("ada");
+      const server = await startExample(cwd, {
+        DATABASE_URL: t.url as string,
+        GITHUB_CLIENT_ID: gh.clientId,
+        GITHUB_CLIENT_SECRET: gh.clientSecret,
+        GITHUB_BASE_URL: gh.baseUrl,
+        GITHUB_API_URL: gh.apiBaseUrl,
+      });
+      expect(server.stdout()).toContain(`open ${server.api}/social/github`);
+      // The browser: the start redirects to GitHub with the seed's callback URL and sets the binding cookie.
+      const start = await fetch(`${server.api}/social/github`, { redirect: "manual" });
+      expect(start.status).toBe(302);
+      const authorize = new URL(start.headers.get("location") as string);
+      expect(authorize.searchParams.get("redirect_uri")).toBe(`${server.api}/social/github/callback`);
+      const cookie = start.headers.getSetCookie().map((c) => c.split(";", 1)[0]).join("; ");
+      const back = await gh.approve(authorize.href);
+      const callback = await fetch(back, { redirect: "manual", headers: { cookie } });
+      expect(callback.status, await callback.clone().text()).toBe(302);
+      expect(callback.headers.get("location")).toBe(server.origin); // appUrl: this server
+      const session = callback.headers.getSetCookie().find((c) => c.startsWith("authsome_session="))?.split(";", 1)[0] as string;
+      const me = await fetch(`${server.api}/session`, { headers: { cookie: session } });
+      expect(((await me.json()) as { user: { email: string } }).user.email).toBe("ada@example.com");
+
+      // Magic links are on: the mailed link's page shows the verify call, which signs the same user in.
+      expect((await post(`${server.api}/magic-link/send`, { email: "ada@example.com" })).status).toBe(200);
+      const mails = (await (await fetch(`${server.origin}/dev/mail`)).json()) as DevMail[];
+      const link = new URL(/https?:\/\/\S+/.exec(mails.find((m) => m.to === "ada@example.com")?.text ?? "")?.[0] ?? "");
+      expect(`${link.origin}${link.pathname}`).toBe(`${server.origin}/magic-link`);
+      expect(await (await fetch(link)).text()).toContain(`${server.api}/magic-link/verify`);
+      const verified = await post(`${server.api}/magic-link/verify`, { token: link.searchParams.get("token") });
+      expect(verified.status, await verified.clone().text()).toBe(200);
+      expect(((await verified.json()) as { user: { email: string } }).user.email).toBe("ada@example.com");
+      expect(await server.stop("SIGTERM")).toBe(0);
+    } finally {
+      await gh.close();
+    }
   });
 });

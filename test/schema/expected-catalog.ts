@@ -826,6 +826,7 @@ export const expectedCatalog: ExpectedCatalog = {
     columns: {
       id: ID,
       app_id: TEXT,
+      env_id: TEXT,
       user_id: TEXT,
       provider: TEXT,
       provider_account_id: TEXT,
@@ -838,10 +839,12 @@ export const expectedCatalog: ExpectedCatalog = {
       created_at: CREATED_AT,
       updated_at: UPDATED_AT,
     },
+    // One provider account per user per app environment, one account per provider per user (the tenant is app + env).
     indexes: [
-      { columns: ["app_id", "provider", "provider_account_id"], unique: true },
-      { columns: ["user_id"], unique: false },
+      { columns: ["app_id", "env_id", "provider", "provider_account_id"], unique: true },
+      { columns: ["user_id", "provider"], unique: true },
+      { columns: ["env_id"], unique: false },
     ],
-    foreignKeys: [appFk, userFk],
+    foreignKeys: [appFk, envFk, userFk],
   },
 };

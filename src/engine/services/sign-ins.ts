@@ -1,6 +1,7 @@
 import { AuthsomeError, ForbiddenError, ValidationError } from "../../errors.js";
-import type { StoreRepositories, User } from "../../store/contract/index.js";
+import type { NewUser, StoreRepositories, User } from "../../store/contract/index.js";
 import type { ResolvedConfig } from "../config.js";
+import type { Events } from "../events.js";
 import type { HookBus } from "../hooks.js";
 import type { RequestMeta } from "../request-meta.js";
 import { scopeOf, type Tenant } from "../tenants.js";
@@ -70,6 +71,16 @@ interface TicketPayload extends Record<string, unknown> {
 const defaultTicketTtlSeconds = 300;
 const defaultMaxAttempts = 5;
 
+/** A new user's profile, as a sign-in method that creates accounts (social, magic links) knows it. */
+export type NewUserProfile = Omit<NewUser, "appId" | "envId" | "createdAt" | "updatedAt">;
+
+export interface SignUpOptions {
+  /** How the account was created (`social:github`, `magic_link`): the `user.signed_up` event's `method`. */
+  method: string;
+  /** Writes that belong to the account's creation (a provider link), in its transaction. */
+  within?: (tx: StoreRepositories, user: User) => Promise<void>;
+}
+
 export interface SignInDeps {
   store: StoreRepositories;
   config: Pick<ResolvedConfig, "requireEmailVerification">;
@@ -77,6 +88,7 @@ export interface SignInDeps {
   hooks: HookBus;
   sessions: SessionService;
   ceremonies: Ceremonies;
+  events: Events;
   /** The app the current request acts for (a ticket and its user are that tenant's). */
   tenant: () => Tenant;
 }
@@ -87,7 +99,7 @@ export interface SignInDeps {
  * `signin.succeeded` event and method (one statement), and `signIn.after`.
  */
 export function createSignIns(deps: SignInDeps) {
-  const { store, config, now, hooks, sessions, ceremonies } = deps;
+  const { store, config, now, hooks, sessions, ceremonies, events } = deps;
   const gates: SecondFactorGate[] = [];
 
   function assertAllowed(user: User): void {
@@ -136,6 +148,24 @@ export function createSignIns(deps: SignInDeps) {
     addGate(gate: SecondFactorGate): void {
       if (gates.some((g) => g.id === gate.id)) throw new ValidationError("invalid_config", `Second-factor gate "${gate.id}" is registered twice`);
       gates.push(gate);
+    },
+
+    /**
+     * Creates an account for a sign-in method that signs up as it signs in (a provider account, a magic link):
+     * `signUp.before` (which may veto), the user with `within`'s writes and the `user.signed_up` event in one
+     * transaction, then `signUp.after`. Complete the sign-in with `complete` afterwards.
+     * @throws ConflictError `email_taken` when the address was taken meanwhile; whatever `signUp.before` throws.
+     */
+    async signUp(profile: NewUserProfile, meta: RequestMeta, options: SignUpOptions): Promise<User> {
+      await hooks.before("signUp.before", { email: profile.email, meta }, store);
+      const user = await store.transaction(async (tx) => {
+        const created = await tx.users.create({ ...profile, ...scopeOf(deps.tenant()), createdAt: now() });
+        await options.within?.(tx, created);
+        await events.emit("user.signed_up", { userId: created.id, meta, metadata: { method: options.method } }, tx);
+        return created;
+      });
+      await hooks.after("signUp.after", { user, meta }, store);
+      return user;
     },
 
     /**

@@ -54,6 +54,14 @@ export function password(options: PasswordPluginOptions = {}): AuthsomePlugin<Pa
     setup(ctx) {
       const { credentials, ...service } = createPasswordService(ctx, hasher);
       ctx.reauthenticators.push(credentials);
+      // A password is a way in: listed with the user's linked accounts, and counted before one is unlinked.
+      ctx.signInMethods.add({
+        id: "password",
+        async list(user, repos) {
+          const setAt = await passwordStore(repos).currentSetAt(user.id);
+          return setAt ? [{ provider: "password", providerAccountId: null, email: user.email, linkedAt: setAt }] : [];
+        },
+      });
       registerPasswordRoutes(ctx, service);
       return { ...service };
     },

@@ -48,7 +48,6 @@ const unlockCeremony = "account_unlock";
 
 /** The events the plugin emits (declared with the engine). */
 export const passwordEvents = [
-  "user.signed_up",
   "signin.failed",
   "signin.locked_out",
   "account.unlocked",
@@ -122,10 +121,10 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
           await passwordStore(tx).setInitial(user.id, hash, at);
           const pending = sendsVerification ? { verification: await verification.create(tx, user) } : {};
           if (config.requireEmailVerification) {
-            await ctx.events.emit("user.signed_up", { userId: user.id, meta }, tx);
+            await ctx.events.emit("user.signed_up", { userId: user.id, meta, metadata: { method: "password" } }, tx);
             return { user, ...pending };
           }
-          const issued = await ctx.sessions.issue(user, meta, tx, { event: { type: "user.signed_up" }, method: "password" });
+          const issued = await ctx.sessions.issue(user, meta, tx, { event: { type: "user.signed_up", metadata: { method: "password" } }, method: "password" });
           return { user, issued, ...pending };
         });
       } catch (err) {

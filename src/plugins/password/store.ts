@@ -127,6 +127,16 @@ export const passwordStore = defineStore({}, function passwordQueries(repos) {
       return row?.hash ?? null;
     },
 
+    /** When the current password was set; null for an account without one. */
+    async currentSetAt(userId: string): Promise<Date | null> {
+      const [row] = await db
+        .select({ createdAt: passwordHashes.createdAt })
+        .from(passwordHashes)
+        .where(and(eq(passwordHashes.userId, userId), isNull(passwordHashes.replacedAt)))
+        .limit(1);
+      return row?.createdAt ?? null;
+    },
+
     /** Every hash of the user, current and history (account deletion). */
     async deleteAll(userId: string): Promise<void> {
       await db.delete(passwordHashes).where(eq(passwordHashes.userId, userId));

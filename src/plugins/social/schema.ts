@@ -5,18 +5,20 @@
 import { relations } from "drizzle-orm";
 import { index, jsonb, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { createdAt, type Metadata, timestamptz, typeIdPrimaryKey, updatedAt } from "../../schema/columns.js";
-import { appIdColumn } from "../../schema/tenant.js";
+import { appIdColumn, envIdColumn } from "../../schema/tenant.js";
 import { userIdColumn, users } from "../../schema/users.js";
 
 /**
- * Accounts at OAuth / OpenID Connect providers linked to users; one provider account links to at most one user per
- * app. Provider tokens are sealed (AES-256-GCM), never stored in the clear.
+ * Accounts at OAuth / OpenID Connect providers linked to users: one provider account links to at most one user per
+ * app environment, and a user links at most one account per provider. Provider tokens are sealed (AES-256-GCM, bound
+ * to the row), never stored in the clear.
  */
 export const oauthAccounts = pgTable(
   "authsome_oauth_accounts",
   {
     id: typeIdPrimaryKey("aoau"),
     appId: appIdColumn(),
+    envId: envIdColumn(),
     userId: userIdColumn(),
     provider: text("provider").notNull(),
     providerAccountId: text("provider_account_id").notNull(),
@@ -30,8 +32,9 @@ export const oauthAccounts = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
-    uniqueIndex("authsome_oauth_accounts_provider_account_uq").on(t.appId, t.provider, t.providerAccountId),
-    index("authsome_oauth_accounts_user_id_idx").on(t.userId),
+    uniqueIndex("authsome_oauth_accounts_provider_account_uq").on(t.appId, t.envId, t.provider, t.providerAccountId),
+    uniqueIndex("authsome_oauth_accounts_user_provider_uq").on(t.userId, t.provider),
+    index("authsome_oauth_accounts_env_id_idx").on(t.envId),
   ],
 );
 

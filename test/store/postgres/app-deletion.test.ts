@@ -51,7 +51,7 @@ async function seedEverything(slug: string): Promise<string> {
   await db.insert(mfaEnrollments).values({ userId, method: "totp", secretSealed: "v1.sealed" });
   await db.insert(mfaRecoveryCodes).values({ userId, codeHash: fakeHash() });
   await db.insert(passkeys).values({ appId: app.id, userId, credentialId: `cred-${slug}`, publicKey: new Uint8Array([1, 2, 3]) });
-  await db.insert(oauthAccounts).values({ appId: app.id, userId, provider: "github", providerAccountId: `gh-${slug}` });
+  await db.insert(oauthAccounts).values({ appId: app.id, envId: env.id, userId, provider: "github", providerAccountId: `gh-${slug}` });
   return app.id;
 }
 
