@@ -16,7 +16,11 @@ import { deviceCookieMaxAgeSeconds, deviceCookieName } from "../src/engine/servi
 import { maxBodyBytes } from "../src/http/app.js";
 import { unavailableRetrySeconds } from "../src/http/errors.js";
 import { refreshCookie, sessionCookie } from "../src/http/request.js";
+import { magicLink } from "../src/plugins/magic-link/index.js";
+import { magicLinkRateLimits } from "../src/plugins/magic-link/service.js";
 import { password } from "../src/plugins/password/index.js";
+import { github, social } from "../src/plugins/social/index.js";
+import { socialRateLimits } from "../src/plugins/social/service.js";
 import { defaultPageLimit, maxPageLimit } from "../src/store/postgres/pagination.js";
 import { postgresStore } from "../src/store/postgres/store.js";
 
@@ -76,12 +80,18 @@ export interface OpenApiDocument {
   components?: { schemas?: Record<string, JsonSchema> };
 }
 
-/** The OpenAPI document of an engine with the password plugin, over an in-memory PGlite (never started). */
+/** The plugins the reference documents besides `password()`: social (one GitHub provider) and magic links. */
+export const documentedPlugins = () => [
+  social({ providers: [github({ clientId: "doc", clientSecret: "doc", redirectURI: "https://api.example.com/v1/auth/social/github/callback" })] }),
+  magicLink(),
+];
+
+/** The OpenAPI document of an engine with the documented plugins, over an in-memory PGlite (never started). */
 export async function fetchOpenApiDocument(): Promise<OpenApiDocument> {
   const client = new PGlite();
   try {
     const quiet = { error() {}, warn() {}, info() {} };
-    const auth = createAuthsome({ store: postgresStore(drizzle(client)), plugins: [password()], config: docConfig, logger: quiet });
+    const auth = createAuthsome({ store: postgresStore(drizzle(client)), plugins: [password(), ...documentedPlugins()], config: docConfig, logger: quiet });
     const res = await auth.handler(new Request(`http://localhost${docConfig.basePath}/openapi.json`));
     if (res.status !== 200) throw new Error(`GET ${docConfig.basePath}/openapi.json answered ${res.status}: ${await res.text()}`);
     return (await res.json()) as OpenApiDocument;
@@ -145,6 +155,14 @@ const routeNotes: Record<string, string> = {
     `\`{token}\` from the link, or \`{code}\` (6 digits, ${verificationCodeTtlSeconds / 60} min) with \`email\` — without \`email\` the code is the signed-in user's (no session: 401 \`unauthorized\`). Wrong code: 400 \`invalid_code\`; from the ${verificationMaxAttempts}th wrong try 429 \`too_many_attempts\`.`,
   "POST /verify-email/resend": "Always 200 for `{email}`; without `email`, the signed-in user's address (no session: 401 `unauthorized`). A new mail supersedes older codes and links, and goes out only for an existing, unverified account.",
   "POST /unlock-account": "The token of the unlock link in a lock mail (single use, valid while the lock lasts); lifts the lock. Bad token: 400 `invalid_token`.",
+  "GET /social/{provider}": "Starts a browser sign-in: 302 to the provider with state, PKCE S256 (and a nonce for OpenID Connect), and the `authsome_oauth` cookie that binds the flow to this browser. Unknown provider: 404.",
+  "POST /social/{provider}": "The same start for single-page apps: the provider URL as `auth_url` (navigate to it; the binding cookie is set on this response).",
+  "POST /social/{provider}/link": "Starts a flow whose callback links the provider account to the caller instead of signing in.",
+  "GET /social/{provider}/callback": "The provider's redirect. State single use (10 min), bound to the starting browser. `Accept: application/json`: the auth response plus `provider`, `is_new_user`, `redirect_to` (or `{status: \"linked\"}` for a link). Otherwise the session cookies and 302 to `redirect_to` (default `appUrl`); after a valid state, errors land there too as `?error=<code>`, and a second factor's challenge as `?error=<code>#<ticket field>=<ticket>`.",
+  "GET /me/accounts": "The caller's sign-in methods: `password` (when set) and each linked provider account.",
+  "DELETE /me/accounts/{provider}": "Unlinks the provider; never the last way in (409 `last_sign_in_method`). No such link: 404.",
+  "POST /magic-link/send": "Always 200; the account lookup, the per-address budget and the mail happen after the response. `redirect_to` is checked now (400 `invalid_redirect`).",
+  "POST /magic-link/verify": "Single use (atomic). Signs in — creating the account, verified, when unknown and sign-up is allowed — through every sign-in rule. Bad, used or expired: 400 `invalid_token`.",
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -404,7 +422,7 @@ export function renderRoutes(doc: OpenApiDocument): string {
     "",
     `<!-- Generated from the OpenAPI document (${doc.openapi}) by scripts/http-api-doc.ts: run \`npm run docs:http-api\` after changing a route. -->`,
     "",
-    `Generated from \`GET ${basePath}/openapi.json\` of an engine with the \`password()\` plugin and \`{ development: ${String(docConfig.development)}, basePath: "${docConfig.basePath}" }\`. Paths are relative to \`basePath\`. ` +
+    `Generated from \`GET ${basePath}/openapi.json\` of an engine with the \`password()\`, \`social({ providers: [github(…)] })\` and \`magicLink()\` plugins and \`{ development: ${String(docConfig.development)}, basePath: "${docConfig.basePath}" }\`. Paths are relative to \`basePath\`. ` +
       "413, 415 and 503 can answer any request that reaches a route; an unknown path is 404 `not_found`, a known path with another method 405 `method_not_allowed`. " +
       "In development an `image` may be an `http:` URL; otherwise it must be `https:`.",
     "",
@@ -431,8 +449,14 @@ function minutes(seconds: number): string {
 function perIpLimits(): string[] {
   if (!defaults.rateLimits) throw new Error("rate limits are on by default");
   const { windowSeconds } = defaults.rateLimits;
-  // What the engine and the password plugin declare (each plugin declares its own names and defaults).
-  const declared = { ...coreRateLimits, ...passwordRateLimits };
+  // What the engine and the documented plugins declare (each plugin declares its own names and defaults).
+  const declared = { ...coreRateLimits, ...passwordRateLimits, ...socialRateLimits, ...magicLinkRateLimits };
+  const owners: Record<string, string> = {
+    ...Object.fromEntries(Object.keys(coreRateLimits).map((n) => [n, "engine"])),
+    ...Object.fromEntries(Object.keys(passwordRateLimits).map((n) => [n, "password"])),
+    ...Object.fromEntries(Object.keys(socialRateLimits).map((n) => [n, "social"])),
+    ...Object.fromEntries(Object.keys(magicLinkRateLimits).map((n) => [n, "magic-link"])),
+  };
   const routes: Record<keyof typeof declared, string> = {
     refresh: "`POST /refresh`",
     reauthenticate: "`DELETE /me` with a password (guessing a password from a stolen session)",
@@ -440,10 +464,14 @@ function perIpLimits(): string[] {
     signUp: "`POST /signup`",
     forgotPassword: "`POST /forgot-password`",
     verifyEmail: "`POST /verify-email` with a code, `POST /verify-email/resend`",
+    socialStart: "`GET`/`POST /social/{provider}`, `POST /social/{provider}/link`",
+    socialCallback: "`GET /social/{provider}/callback`",
+    magicLinkSend: "`POST /magic-link/send`",
+    magicLinkVerify: "`POST /magic-link/verify`",
   };
   const lines = [`| \`rateLimits.<name>\` | Declared by | Default per ${minutes(windowSeconds)} | Counts |`, "|---|---|---|---|"];
   for (const name of Object.keys(routes) as Array<keyof typeof declared>) {
-    lines.push(`| \`${name}\` | ${name in coreRateLimits ? "engine" : "password"} | ${String(declared[name])} | ${routes[name]} |`);
+    lines.push(`| \`${name}\` | ${owners[name]} | ${String(declared[name])} | ${routes[name]} |`);
   }
   return lines;
 }
@@ -461,7 +489,13 @@ const errorCodes: Array<[code: string, status: string, meaning: string]> = [
   ["invalid_ticket", "400", "A sign-in ticket (a second factor's challenge) is unknown, expired, used, out of attempts, or another app's (`details.fields` names the ticket's field)"],
   ["invalid_page", "400", "A page `limit` out of range reached the store (routes refuse it first with `invalid_request`)"],
   ["invalid_cursor", "400", "A page `cursor` that is not a cursor reached the store (routes refuse it first with `invalid_request`)"],
-  ["invalid_token", "400", "A reset, verification or unlock link token is unknown, expired, used, or another app's"],
+  ["invalid_token", "400", "A reset, verification, unlock or magic-link token is unknown, expired, used, or another app's"],
+  ["invalid_redirect", "400", "`redirect_to` is neither a relative path nor a URL on `appUrl`'s or a trusted origin (`details.fields.redirect_to`)"],
+  ["invalid_state", "400", "The OAuth callback's state is unknown, expired, used, another provider's or app's, or not bound to this browser"],
+  ["oauth_denied", "400", "The provider answered the callback with an error (the user cancelled or refused)"],
+  ["invalid_oauth_code", "400", "The provider refused the authorization code as bad, expired or used (GitHub's `bad_verification_code`)"],
+  ["invalid_id_token", "400", "The OpenID Connect ID token failed validation (issuer, audience, nonce, expiry)"],
+  ["email_required", "400", "The provider shared no email address"],
   ["invalid_code", "400", "The verification code is wrong or expired"],
   ["unauthorized", "401", "The route needs a session (or another accepted credential) and the request has no valid one"],
   ["forbidden", "403", "The principal's roles do not grant the permission the route requires"],
@@ -479,11 +513,17 @@ const errorCodes: Array<[code: string, status: string, meaning: string]> = [
   ["username_taken", "409", "The username is already taken"],
   ["slug_taken", "409", "An app, environment, organization, team or role slug is taken"],
   ["conflict", "409", "Another unique value is taken"],
+  ["account_exists", "409", "A local account has the provider's address but the two cannot be linked safely: sign in, then link the provider"],
+  ["account_linked_elsewhere", "409", "The provider account is linked to another user"],
+  ["provider_already_linked", "409", "The user already has an account of this provider linked; unlink it first"],
+  ["last_sign_in_method", "409", "Removing this sign-in method would leave the account no way in"],
   ["payload_too_large", "413", `The body is larger than ${maxBodyBytes / 1024} KiB`],
   ["unsupported_media_type", "415", "A request body that is not JSON"],
   ["rate_limited", "429", "The client IP's limit for this kind of request is spent (`Retry-After`)"],
   ["account_locked", "429", "Sign-in for this identifier is locked after failed attempts (`Retry-After`; the same for an unknown identifier)"],
   ["too_many_attempts", "429", `${verificationMaxAttempts} wrong verification codes; request a new one (\`Retry-After\`)`],
+  ["provider_unavailable", "502", "The OAuth provider could not be reached, timed out or answered 5xx"],
+  ["provider_error", "502", "The OAuth provider refused the request (a wrong client secret or redirect URI) or answered something unusable"],
   ["internal_error", "500", "Anything unexpected; `details.request_id` names the log entry, nothing else is disclosed"],
   ["not_started", "503", `\`auth.start()\` has not completed (\`Retry-After: ${unavailableRetrySeconds}\`)`],
   ["unavailable", "503", `The database cannot be reached (\`Retry-After: ${unavailableRetrySeconds}\`)`],

@@ -4,7 +4,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { authOf, docPath, fetchOpenApiDocument, type OpenApiDocument, renderHttpApiDoc } from "../../scripts/http-api-doc.js";
+import { authOf, docPath, documentedPlugins, fetchOpenApiDocument, type OpenApiDocument, renderHttpApiDoc } from "../../scripts/http-api-doc.js";
 import { createTestEngine, type TestEngine } from "../support/engine.js";
 
 const regenerate = "docs/http-api.md is out of date: run npm run docs:http-api";
@@ -43,7 +43,7 @@ describe("docs/http-api.md", () => {
   it("lists every error code src/ throws in its code tables", async () => {
     const files = (await readdir("src", { recursive: true })).map(String).filter((file) => file.endsWith(".ts"));
     const thrown = new Set<string>();
-    const construction = /new (?:Authsome|Validation|Authentication|Forbidden|NotFound|Conflict|RateLimit|Unavailable)Error\(\s*"([a-z_]+)"/g;
+    const construction = /new (?:Authsome|Validation|Authentication|Forbidden|NotFound|Conflict|RateLimit|Unavailable|Upstream)Error\(\s*"([a-z_]+)"/g;
     for (const file of files) {
       for (const match of (await readFile(join("src", file), "utf8")).matchAll(construction)) thrown.add(match[1] as string);
     }
@@ -58,7 +58,7 @@ describe("docs/http-api.md", () => {
 describe("the security each route declares in /openapi.json", () => {
   let e: TestEngine;
   beforeAll(async () => {
-    e = await createTestEngine();
+    e = await createTestEngine({ plugins: documentedPlugins() });
   });
   afterAll(() => e?.drop());
 

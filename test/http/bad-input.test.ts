@@ -1,4 +1,4 @@
-// Bad input (shared/spec/quality.md): every route of the core and password routes — read from the engine's own
+// Bad input (shared/spec/quality.md): every route of the core, password, social and magic-link plugins — read from the engine's own
 // OpenAPI document, so a new route is covered without touching this file — is sent a generated table of bad inputs,
 // each once without and once with a valid bearer token. Every answer must be a 4xx JSON error `{error, code}`
 // (never a 5xx), and the database must be unchanged afterwards.
@@ -19,7 +19,9 @@ import { typeid } from "typeid-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuthsome } from "../../src/authsome.js";
 import { memoryMailer } from "../../src/mail/memory.js";
+import { magicLink } from "../../src/plugins/magic-link/index.js";
 import { password } from "../../src/plugins/password/index.js";
+import { github, social } from "../../src/plugins/social/index.js";
 import { createTestStore } from "../support/store.js";
 
 const basePath = "/v1/auth";
@@ -31,7 +33,12 @@ const mailer = memoryMailer();
 // (a 429 would also hide what the route itself does with the input).
 const auth = createAuthsome({
   store: s.store,
-  plugins: [password()],
+  // GitHub at a closed port: no bad input may get as far as the provider (that would be a state change anyway).
+  plugins: [
+    password(),
+    social({ providers: [github({ clientId: "bad-input", clientSecret: "bad-input-secret", redirectURI: `${origin}${basePath}/social/github/callback`, baseUrl: "http://127.0.0.1:9", apiBaseUrl: "http://127.0.0.1:9" })] }),
+    magicLink(),
+  ],
   mailer,
   config: { development: true, basePath, appUrl: "http://app.test", rateLimits: false },
 });
@@ -321,8 +328,20 @@ function knownBases(f: Fixtures): Record<string, Row[]> {
     "DELETE /me": [{ password: "not the password" }],
     // 400 invalid_token.
     "POST /unlock-account": [{ token: `ul_${"A".repeat(43)}` }],
+    "POST /magic-link/verify": [{ token: `ml_${"A".repeat(43)}` }],
+    // 400 invalid_redirect: checked before a state is begun.
+    "POST /social/{provider}": [{ redirect_to: "https://evil.test/" }],
+    "POST /social/{provider}/link": [{ redirect_to: "https://evil.test/" }],
   };
 }
+
+/** Path parameters that name something real, so that what is sent with them reaches the services. */
+const knownPathParams: Record<string, string> = { provider: "github" };
+/**
+ * Routes whose free-form string query parameters the service checks itself (the OAuth state, `redirect_to`): they are
+ * sent the bad strings too (a parameter without a pattern is otherwise skipped, since any value is schema-valid).
+ */
+const serviceCheckedQueries = new Set(["GET /social/{provider}", "GET /social/{provider}/callback"]);
 
 const unknownField = "unexpected_field";
 
@@ -330,7 +349,7 @@ function generate(route: Route, f: Fixtures): BadInput[] {
   const inputs: BadInput[] = [];
   const path = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
     const param = route.params.find((p) => p.name === name);
-    return encodeURIComponent(param ? absentId(param.schema) : "x");
+    return encodeURIComponent(knownPathParams[name] ?? (param ? absentId(param.schema) : "x"));
   });
   const add = (category: Category, label: string, body: string | Uint8Array | undefined, headers: Record<string, string> = {}, at = path, names?: BadInput["names"]) =>
     inputs.push({ category, label, method: route.method, path: at, headers, ...(body === undefined ? {} : { body }), ...(names ? { names } : {}) });
@@ -507,8 +526,19 @@ function generate(route: Route, f: Fixtures): BadInput[] {
               emoji: encodeURIComponent("😀"),
               "an id of the wrong kind": encodeURIComponent(absentId({ pattern: "^ausr_" })),
             };
-      // A string parameter without a pattern accepts anything, so only constrained parameters get bad values.
-      if (kind === "string" && !param.schema.pattern && !param.schema.format) continue;
+      // A string parameter without a pattern accepts anything, so only constrained parameters get bad values — and
+      // those the service checks itself.
+      if (kind === "string" && !param.schema.pattern && !param.schema.format && !serviceCheckedQueries.has(route.key)) continue;
+      if (serviceCheckedQueries.has(route.key)) {
+        // (A lone surrogate cannot be percent-encoded: the encoded one above stands for it.)
+        for (const [label, value] of Object.entries({ ...unicodeStrings, ...sqlStrings })) {
+          try {
+            values[label] = encodeURIComponent(value);
+          } catch {
+            // URIError: not encodable
+          }
+        }
+      }
       for (const [label, value] of Object.entries(values)) {
         add("bad query parameter", `${param.name}=${label}`, undefined, {}, `${path}?${param.name}=${value}`);
       }
@@ -666,12 +696,15 @@ const inputId = (route: Route, input: BadInput) => `${route.key} — ${input.cat
 const knownDefects: Record<string, string> = {};
 
 describe("bad input on every route", () => {
-  it("reads a route table that covers the core and password routes", () => {
+  it("reads a route table that covers the core and the plugins' routes", () => {
     const keys = routes.map((r) => r.key);
     for (const key of ["POST /signup", "POST /signin", "POST /refresh", "GET /sessions", "DELETE /sessions/{id}", "PATCH /me", "POST /verify-email"]) {
       expect(keys).toContain(key);
     }
-    expect(authHeaderOnly.map((r) => r.key).sort()).toEqual(["DELETE /sessions", "GET /me", "GET /session", "POST /signout"]);
+    for (const key of ["GET /social/{provider}", "POST /social/{provider}", "GET /social/{provider}/callback", "DELETE /me/accounts/{provider}", "POST /magic-link/send", "POST /magic-link/verify"]) {
+      expect(keys).toContain(key);
+    }
+    expect(authHeaderOnly.map((r) => r.key).sort()).toEqual(["DELETE /sessions", "GET /me", "GET /me/accounts", "GET /session", "POST /signout"]);
   });
 
   for (const route of withInputs) {

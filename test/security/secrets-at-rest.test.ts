@@ -1,5 +1,6 @@
 // Secrets at rest (shared/spec/quality.md): after a full end-to-end run through the HTTP API, no raw secret the
-// client saw — session and refresh tokens, reset and verification link tokens, verification codes, passwords — is
+// client saw — session and refresh tokens, reset and verification link tokens, verification codes, passwords, a
+// social sign-in's state, browser binding and authorization code, and the provider's access and refresh tokens — is
 // stored anywhere. Every text, JSON and bytea column of every authsome_* table (found through information_schema, so
 // a new table or column is scanned without touching this file) is searched for each of them. Hashes of the secrets
 // may appear; they are hashes.
@@ -8,6 +9,8 @@ import { hashToken } from "../../src/crypto/tokens.js";
 import { createAuthsome } from "../../src/authsome.js";
 import { memoryMailer } from "../../src/mail/memory.js";
 import { password } from "../../src/plugins/password/index.js";
+import { github, social } from "../../src/plugins/social/index.js";
+import { type GitHubStandIn, startGitHubStandIn } from "../support/github-standin.js";
 import { createTestStore, type TestStore } from "../support/store.js";
 
 const basePath = "/v1/auth";
@@ -18,14 +21,22 @@ type Body = Record<string, unknown>;
 let s: TestStore;
 let mailer: ReturnType<typeof memoryMailer>;
 let auth: ReturnType<typeof createAuthsome>;
+/** GitHub, for a social sign-in whose provider tokens (an expiring access token and a refresh token) are kept. */
+let gh: GitHubStandIn;
+const githubCallback = `${origin}${basePath}/social/github/callback`;
 
 beforeAll(async () => {
   s = await createTestStore();
   mailer = memoryMailer();
+  gh = await startGitHubStandIn({ callbackUrl: githubCallback });
+  gh.expiringTokens(true);
   // Rate limits off: they are not under test, and the run signs in and verifies several times from one client.
   auth = createAuthsome({
     store: s.store,
-    plugins: [password()],
+    plugins: [
+      password(),
+      social({ providers: [github({ clientId: gh.clientId, clientSecret: gh.clientSecret, redirectURI: githubCallback, baseUrl: gh.baseUrl, apiBaseUrl: gh.apiBaseUrl })] }),
+    ],
     mailer,
     config: { development: true, basePath, appUrl: "http://app.test", rateLimits: false },
   });
@@ -35,10 +46,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await auth?.stop();
   await s?.t.drop();
+  await gh?.close();
 });
 
-async function call(method: string, path: string, body?: Body, token?: string): Promise<{ status: number; body: Body }> {
-  const headers = new Headers({ "user-agent": "secrets-at-rest" });
+async function call(method: string, path: string, body?: Body, token?: string, extra: Record<string, string> = {}): Promise<{ status: number; body: Body; headers: Headers }> {
+  const headers = new Headers({ "user-agent": "secrets-at-rest", ...extra });
   if (token) headers.set("authorization", `Bearer ${token}`);
   if (body) headers.set("content-type", "application/json");
   const res = await auth.handler(
@@ -47,7 +59,7 @@ async function call(method: string, path: string, body?: Body, token?: string): 
   const device = /authsome_device=([^;]+)/.exec(res.headers.get("set-cookie") ?? "")?.[1];
   if (device) keep("device cookie", `the device cookie of ${method} ${path}`, decodeURIComponent(device));
   await auth.flushMail(); // mail goes out after the response
-  return { status: res.status, body: (await res.json()) as Body };
+  return { status: res.status, body: (await res.json()) as Body, headers: res.headers };
 }
 
 /** Status and body together, so a failed step shows what the server said. */
@@ -73,7 +85,20 @@ function mailedCode(to: string): string {
   return code as string;
 }
 
-type SecretKind = "session token" | "refresh token" | "reset token" | "verification token" | "verification code" | "unlock token" | "device cookie" | "password";
+type SecretKind =
+  | "session token"
+  | "refresh token"
+  | "reset token"
+  | "verification token"
+  | "verification code"
+  | "unlock token"
+  | "device cookie"
+  | "password"
+  | "oauth state"
+  | "oauth binding cookie"
+  | "oauth authorization code"
+  | "provider access token"
+  | "provider refresh token";
 interface Secret {
   kind: SecretKind;
   label: string;
@@ -89,6 +114,11 @@ const shapes: Record<SecretKind, RegExp> = {
   "unlock token": /^ul_[A-Za-z0-9_-]{43}$/,
   "device cookie": /^[A-Za-z0-9_-]{22}\.\d+\.v[0-9a-f]{8}\.[0-9a-f]{64}$/,
   password: /^.{8,}$/,
+  "oauth state": /^os_[A-Za-z0-9_-]{43}$/,
+  "oauth binding cookie": /^ob_[A-Za-z0-9_-]{43}$/,
+  "oauth authorization code": /^[0-9a-f]{20}$/,
+  "provider access token": /^gho_[A-Za-z0-9]{36}$/,
+  "provider refresh token": /^ghr_[A-Za-z0-9]{36}$/,
 };
 function keep(kind: SecretKind, label: string, value: unknown): string {
   expect(value, `${label} (${kind})`).toMatch(shapes[kind]);
@@ -104,6 +134,23 @@ function keepSession(label: string, body: Body): { sessionToken: string; refresh
 
 const ada = "ada@secrets.test";
 const bob = "bob@secrets.test";
+const cleo = "cleo@secrets.test";
+
+/**
+ * A GitHub flow started with `POST /social/github`: the state and the browser-binding cookie kept as secrets (the
+ * cookie is reused when `cookie` is given, as a browser does).
+ */
+async function startGitHub(label: string, cookie?: string): Promise<{ authUrl: string; cookie: string }> {
+  const res = await call("POST", "/social/github", {}, undefined, cookie ? { cookie } : {});
+  expect(res, JSON.stringify(res.body)).toMatchObject({ status: 200 });
+  const authUrl = res.body.auth_url as string;
+  keep("oauth state", `${label}: state`, new URL(authUrl).searchParams.get("state"));
+  const binding = /authsome_oauth=([^;]+)/.exec(res.headers.get("set-cookie") ?? "")?.[1];
+  expect(binding, `${label}: the binding cookie`).toBeDefined();
+  const value = decodeURIComponent(binding as string);
+  if (!cookie) keep("oauth binding cookie", `${label}: binding cookie`, value);
+  return { authUrl, cookie: `authsome_oauth=${value}` };
+}
 
 describe("secrets at rest", () => {
   it("runs sign-up, sign-in, refresh, change, forgot and reset password, verification by code and by link, and sign-out through the HTTP API", async () => {
@@ -155,6 +202,25 @@ describe("secrets at rest", () => {
     await expectStatus(call("POST", "/signout", undefined, bobSession.sessionToken), 200);
     await expectStatus(call("GET", "/session", undefined, afterReset.sessionToken), 401);
 
+    // Cleo signs in with GitHub (expiring tokens: an access and a refresh token), and starts a second flow she
+    // never finishes (its state and sealed flow secrets stay in authsome_ceremonies).
+    gh.addUser({ id: 4242, login: "cleo", name: "Cleo Secret", email: null, emails: [{ email: cleo, primary: true, verified: true }] });
+    gh.authorizeAs("cleo");
+    const flow = await startGitHub("Cleo's GitHub sign-in");
+    const location = await gh.approve(flow.authUrl);
+    keep("oauth authorization code", "Cleo's GitHub authorization code", location.searchParams.get("code"));
+    const social = await expectStatus(call("GET", `/social/github/callback${location.search}`, undefined, undefined, { cookie: flow.cookie, accept: "application/json" }), 200);
+    expect(social).toMatchObject({ provider: "github", is_new_user: true, user: { email: cleo } });
+    const cleoSession = keepSession("Cleo's GitHub sign-in", social);
+    await startGitHub("Cleo's unfinished GitHub flow", flow.cookie);
+    const issued = gh.tokens();
+    expect(issued.some((t) => t.startsWith("ghr_")), "GitHub issued a refresh token").toBe(true);
+    for (const token of issued) {
+      keep(token.startsWith("ghr_") ? "provider refresh token" : "provider access token", `GitHub's ${token.slice(0, 3)} token for Cleo`, token);
+    }
+    expect(await expectStatus(call("GET", "/me", undefined, cleoSession.sessionToken), 200)).toMatchObject({ email: cleo });
+    await expectStatus(call("POST", "/signout", undefined, cleoSession.sessionToken), 200); // the last refresh token is a signed-out one
+
     expect(new Set(secrets.map((x) => x.value)).size).toBe(secrets.length);
     expect(signedUp.sessionToken).not.toBe(refreshed.sessionToken);
   });
@@ -173,7 +239,7 @@ describe("secrets at rest", () => {
         ORDER BY c.table_name, c.ordinal_position`,
     );
     const tables = new Set(columns.map((c) => c.table_name));
-    for (const table of ["authsome_users", "authsome_sessions", "authsome_password_hashes", "authsome_verifications", "authsome_audit_events"]) {
+    for (const table of ["authsome_users", "authsome_sessions", "authsome_password_hashes", "authsome_verifications", "authsome_audit_events", "authsome_oauth_accounts", "authsome_ceremonies"]) {
       expect(tables, table).toContain(table);
     }
 
@@ -199,6 +265,14 @@ describe("secrets at rest", () => {
     const lastRefresh = secrets.filter((x) => x.kind === "refresh token").at(-1) as Secret;
     expect(where(hashToken(lastRefresh.value))).toContain("authsome_revoked_refresh_tokens.token_hash");
     expect(stored.some((x) => x.type === "jsonb")).toBe(true);
+    // …and the social sign-in's rows: Cleo's link with its sealed tokens, and the unfinished flow's sealed secrets.
+    expect(where(cleo)).toContain("authsome_oauth_accounts.email");
+    for (const column of ["access_token_sealed", "refresh_token_sealed"]) expect(stored.map((x) => x.where)).toContain(`authsome_oauth_accounts.${column}`);
+    expect(stored.some((x) => x.where.startsWith("authsome_ceremonies.") && x.text.includes("social:github"))).toBe(true);
+    // Every token GitHub issued is among the secrets searched for.
+    const searched = new Set(secrets.map((x) => x.value));
+    expect(gh.tokens().length).toBeGreaterThanOrEqual(2);
+    for (const token of gh.tokens()) expect(searched.has(token), token.slice(0, 4)).toBe(true);
 
     /**
      * The forms a secret could be stored in: as is, escaped inside JSON text, URL-encoded (inside a stored link), and

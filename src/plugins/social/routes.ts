@@ -11,13 +11,14 @@ import {
   type SignInMethod,
   StatusOkSchema,
 } from "../../plugin/index.js";
+import { providerIdShape } from "./providers/provider.js";
 import { flowTargetOf, type SocialService, stateTtlSeconds } from "./service.js";
 
 /** The browser-binding cookie: a flow's state works only in the browser that started it (RFC 9700 §4.7.1). */
 const bindingCookie = "authsome_oauth";
 const bindingShape = /^ob_[A-Za-z0-9_-]{43}$/;
 
-const providerParam = z.object({ provider: z.string().min(1).max(64).openapi({ example: "github" }) });
+const providerParam = z.object({ provider: z.string().regex(providerIdShape, "is not a provider id").openapi({ example: "github" }) });
 const redirectTo = z.string().max(2048).optional().openapi({ description: "A relative path, or an absolute URL on appUrl's or a trusted origin" });
 const optionalBody = <T extends z.ZodType>(schema: T) => ({ body: { content: { "application/json": { schema } }, required: false } }) as const;
 const AuthUrlSchema = z.object({ auth_url: z.string() }).openapi("SocialAuthUrl");

@@ -200,6 +200,7 @@ export function createSocialService(ctx: PluginContext, providers: ReadonlyMap<s
     async authorizationUrl(providerId: string, options: AuthorizationOptions & { redirectChecked?: boolean } = {}): Promise<{ authUrl: string; state: string }> {
       const provider = providerOf(providerId);
       const redirectTo = options.redirectTo === undefined ? null : options.redirectChecked ? options.redirectTo : ctx.redirects.check(options.redirectTo);
+      await provider.prepare(io); // discovery first: a provider that cannot be reached leaves no state behind
       const codeVerifier = oauth.generateRandomCodeVerifier();
       const nonce = oauth.generateRandomNonce();
       const payload: StatePayload = {

@@ -1,6 +1,7 @@
 import * as oauth from "oauth4webapi";
 import {
   authorizationRequest,
+  checkProviderId,
   checkProviderUrl,
   checkScopes,
   mapOAuthError,
@@ -55,7 +56,7 @@ interface GitHubEmail {
  * @throws ValidationError `invalid_config` for a missing field or a non-https URL (http: only on loopback).
  */
 export function github(options: GitHubOptions): SocialProvider {
-  const id = options.id ?? "github";
+  const id = checkProviderId(options.id ?? "github", "github.id");
   requireStrings(id, { clientId: options.clientId, clientSecret: options.clientSecret, redirectURI: options.redirectURI });
   const base = checkProviderUrl((options.baseUrl ?? "https://github.com").replace(/\/+$/, ""), `${id}.baseUrl`);
   const api = checkProviderUrl((options.apiBaseUrl ?? "https://api.github.com").replace(/\/+$/, ""), `${id}.apiBaseUrl`);
@@ -119,6 +120,7 @@ export function github(options: GitHubOptions): SocialProvider {
     id,
     name: options.name ?? "GitHub",
     redirectURI: options.redirectURI,
+    prepare: async () => {},
     authorizationUrl: (_io, secrets) => authorizationRequest(as, { clientId: options.clientId, redirectURI: options.redirectURI, scopes }, secrets),
     async signIn(io, callback, secrets) {
       try {

@@ -2,6 +2,7 @@ import * as oauth from "oauth4webapi";
 import { ValidationError } from "../../../errors.js";
 import {
   authorizationRequest,
+  checkProviderId,
   checkProviderUrl,
   checkScopes,
   mapOAuthError,
@@ -33,8 +34,6 @@ export interface OidcOptions {
 
 export type OidcPresetOptions = Omit<OidcOptions, "id" | "issuer" | "name"> & { id?: string; name?: string };
 
-const providerId = /^[a-z0-9][a-z0-9_-]{0,31}$/;
-
 /**
  * Any OpenID Connect provider, by discovery: the code flow with state, PKCE S256 and nonce, the ID token validated
  * (issuer, audience, nonce, expiry; received straight from the token endpoint over TLS, as OpenID Connect Core
@@ -46,10 +45,7 @@ const providerId = /^[a-z0-9][a-z0-9_-]{0,31}$/;
  * @throws ValidationError `invalid_config` for a missing field, a bad id or a non-https issuer (http: only on loopback).
  */
 export function oidc(options: OidcOptions): SocialProvider {
-  if (typeof options.id !== "string" || !providerId.test(options.id)) {
-    throw new ValidationError("invalid_config", `oidc: id must match ${providerId} (it is the route's :provider)`, { details: { field: "oidc.id" } });
-  }
-  const id = options.id;
+  const id = checkProviderId(options.id, "oidc.id");
   requireStrings(id, { issuer: options.issuer, clientId: options.clientId, clientSecret: options.clientSecret, redirectURI: options.redirectURI });
   const issuer = checkProviderUrl(options.issuer, `${id}.issuer`);
   checkProviderUrl(options.redirectURI, `${id}.redirectURI`);
@@ -94,11 +90,14 @@ export function oidc(options: OidcOptions): SocialProvider {
     id,
     name: options.name ?? id,
     redirectURI: options.redirectURI,
+    prepare: async (io) => void (await server(io)),
     async authorizationUrl(io, secrets) {
       return authorizationRequest(await server(io), { clientId: options.clientId, redirectURI: options.redirectURI, scopes }, secrets, { nonce: secrets.nonce });
     },
     async signIn(io, callback, secrets) {
       const as = await server(io);
+      // The ID token's expiry is judged by the engine's clock, like every other expiry.
+      const client: oauth.Client = { client_id: options.clientId, [oauth.clockSkew]: Math.round((io.now().getTime() - Date.now()) / 1000) };
       try {
         const params = oauth.validateAuthResponse(as, client, callback, secrets.state);
         const response = await oauth.authorizationCodeGrantRequest(as, client, clientAuth, params, options.redirectURI, secrets.codeVerifier, requestOptions(id, io, issuer.insecure));

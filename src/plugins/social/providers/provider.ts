@@ -51,6 +51,8 @@ export interface SocialProvider {
   readonly name: string;
   /** The callback registered with the provider: `<api origin><basePath>/social/<id>/callback`. */
   readonly redirectURI: string;
+  /** Whatever the provider must know before a flow starts (OpenID discovery); a failure starts no flow. */
+  prepare(io: ProviderIo): Promise<void>;
   authorizationUrl(io: ProviderIo, secrets: FlowSecrets): Promise<URL>;
   /**
    * Redeems the callback's code and reads the account.
@@ -58,6 +60,17 @@ export interface SocialProvider {
    *   `provider_unavailable` (unreachable, timed out, 5xx), `provider_error` (any other refusal or nonsense).
    */
   signIn(io: ProviderIo, callback: URLSearchParams, secrets: FlowSecrets): Promise<{ profile: ProviderProfile; tokens: ProviderTokens }>;
+}
+
+/** What a provider id may look like: it is the routes' `:provider`. */
+export const providerIdShape = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+
+/** @throws ValidationError `invalid_config` for an id that cannot be a path segment of the routes. */
+export function checkProviderId(id: unknown, field: string): string {
+  if (typeof id !== "string" || !providerIdShape.test(id)) {
+    throw new ValidationError("invalid_config", `${field} must match ${providerIdShape} (it is the routes' :provider)`, { details: { field } });
+  }
+  return id;
 }
 
 const loopbackHosts = new Set(["localhost", "127.0.0.1", "[::1]"]);
