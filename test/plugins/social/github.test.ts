@@ -101,6 +101,26 @@ describe("GitHub sign-in", () => {
     expect(await countRows(e, "authsome_oauth_accounts WHERE user_id = $1", [first.body.user.id])).toBe(1);
   });
 
+  it("costs a returning user's callback 4 statements and a new user's 8 (the query counter; rate limits off)", async () => {
+    gitHubUser("count", [{ email: uniqueEmail("gh-count") }]);
+    const measure = async () => {
+      const flow = await startFlow(e, "github");
+      const location = await gh.approve(flow.authUrl.href);
+      e.t.counter.reset();
+      const res = await followCallback(e, "github", location, flow.cookie);
+      expect(res.status).toBe(200);
+      return res.statements;
+    };
+    const first = await measure();
+    const returning = await measure();
+    console.info(`social callback statements: new user ${first}, returning user ${returning}`);
+    // Returning: consume the state; the link with its user; the refreshed sealed tokens; the session with its event.
+    expect(returning).toBe(4);
+    // New: consume; no link; no user by that address; in one transaction the user, the link, its social.account_linked
+    // and the user.signed_up events; then the session with its event.
+    expect(first).toBe(8);
+  });
+
   it("uses the primary verified address, else any verified one, else the public one as unverified; none at all is 400 email_required", async () => {
     const primary = uniqueEmail("gh-primary");
     gitHubUser("primary", [{ email: uniqueEmail("gh-other"), primary: false, verified: true }, { email: primary, primary: true, verified: true }]);
