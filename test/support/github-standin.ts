@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { followAuthorize } from "./authorize.js";
 
 /** One entry of `GET /user/emails`. */
 export interface GitHubEmail {
@@ -549,13 +550,7 @@ export async function startGitHubStandIn(options: GitHubStandInOptions = {}): Pr
     expiringTokens(enabled) {
       expiring = enabled;
     },
-    async approve(authorizeUrl) {
-      const res = await fetch(authorizeUrl, { redirect: "manual" });
-      const location = res.headers.get("location");
-      const text = await res.text();
-      if (location === null) throw new Error(`authorize answered ${res.status} without a redirect: ${text.slice(0, 200)}`);
-      return new URL(location, authorizeUrl);
-    },
+    approve: followAuthorize,
     fail(endpoint, fault, times = 1) {
       for (let i = 0; i < times; i++) faults[endpoint].push(fault);
     },

@@ -15,6 +15,7 @@ import {
   type TokenRequestIncomingMessage,
 } from "oauth2-mock-server";
 import type { IncomingMessage } from "node:http";
+import { followAuthorize } from "./authorize.js";
 
 /** Who "signs in" at the peer: these become the ID token's and userinfo's claims. */
 export interface OidcClaims {
@@ -186,13 +187,7 @@ export async function startOidcPeer(options: OidcPeerOptions = {}): Promise<Oidc
     tamperNext(patch) {
       tamper = { ...patch };
     },
-    async approve(authorizeUrl) {
-      const res = await fetch(authorizeUrl, { redirect: "manual" });
-      const location = res.headers.get("location");
-      const text = await res.text();
-      if (location === null) throw new Error(`authorize answered ${res.status} without a redirect: ${text.slice(0, 200)}`);
-      return new URL(location, authorizeUrl);
-    },
+    approve: followAuthorize,
     tokens() {
       return [...issued];
     },

@@ -79,6 +79,15 @@ const signInByUsername = signInStatement("authsome_signin_by_username", "u.usern
  */
 export const passwordStore = defineStore({}, function passwordQueries(repos) {
   const { db } = repos;
+  /** The user's current hash row. */
+  const current = async (userId: string) => {
+    const [row] = await db
+      .select({ hash: passwordHashes.hash, createdAt: passwordHashes.createdAt })
+      .from(passwordHashes)
+      .where(and(eq(passwordHashes.userId, userId), isNull(passwordHashes.replacedAt)))
+      .limit(1);
+    return row ?? null;
+  };
   return {
     /**
      * One statement: the client's per-IP hit counted (`ipLimit`); unless that went over the limit, the live user by
@@ -119,22 +128,12 @@ export const passwordStore = defineStore({}, function passwordQueries(repos) {
     },
 
     async currentHash(userId: string): Promise<string | null> {
-      const [row] = await db
-        .select({ hash: passwordHashes.hash })
-        .from(passwordHashes)
-        .where(and(eq(passwordHashes.userId, userId), isNull(passwordHashes.replacedAt)))
-        .limit(1);
-      return row?.hash ?? null;
+      return (await current(userId))?.hash ?? null;
     },
 
     /** When the current password was set; null for an account without one. */
     async currentSetAt(userId: string): Promise<Date | null> {
-      const [row] = await db
-        .select({ createdAt: passwordHashes.createdAt })
-        .from(passwordHashes)
-        .where(and(eq(passwordHashes.userId, userId), isNull(passwordHashes.replacedAt)))
-        .limit(1);
-      return row?.createdAt ?? null;
+      return (await current(userId))?.createdAt ?? null;
     },
 
     /** Every hash of the user, current and history (account deletion). */

@@ -4,16 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { magicLink } from "../../../src/plugins/magic-link/index.js";
 import { isPostgres, pgliteSkipReason } from "../../support/database.js";
 import { type CallResult, countRows, createTestEngine, linkIn, type TestEngine, uniqueEmail } from "../../support/engine.js";
+import { dropInstances, instancesOf, tally } from "../../support/races.js";
 
-/** How many responses had each status (and error code), e.g. `{ "200": 1, "400 invalid_token": 9 }`. */
-function tally(results: CallResult[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const r of results) {
-    const key = r.status < 300 ? String(r.status) : `${r.status} ${r.body?.code}`;
-    out[key] = (out[key] ?? 0) + 1;
-  }
-  return out;
-}
 
 describe.skipIf(!isPostgres)(`magic-link races (PostgreSQL; ${isPostgres ? "running" : pgliteSkipReason})`, () => {
   const instances = 5;
@@ -36,12 +28,10 @@ describe.skipIf(!isPostgres)(`magic-link races (PostgreSQL; ${isPostgres ? "runn
 
   beforeAll(async () => {
     e = await createTestEngine({ plugins: [magicLink()] });
-    engines = [e];
-    for (let i = 1; i < instances; i++) engines.push(await e.sibling({ poolSize: 5 }));
+    engines = await instancesOf(e, instances, { poolSize: 5 });
   });
   afterAll(async () => {
-    for (const other of engines.slice(1)) await other.drop();
-    await e?.drop();
+    await dropInstances(engines);
   });
 
   it("lets exactly one of 10 concurrent verifies of one link sign in; the other 9 get 400 invalid_token", async () => {

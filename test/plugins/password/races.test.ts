@@ -3,18 +3,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isPostgres, pgliteSkipReason } from "../../support/database.js";
 import { type CallOptions, type CallResult, createTestEngine, linkIn, type TestEngine, uniqueEmail } from "../../support/engine.js";
+import { dropInstances, instancesOf, tally } from "../../support/races.js";
 
 const secret = "correct horse battery";
 
-/** How many responses had each status (and error code), e.g. `{ "201": 1, "409 email_taken": 49 }`. */
-function tally(results: CallResult[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const r of results) {
-    const key = r.status < 300 ? String(r.status) : `${r.status} ${r.body?.code}`;
-    out[key] = (out[key] ?? 0) + 1;
-  }
-  return out;
-}
 
 describe.skipIf(!isPostgres)(`password races (PostgreSQL; ${isPostgres ? "running" : pgliteSkipReason})`, () => {
   const instances = 5;
@@ -28,12 +20,10 @@ describe.skipIf(!isPostgres)(`password races (PostgreSQL; ${isPostgres ? "runnin
 
   beforeAll(async () => {
     e = await createTestEngine();
-    engines = [e];
-    for (let i = 1; i < instances; i++) engines.push(await e.sibling({ poolSize: 5 }));
+    engines = await instancesOf(e, instances, { poolSize: 5 });
   });
   afterAll(async () => {
-    for (const other of engines.slice(1)) await other.drop();
-    await e?.drop();
+    await dropInstances(engines);
   });
 
   it("lets exactly one of 50 concurrent sign-ups with one email through; the other 49 get 409 email_taken", async () => {

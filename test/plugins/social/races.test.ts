@@ -4,18 +4,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { github, social } from "../../../src/plugins/social/index.js";
 import { isPostgres, pgliteSkipReason } from "../../support/database.js";
-import { type CallResult, countRows, createTestEngine, type EngineOptions, type TestEngine, uniqueEmail } from "../../support/engine.js";
+import { countRows, createTestEngine, type EngineOptions, type TestEngine, uniqueEmail } from "../../support/engine.js";
 import { type GitHubStandIn, startGitHubStandIn } from "../../support/github-standin.js";
 import { callbackUrl, cookiesOf, followCallback, startFlow } from "./harness.js";
+import { dropInstances, instancesOf, tally } from "../../support/races.js";
 
-function tally(results: CallResult[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const r of results) {
-    const key = r.status < 300 ? String(r.status) : `${r.status} ${r.body?.code}`;
-    out[key] = (out[key] ?? 0) + 1;
-  }
-  return out;
-}
 
 describe.skipIf(!isPostgres)(`social races (PostgreSQL; ${isPostgres ? "running" : pgliteSkipReason})`, () => {
   const instances = 4;
@@ -39,12 +32,10 @@ describe.skipIf(!isPostgres)(`social races (PostgreSQL; ${isPostgres ? "running"
     );
     const options: EngineOptions = { plugins: [social({ providers })] };
     e = await createTestEngine(options);
-    engines = [e];
-    for (let i = 1; i < instances; i++) engines.push(await e.sibling({ ...options, poolSize: 4 }));
+    engines = await instancesOf(e, instances, { ...options, poolSize: 4 });
   });
   afterAll(async () => {
-    for (const other of engines.slice(1)) await other.drop();
-    await e?.drop();
+    await dropInstances(engines);
     await gh?.close();
   });
 
