@@ -14,7 +14,7 @@ import { allowedMethodsLookup } from "./allowed-methods.js";
 import { createAuthentication, routeSecurity } from "./auth.js";
 import { setDeviceCookie, setPluginCookie, setSessionCookies } from "./cookies.js";
 import type { AuthsomeApp, AuthsomeEnv } from "./env.js";
-import type { PluginHttp } from "../plugin/types.js";
+import type { PluginHttp } from "./plugin-http.js";
 import { methodNotAllowed, renderError } from "./errors.js";
 import { bearerToken, cookie, header, isLoopbackOrigin, refreshCookie, requestMeta, requestOrigin, sessionCookie } from "./request.js";
 import { registerCoreRoutes } from "./routes/core.js";

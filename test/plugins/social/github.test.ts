@@ -363,6 +363,23 @@ describe("redirects", () => {
     expect((await e.call("POST", "/social/github", { body: { redirect_to: "http://app.test/welcome" } })).status).toBe(200);
   });
 
+  it("limits starts and callbacks per IP (socialStart, socialCallback), configurable by name", async () => {
+    const limited = await e.sibling({ config: { rateLimits: { socialStart: 2, socialCallback: 1 } } });
+    try {
+      expect((await limited.call("POST", "/social/github", { body: {} })).status).toBe(200);
+      expect((await limited.call("GET", "/social/github")).status).toBe(302);
+      const third = await limited.call("POST", "/social/github", { body: {} });
+      expect(third.status).toBe(429);
+      expect(third.body.code).toBe("rate_limited");
+      expect(Number(third.headers.get("retry-after"))).toBeGreaterThan(0);
+      const callback = (await limited.call("GET", "/social/github/callback?state=x", { headers: { accept: "application/json" } })).status;
+      expect(callback).toBe(400);
+      expect((await limited.call("GET", "/social/github/callback?state=x", { headers: { accept: "application/json" } })).status).toBe(429);
+    } finally {
+      await limited.drop();
+    }
+  });
+
   it("an unknown provider is 404 on every route", async () => {
     expect((await e.call("GET", "/social/nope")).status).toBe(404);
     expect((await e.call("POST", "/social/nope", { body: {} })).status).toBe(404);
