@@ -65,15 +65,20 @@ const store = embedded
 
 // GitHub sign-in only with both credentials; one without the other is a mistake worth a clear stop.
 if (Boolean(env.GITHUB_CLIENT_ID) !== Boolean(env.GITHUB_CLIENT_SECRET)) fail("set both GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET, or neither");
-const gitHub = env.GITHUB_CLIENT_ID
-  ? github({
+let gitHub: ReturnType<typeof github> | null = null;
+try {
+  if (env.GITHUB_CLIENT_ID) {
+    gitHub = github({
       clientId: env.GITHUB_CLIENT_ID,
       clientSecret: env.GITHUB_CLIENT_SECRET as string,
       redirectURI: `${origin}${basePath}/social/github/callback`,
       ...(env.GITHUB_BASE_URL ? { baseUrl: env.GITHUB_BASE_URL } : {}),
       ...(env.GITHUB_API_URL ? { apiBaseUrl: env.GITHUB_API_URL } : {}),
-    })
-  : null;
+    });
+  }
+} catch (err) {
+  fail((err as Error).message); // e.g. GITHUB_BASE_URL on plain http: away from localhost
+}
 
 const auth = createAuthsome({
   store,

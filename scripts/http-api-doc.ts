@@ -159,8 +159,8 @@ const routeNotes: Record<string, string> = {
   "POST /social/{provider}": "The same start for single-page apps: the provider URL as `auth_url` (navigate to it; the binding cookie is set on this response).",
   "POST /social/{provider}/link": "Starts a flow whose callback links the provider account to the caller instead of signing in.",
   "GET /social/{provider}/callback": "The provider's redirect. State single use (10 min), bound to the starting browser. `Accept: application/json`: the auth response plus `provider`, `is_new_user`, `redirect_to` (or `{status: \"linked\"}` for a link). Otherwise the session cookies and 302 to `redirect_to` (default `appUrl`); after a valid state, errors land there too as `?error=<code>`, and a second factor's challenge as `?error=<code>#<ticket field>=<ticket>`.",
-  "GET /me/accounts": "The caller's sign-in methods: `password` (when set) and each linked provider account.",
-  "DELETE /me/accounts/{provider}": "Unlinks the provider; never the last way in (409 `last_sign_in_method`). No such link: 404.",
+  "GET /me/accounts": "The caller's sign-in methods: `password` (when set), `magic_link` (a verified address, with the magic-link plugin) and each linked account of a configured provider.",
+  "DELETE /me/accounts/{provider}": "Unlinks the provider; never the last way in (409 `last_sign_in_method`, decided under a lock on the user). No such link: 404.",
   "POST /magic-link/send": "Always 200; the account lookup, the per-address budget and the mail happen after the response. `redirect_to` is checked now (400 `invalid_redirect`).",
   "POST /magic-link/verify": "Single use (atomic). Signs in — creating the account, verified, when unknown and sign-up is allowed — through every sign-in rule. Bad, used or expired: 400 `invalid_token`.",
 };

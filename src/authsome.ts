@@ -171,7 +171,7 @@ export function createAuthsome<const P extends readonly AuthsomePlugin<object>[]
     hooks,
     sessions,
     signIns: createSignIns({ store, config, now, hooks, sessions, ceremonies, events, tenant }),
-    signInMethods: createSignInMethods(store),
+    signInMethods: createSignInMethods(store, () => context.scope()),
     redirects: createRedirects(config),
     events,
     ceremonies,

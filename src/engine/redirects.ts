@@ -6,7 +6,8 @@ export interface Redirects {
   /**
    * Checks a client-supplied `redirect_to`: a relative path (`/dashboard?tab=1`, never `//host` or `/\host`) or an
    * absolute `http(s)` URL without credentials on `appUrl`'s origin, a trusted origin or `also` (the request's own
-   * loopback origin in development). Returns it as given (trimmed).
+   * loopback origin in development). Returns it normalised — a relative path as a browser resolves it (so
+   * `/..//evil.example` is refused, not passed on as `//evil.example`), an absolute URL as its `href`.
    * @throws ValidationError `invalid_redirect` naming `field` (default `redirect_to`) for anything else
    *   (`javascript:`, another host, a protocol-relative URL, control characters).
    */
@@ -22,6 +23,7 @@ const maxLength = 2048;
 // No whitespace or control character anywhere (browsers strip tabs and newlines, turning `/\t/evil` into `//evil`),
 // and no backslash (browsers read `\` as `/` in http URLs).
 const unsafeCharacters = /[\u0000-\u0020\u007f\\]/;
+const relativeBase = new URL("http://relative.invalid");
 
 export function createRedirects(config: Pick<ResolvedConfig, "appUrl" | "appOrigin" | "trustedOrigins">): Redirects {
   const trusted = new Set([...(config.appOrigin ? [config.appOrigin] : []), ...config.trustedOrigins]);
@@ -33,10 +35,11 @@ export function createRedirects(config: Pick<ResolvedConfig, "appUrl" | "appOrig
         new ValidationError("invalid_redirect", `${field} must be a relative path or a URL on a trusted origin`, { details: { fields: { [field]: why } } });
       if (target.length === 0 || target.length > maxLength || unsafeCharacters.test(target)) throw refuse("is not a safe redirect target");
       if (target.startsWith("/")) {
-        if (target.startsWith("//")) throw refuse("must not be protocol-relative");
-        // A relative path must stay on the base it is resolved against.
-        if (new URL(target, "http://base.invalid").origin !== "http://base.invalid") throw refuse("is not a safe redirect target");
-        return target;
+        // What is returned is the path as a browser resolves it (dot segments collapsed, `%2e` decoded), so that
+        // `/..//evil.example` cannot come out as `//evil.example`: it must stay on the base and not start with `//`.
+        const url = new URL(target, relativeBase);
+        if (url.origin !== relativeBase.origin || target.startsWith("//") || url.pathname.startsWith("//")) throw refuse("must stay on this site");
+        return `${url.pathname}${url.search}${url.hash}`;
       }
       let url: URL;
       try {
@@ -44,10 +47,11 @@ export function createRedirects(config: Pick<ResolvedConfig, "appUrl" | "appOrig
       } catch {
         throw refuse("is not a relative path or an absolute URL");
       }
+      // `new URL` normalises (`https:app.test/x` is `https://app.test/x`): the normalised form is what is checked and returned.
       if (url.protocol !== "https:" && url.protocol !== "http:") throw refuse("must be an http(s) URL");
       if (url.username || url.password) throw refuse("must not carry credentials");
       if (!trusted.has(url.origin) && url.origin !== options.also) throw refuse("is not on a trusted origin");
-      return target;
+      return url.href;
     },
     resolve(target) {
       if (!target) return config.appUrl ?? "/";

@@ -72,6 +72,11 @@ export function magicLink(options: MagicLinkOptions = {}): AuthsomePlugin<MagicL
     rateLimits: magicLinkRateLimits,
     setup(ctx) {
       const links = createMagicLinks(ctx, { allowSignUp, ttlSeconds });
+      // A verified address is a way in while magic links are on (listed, and counted before a provider is unlinked).
+      ctx.signInMethods.add({
+        id: "magic-link",
+        list: async (user) => (user.emailVerified && user.email ? [{ provider: "magic_link", providerAccountId: null, email: user.email, linkedAt: user.createdAt }] : []),
+      });
       registerMagicLinkRoutes(ctx, links);
       return {
         async sendMagicLink(email, meta, sendOptions = {}) {

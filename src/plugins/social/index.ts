@@ -5,10 +5,20 @@
  * lets signed-in users link and unlink providers (never their last way in), and keeps provider tokens sealed.
  * @module
  */
-import { type AuthsomePlugin, builtInMigrationGroup, type MigrationGroup, type RequestMeta, type SignInMethod, ValidationError } from "../../plugin/index.js";
+import { type AuthsomePlugin, builtInMigrationGroup, invalidRequest, type MigrationGroup, type RequestMeta, type SignInMethod, ValidationError } from "../../plugin/index.js";
 import type { SocialProvider } from "./providers/provider.js";
 import { registerSocialRoutes } from "./routes.js";
-import { type AuthorizationOptions, type CallbackOptions, createSocialService, type ProviderToken, type SocialCallbackResult, socialEvents, socialRateLimits } from "./service.js";
+import {
+  type AuthorizationOptions,
+  type CallbackOptions,
+  createSocialService,
+  type ProviderToken,
+  reservedProviderIds,
+  type SocialCallbackResult,
+  socialEvents,
+  socialRateLimits,
+  type SocialService,
+} from "./service.js";
 import { socialStore } from "./store.js";
 
 /** The `social` migration group: pass it to `migrate(db, [socialMigrations])` (or the CLI's `--plugins social`). */
@@ -24,11 +34,15 @@ export interface SocialPluginOptions {
 /** What the plugin adds to `auth.api`. */
 export interface SocialApi {
   /**
-   * Starts a flow: the provider's authorization URL and its state. `redirectTo` is checked against `appUrl` and the
-   * trusted origins; `linkUserId` makes the callback link the account to that user; `binding` must come back with
-   * the callback (the HTTP routes bind the flow to the browser with a cookie this way).
+   * Starts a flow: the provider's authorization URL and its state. `binding` is a secret (16+ characters) you keep in
+   * the user's browser — a cookie of your own — and pass to `socialCallback` again: the state works only with it, so
+   * an attacker's callback URL does nothing in someone else's browser (the HTTP routes do the same with the
+   * `authsome_oauth` cookie; a flow started here is completed with `socialCallback`, not the HTTP callback).
+   * `redirectTo` is checked against `appUrl` and the trusted origins; `linkUserId` makes the callback link the
+   * account to that user.
+   * @throws ValidationError `invalid_request` without a binding; `invalid_redirect`; NotFoundError for an unknown provider.
    */
-  socialAuthorizationUrl(provider: string, options?: AuthorizationOptions): Promise<{ authUrl: string; state: string }>;
+  socialAuthorizationUrl(provider: string, options: AuthorizationOptions & { binding: string }): Promise<{ authUrl: string; state: string }>;
   /** The provider's callback (its query parameters): a sign-in, a challenge, or a link. */
   socialCallback(provider: string, params: URLSearchParams | Record<string, string>, meta: RequestMeta, options?: CallbackOptions): Promise<SocialCallbackResult>;
   /** The user's sign-in methods: `password` when they have one, and each linked provider account. */
@@ -56,6 +70,7 @@ export interface SocialApi {
 export function social(options: SocialPluginOptions): AuthsomePlugin<SocialApi> {
   const providers = new Map<string, SocialProvider>();
   for (const provider of options?.providers ?? []) {
+    if (reservedProviderIds.has(provider.id)) throw new ValidationError("invalid_config", `social: "${provider.id}" names another way in; give the provider another id`, { details: { field: "social.providers" } });
     if (providers.has(provider.id)) throw new ValidationError("invalid_config", `social: provider "${provider.id}" is configured twice`, { details: { field: "social.providers" } });
     providers.set(provider.id, provider);
   }
@@ -74,15 +89,23 @@ export function social(options: SocialPluginOptions): AuthsomePlugin<SocialApi> 
       "deleteUser.before": async ({ user }, repos) => void (await socialStore(repos).deleteAllByUser(user.id)),
     },
     setup(ctx) {
-      const service = createSocialService(ctx, providers, timeoutMs);
-      ctx.signInMethods.add({ id: "social", list: (user, repos) => service.methodsOf(user, repos) });
-      registerSocialRoutes(ctx, service);
+      const social: SocialService = createSocialService(ctx, providers, timeoutMs);
+      // Someone proved the mailbox: links made on that address without their provider vouching for it go (else a
+      // provider account made with someone else's address would sign in to the account its owner now uses).
+      // Registered here, with this engine's service: one plugin object may serve several engines.
+      ctx.hooks.on("emailVerified.after", async ({ user, meta }) => void (await social.retireUnprovenLinks(user, meta)));
+      ctx.hooks.on("passwordReset.after", async ({ user, meta }) => void (await social.retireUnprovenLinks(user, meta)));
+      ctx.signInMethods.add({ id: "social", list: (user, repos) => social.methodsOf(user, repos) });
+      registerSocialRoutes(ctx, social);
       return {
-        socialAuthorizationUrl: (provider, opts = {}) => service.authorizationUrl(provider, { ...opts, redirectChecked: false }),
-        socialCallback: (provider, params, meta, opts) => service.callback(provider, params instanceof URLSearchParams ? params : new URLSearchParams(params), meta, opts),
-        listAccounts: service.listAccounts,
-        unlinkAccount: service.unlinkAccount,
-        getProviderToken: service.getProviderToken,
+        async socialAuthorizationUrl(provider, opts) {
+          if (typeof opts?.binding !== "string" || opts.binding.length < 16) throw invalidRequest({ binding: "is required: a secret of 16+ characters kept in the user's browser" });
+          return social.authorizationUrl(provider, { ...opts, redirectChecked: false });
+        },
+        socialCallback: (provider, params, meta, opts) => social.callback(provider, params instanceof URLSearchParams ? params : new URLSearchParams(params), meta, opts),
+        listAccounts: social.listAccounts,
+        unlinkAccount: social.unlinkAccount,
+        getProviderToken: social.getProviderToken,
       };
     },
   };

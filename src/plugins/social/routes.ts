@@ -11,14 +11,14 @@ import {
   type SignInMethod,
   StatusOkSchema,
 } from "../../plugin/index.js";
-import { providerIdShape } from "./providers/provider.js";
-import { flowTargetOf, type SocialService, stateTtlSeconds } from "./service.js";
+import { type SocialService, stateTtlSeconds } from "./service.js";
 
 /** The browser-binding cookie: a flow's state works only in the browser that started it (RFC 9700 §4.7.1). */
 const bindingCookie = "authsome_oauth";
 const bindingShape = /^ob_[A-Za-z0-9_-]{43}$/;
 
-const providerParam = z.object({ provider: z.string().regex(providerIdShape, "is not a provider id").openapi({ example: "github" }) });
+// Any string: an id no provider has is 404, like an unknown route.
+const providerParam = z.object({ provider: z.string().min(1).max(64).openapi({ example: "github" }) });
 const redirectTo = z.string().max(2048).optional().openapi({ description: "A relative path, or an absolute URL on appUrl's or a trusted origin" });
 const optionalBody = <T extends z.ZodType>(schema: T) => ({ body: { content: { "application/json": { schema } }, required: false } }) as const;
 const AuthUrlSchema = z.object({ auth_url: z.string() }).openapi("SocialAuthUrl");
@@ -130,15 +130,17 @@ export function registerSocialRoutes(ctx: PluginContext, social: SocialService):
     await ctx.protection.limit("socialCallback", c.get("meta"));
     const json = wantsJson(c);
     const binding = http.cookie(c, bindingCookie);
-    let outcome: Awaited<ReturnType<SocialService["callback"]>>;
-    try {
-      outcome = await social.callback(provider, new URL(c.req.url).searchParams, c.get("meta"), binding ? { binding } : {});
-    } catch (error) {
+    const query = c.req.valid("query");
+    // Only the parameters the callback knows reach the protocol (`code`, `state`, `error`, `iss`).
+    const params = new URLSearchParams(Object.entries(query).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
+    const settled = await social.settle(provider, params, c.get("meta"), binding ? { binding } : {});
+    if (!settled.ok) {
       // Once the state proved the flow, a browser always lands back in the app, with the error's code to show.
-      const flow = flowTargetOf(error);
+      const { error, flow } = settled;
       if (json || !flow || !isAuthsomeError(error) || error.kind === "internal" || error.kind === "unavailable") throw error;
       return c.redirect(withParams(ctx.redirects.resolve(flow.redirectTo), { error: error.code }), 302);
     }
+    const { outcome } = settled;
     if (outcome.kind === "linked") {
       if (json) return c.json({ status: "linked" as const, provider: outcome.provider, account: toAccountBody(outcome.account) }, 200);
       return c.redirect(withParams(ctx.redirects.resolve(outcome.redirectTo), { linked: outcome.provider }), 302);

@@ -3,6 +3,7 @@ import { typeid } from "typeid-js";
 import {
   ConflictError,
   EmailSchema,
+  ForbiddenError,
   hashToken,
   isAuthsomeError,
   NotFoundError,
@@ -13,6 +14,7 @@ import {
   type StoreRepositories,
   type User,
   ValidationError,
+  invalidRequest,
 } from "../../plugin/index.js";
 import type { ProviderIo, ProviderProfile, ProviderTokens, SocialProvider } from "./providers/provider.js";
 import { type OAuthAccount, type SealedTokens, socialStore } from "./store.js";
@@ -65,11 +67,14 @@ interface StatePayload extends Record<string, unknown> {
 const invalidState = () =>
   new ValidationError("invalid_state", "The sign-in state is invalid, expired or already used; start again", { details: { fields: { state: "is invalid, expired or used" } } });
 
-/** Errors of a callback whose state was valid, with where that flow wanted the browser to go (for the route's redirect). */
-const flowTargets = new WeakMap<object, string | null>();
-export function flowTargetOf(error: unknown): { redirectTo: string | null } | null {
-  return typeof error === "object" && error !== null && flowTargets.has(error) ? { redirectTo: flowTargets.get(error) ?? null } : null;
-}
+/**
+ * A callback's end as the route needs it: the outcome, or the error — with where the flow wanted the browser to go
+ * once its state proved it (`flow` is null when the state did not).
+ */
+export type SettledCallback = { ok: true; outcome: SocialCallbackResult } | { ok: false; error: unknown; flow: { redirectTo: string | null } | null };
+
+/** Ids the plugin's providers may not take: they name other ways in, in the same list. */
+export const reservedProviderIds = new Set(["password", "magic_link", "passkey"]);
 
 /** The social plugin's decisions: starting a flow, the callback's account resolution, links and provider tokens. */
 export function createSocialService(ctx: PluginContext, providers: ReadonlyMap<string, SocialProvider>, timeoutMs: number) {
@@ -84,14 +89,19 @@ export function createSocialService(ctx: PluginContext, providers: ReadonlyMap<s
     return provider;
   }
 
+  /** The tokens sealed for row `rowId`; without a new refresh token (most providers send one on first consent only), none is set. */
   function seal(rowId: string, tokens: ProviderTokens): SealedTokens {
     return {
       accessTokenSealed: ctx.sealer.seal(tokens.accessToken, tokenContext(rowId, "access_token_sealed")),
-      refreshTokenSealed: tokens.refreshToken === null ? null : ctx.sealer.seal(tokens.refreshToken, tokenContext(rowId, "refresh_token_sealed")),
+      ...(tokens.refreshToken === null ? {} : { refreshTokenSealed: ctx.sealer.seal(tokens.refreshToken, tokenContext(rowId, "refresh_token_sealed")) }),
       tokenExpiresAt: tokens.expiresAt,
       scope: tokens.scope,
     };
   }
+
+  /** New tokens and the address the provider reports now on an existing link; a refresh token kept unless replaced. */
+  const refreshLink = (account: OAuthAccount, profile: ProviderProfile, tokens: ProviderTokens) =>
+    socialStore(ctx.store).refresh(account.id, { ...seal(account.id, tokens), email: profile.email ?? account.email }, ctx.now());
 
   async function linkAccount(repos: StoreRepositories, user: User, provider: SocialProvider, profile: ProviderProfile, tokens: ProviderTokens, meta: RequestMeta, via: string): Promise<OAuthAccount> {
     const id = typeid("aoau").toString();
@@ -103,10 +113,26 @@ export function createSocialService(ctx: PluginContext, providers: ReadonlyMap<s
       providerAccountId: profile.accountId,
       email: profile.email ?? "",
       ...seal(id, tokens),
+      // Whether the provider vouched for the address: a link that did not is retired once someone proves the mailbox.
+      metadata: { emailVerified: profile.emailVerified },
       createdAt: ctx.now(),
     });
     await ctx.events.emit("social.account_linked", { userId: user.id, meta, metadata: { provider: provider.id, via } }, repos);
+    if (via !== "sign_up") notifyLinked(user, provider);
     return account;
+  }
+
+  /**
+   * Tells the owner, after the response, that a provider account was linked to theirs: a new way in that outlives a
+   * password change, so someone holding a stolen session should not add one unseen.
+   */
+  function notifyLinked(user: User, provider: SocialProvider): void {
+    if (!user.email) return;
+    ctx.outbox.later("social_linked", async () => {
+      if (!(await ctx.outbox.allowRecipient(user.email))) return;
+      const text = `A ${provider.name} account was linked to your account (${user.email}): you can now sign in with ${provider.name}.\n\nIf this was not you, sign in, unlink ${provider.name} from your account and change your password.\n`;
+      ctx.outbox.send({ to: user.email, subject: `${provider.name} was linked to your account`, text }, { userId: user.id, type: "social_linked" });
+    });
   }
 
   const toMethod = (account: OAuthAccount): SignInMethod => ({ provider: account.provider, providerAccountId: account.providerAccountId, email: account.email, linkedAt: account.createdAt });
@@ -130,12 +156,18 @@ export function createSocialService(ctx: PluginContext, providers: ReadonlyMap<s
     };
     const scope = ctx.scope();
     const linked = await socialStore(ctx.store).findLinked(scope, provider.id, profile.accountId);
+    const email = emailOf(profile);
     if (linked) {
       // The link decides, whatever address the provider reports now; the tokens and that address are refreshed.
-      await socialStore(ctx.store).refresh(linked.account.id, { ...seal(linked.account.id, tokens), email: profile.email ?? linked.account.email }, ctx.now());
+      await refreshLink(linked.account, profile, tokens);
+      if (!linked.user.emailVerified && profile.emailVerified && email === linked.user.email) {
+        // The provider has verified the account's own address since: so is it here.
+        const user = await ctx.store.users.update(scope, linked.user.id, { emailVerified: true }, ctx.now());
+        await ctx.events.emit("user.email_verified", { userId: user.id, meta, metadata: { method: `social:${provider.id}` } });
+        return { user, isNewUser: false };
+      }
       return { user: linked.user, isNewUser: false };
     }
-    const email = emailOf(profile);
     if (email === null) {
       throw new ValidationError("email_required", `${provider.name} did not share an email address; make one visible to this app and try again`);
     }
@@ -150,6 +182,10 @@ export function createSocialService(ctx: PluginContext, providers: ReadonlyMap<s
         throw error;
       }
       return { user: local, isNewUser: false };
+    }
+    if (ctx.config.requireEmailVerification && !profile.emailVerified) {
+      // An account nobody could sign in to would only squat the address: none is made.
+      throw new ForbiddenError("email_not_verified", `Verify your email address at ${provider.name} first, then sign in again`);
     }
     try {
       const user = await ctx.signIns.signUp(
@@ -177,7 +213,7 @@ export function createSocialService(ctx: PluginContext, providers: ReadonlyMap<s
     const existing = await socialStore(ctx.store).findLinked(ctx.scope(), provider.id, profile.accountId);
     if (existing && existing.user.id !== user.id) throw linkedElsewhere(provider);
     if (existing) {
-      await socialStore(ctx.store).refresh(existing.account.id, { ...seal(existing.account.id, tokens), email: profile.email ?? existing.account.email }, ctx.now());
+      await refreshLink(existing.account, profile, tokens);
       return existing.account;
     }
     try {
@@ -190,6 +226,42 @@ export function createSocialService(ctx: PluginContext, providers: ReadonlyMap<s
 
   const linkedElsewhere = (provider: SocialProvider) =>
     new ConflictError("account_linked_elsewhere", `This ${provider.name} account is already linked to another user`, { details: { provider: provider.id } });
+
+  async function settle(providerId: string, params: URLSearchParams, meta: RequestMeta, options: CallbackOptions): Promise<SettledCallback> {
+    let flow: StatePayload;
+    let provider: SocialProvider;
+    let state: string;
+    try {
+      provider = providerOf(providerId);
+      state = params.get("state") ?? "";
+      if (!state || state.length > 512) throw invalidState();
+      const open = await ctx.ceremonies.consume<StatePayload>(kindOf(provider), state);
+      if (!open) throw invalidState();
+      flow = open.payload;
+      if (flow.binding !== null && (!options.binding || hashToken(options.binding) !== flow.binding)) throw invalidState();
+    } catch (error) {
+      return { ok: false, error, flow: null };
+    }
+    try {
+      const refusal = params.get("error");
+      if (refusal !== null) {
+        ctx.logger.info("oauth authorization refused", { provider: provider.id, error: refusal.slice(0, 64) });
+        throw new ValidationError("oauth_denied", `${provider.name} sign-in was cancelled or refused`, { details: { provider: provider.id } });
+      }
+      if (!params.get("code")) throw invalidRequest({ code: "is required" }, "The callback carries no authorization code");
+      const secrets = JSON.parse(ctx.sealer.open(flow.secrets, secretsContext(provider))) as { codeVerifier: string; nonce: string };
+      const { profile, tokens } = await provider.signIn(io, params, { state, ...secrets });
+      if (flow.linkUserId !== null) {
+        const account = await link(flow.linkUserId, provider, profile, tokens, meta);
+        return { ok: true, outcome: { kind: "linked", provider: provider.id, account: toMethod(account), redirectTo: flow.redirectTo } };
+      }
+      const { user, isNewUser } = await resolve(provider, profile, tokens, meta);
+      const result = await ctx.signIns.complete(user, meta, { method: `social:${provider.id}` });
+      return { ok: true, outcome: { kind: "signed_in", provider: provider.id, result, isNewUser, redirectTo: flow.redirectTo } };
+    } catch (error) {
+      return { ok: false, error, flow: { redirectTo: flow.redirectTo } };
+    }
+  }
 
   return {
     /**
@@ -217,38 +289,19 @@ export function createSocialService(ctx: PluginContext, providers: ReadonlyMap<s
     /**
      * The provider's callback: the state consumed (single use; of this provider, app and environment; with the
      * browser binding it was started with), the code redeemed, and the account resolved or linked.
-     * @throws ValidationError `invalid_state` | `oauth_denied` | `invalid_oauth_code` | `invalid_id_token` |
-     *   `email_required`; ConflictError `account_exists` | `account_linked_elsewhere` | `provider_already_linked`;
-     *   UpstreamError `provider_unavailable` | `provider_error`; ForbiddenError as `signIns.complete`.
+     * @throws ValidationError `invalid_state` | `invalid_request` (no code) | `oauth_denied` | `invalid_oauth_code` |
+     *   `invalid_id_token` | `email_required`; ConflictError `account_exists` | `account_linked_elsewhere` |
+     *   `provider_already_linked`; UpstreamError `provider_unavailable` | `provider_error`; ForbiddenError as
+     *   `signIns.complete`.
      */
     async callback(providerId: string, params: URLSearchParams, meta: RequestMeta, options: CallbackOptions = {}): Promise<SocialCallbackResult> {
-      const provider = providerOf(providerId);
-      const state = params.get("state");
-      if (!state || state.length > 512) throw invalidState();
-      const open = await ctx.ceremonies.consume<StatePayload>(kindOf(provider), state);
-      if (!open) throw invalidState();
-      const flow = open.payload;
-      if (flow.binding !== null && (!options.binding || hashToken(options.binding) !== flow.binding)) throw invalidState();
-      try {
-        const providerError = params.get("error");
-        if (providerError !== null) {
-          ctx.logger.info("oauth authorization refused", { provider: provider.id, error: providerError.slice(0, 64) });
-          throw new ValidationError("oauth_denied", `${provider.name} sign-in was cancelled or refused`, { details: { provider: provider.id } });
-        }
-        const secrets = JSON.parse(ctx.sealer.open(flow.secrets, secretsContext(provider))) as { codeVerifier: string; nonce: string };
-        const { profile, tokens } = await provider.signIn(io, params, { state, ...secrets });
-        if (flow.linkUserId !== null) {
-          const account = await link(flow.linkUserId, provider, profile, tokens, meta);
-          return { kind: "linked", provider: provider.id, account: toMethod(account), redirectTo: flow.redirectTo };
-        }
-        const { user, isNewUser } = await resolve(provider, profile, tokens, meta);
-        const result = await ctx.signIns.complete(user, meta, { method: `social:${provider.id}` });
-        return { kind: "signed_in", provider: provider.id, result, isNewUser, redirectTo: flow.redirectTo };
-      } catch (error) {
-        if (typeof error === "object" && error !== null) flowTargets.set(error, flow.redirectTo);
-        throw error;
-      }
+      const settled = await settle(providerId, params, meta, options);
+      if (!settled.ok) throw settled.error;
+      return settled.outcome;
     },
+
+    /** `callback`, settled: the route redirects a browser to the flow's target on an error once the state proved the flow. */
+    settle: (providerId: string, params: URLSearchParams, meta: RequestMeta, options: CallbackOptions = {}) => settle(providerId, params, meta, options),
 
     /** Every way the user signs in (`password` when they have one, each linked provider account), oldest first. */
     async listAccounts(userId: string): Promise<SignInMethod[]> {
@@ -258,23 +311,31 @@ export function createSocialService(ctx: PluginContext, providers: ReadonlyMap<s
     },
 
     /**
-     * Unlinks the user's account of `provider` — never the last way in: under a lock on the user, so two concurrent
-     * removals cannot leave none.
+     * Unlinks the user's account of `provider` — never the last way in, counted under a lock on the user
+     * (`signInMethods.removing`), so two concurrent removals cannot leave none. A link of a provider no longer
+     * configured counts as no way in, and can always go.
      * @throws NotFoundError `not_found` (no such link); ConflictError `last_sign_in_method`.
      */
     async unlinkAccount(userId: string, providerId: string, meta: RequestMeta): Promise<void> {
-      await ctx.store.transaction(async (tx) => {
-        const user = await socialStore(tx).lockUser(ctx.scope(), userId);
-        if (!user) throw new NotFoundError("not_found", "No such user");
-        const methods = await ctx.signInMethods.list(user, tx);
-        const target = methods.find((m) => m.provider === providerId && m.provider !== "password");
-        if (!target || !(await socialStore(tx).findByUser(user.id, providerId))) throw new NotFoundError("not_found", `No ${providerId} account is linked`);
-        if (methods.length <= 1) {
+      await ctx.signInMethods.removing(userId, async (tx, user, methods) => {
+        if (!(await socialStore(tx).findByUser(user.id, providerId)) || reservedProviderIds.has(providerId)) throw new NotFoundError("not_found", `No ${providerId} account is linked`);
+        const remaining = methods.filter((m) => m.provider !== providerId);
+        if (providers.has(providerId) && remaining.length === 0) {
           throw new ConflictError("last_sign_in_method", "This is the account's last way to sign in: set a password or link another account first");
         }
         await socialStore(tx).unlink(user.id, providerId);
         await ctx.events.emit("social.account_unlinked", { userId: user.id, meta, metadata: { provider: providerId } }, tx);
       });
+    },
+
+    /**
+     * Someone proved the user's mailbox (a verification link or code, a magic link, a reset): the links made on an
+     * address their provider never verified are retired — whoever made them had not shown they own it.
+     */
+    async retireUnprovenLinks(user: User, meta: RequestMeta): Promise<number> {
+      const gone = await socialStore(ctx.store).unlinkUnverified(user.id, user.email);
+      for (const provider of gone) await ctx.events.emit("social.account_unlinked", { userId: user.id, meta, metadata: { provider, reason: "email_proven" } });
+      return gone.length;
     },
 
     /** The provider's tokens for the user, opened; null when the user has no such link. */
@@ -292,7 +353,8 @@ export function createSocialService(ctx: PluginContext, providers: ReadonlyMap<s
 
     /** The sign-in method source: the user's linked accounts. */
     async methodsOf(user: User, repos: StoreRepositories): Promise<SignInMethod[]> {
-      return (await socialStore(repos).listAllByUser(user.id)).map(toMethod);
+      // A provider no longer configured is no way in (its link is still listed by the store, and can be unlinked).
+      return (await socialStore(repos).listAllByUser(user.id)).filter((a) => providers.has(a.provider)).map(toMethod);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import { defineStore, type TenantScope, type User } from "../../plugin/index.js";
 import { users } from "../../schema/users.js";
 import { oauthAccounts } from "./schema.js";
@@ -9,7 +9,8 @@ export type NewOAuthAccount = Omit<typeof oauthAccounts.$inferInsert, "createdAt
 /** The sealed tokens of a link, with when they expire and what they grant. */
 export interface SealedTokens {
   accessTokenSealed: string | null;
-  refreshTokenSealed: string | null;
+  /** Absent: the stored one is kept. */
+  refreshTokenSealed?: string | null;
   tokenExpiresAt: Date | null;
   scope: string;
 }
@@ -83,16 +84,21 @@ export const socialStore = defineStore(
       },
 
       /**
-       * Locks the live user's row until the transaction ends (run it inside one), so two removals of sign-in methods
-       * cannot both count the other's method as still there. Null when the tenant has no such live user.
+       * Removes the user's links made on `email` without their provider vouching for it (`metadata.emailVerified` not
+       * true); the providers of the links removed.
        */
-      async lockUser(scope: TenantScope, userId: string): Promise<User | null> {
-        const [row] = await db
-          .select()
-          .from(users)
-          .where(and(eq(users.id, userId), eq(users.appId, scope.appId), eq(users.envId, scope.envId), isNull(users.deletedAt)))
-          .for("update");
-        return row ?? null;
+      async unlinkUnverified(userId: string, email: string): Promise<string[]> {
+        const gone = await db
+          .delete(oauthAccounts)
+          .where(
+            and(
+              eq(oauthAccounts.userId, userId),
+              sql`lower(${oauthAccounts.email}) = lower(${email})`,
+              sql`coalesce((${oauthAccounts.metadata} ->> 'emailVerified')::boolean, false) = false`,
+            ),
+          )
+          .returning({ provider: oauthAccounts.provider });
+        return gone.map((row) => row.provider);
       },
     };
   },

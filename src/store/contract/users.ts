@@ -35,6 +35,11 @@ export interface UsersStore {
   /** @throws ConflictError `email_taken` | `username_taken`; ValidationError `invalid_reference` (app/env). */
   create(input: NewUser): Promise<User>;
   findById(scope: TenantScope, id: string): Promise<User | null>;
+  /**
+   * `findById`, locking the row until the transaction ends (call it on a transaction's repos): what serialises
+   * changes that must see each other, such as two removals of a user's ways in.
+   */
+  findByIdForUpdate(scope: TenantScope, id: string): Promise<User | null>;
   /** Email is matched normalised (trimmed, lower-cased). */
   findByEmail(scope: TenantScope, email: string): Promise<User | null>;
   findByUsername(scope: TenantScope, username: string): Promise<User | null>;

@@ -36,6 +36,11 @@ export class PgUsersStore implements UsersStore {
     return row ?? null;
   }
 
+  async findByIdForUpdate(scope: TenantScope, id: string): Promise<User | null> {
+    const [row] = await this.db.select().from(users).where(tenantUser(scope, id)).limit(1).for("update");
+    return row ?? null;
+  }
+
   async findByEmail(scope: TenantScope, email: string): Promise<User | null> {
     const [row] = await this.db
       .select()

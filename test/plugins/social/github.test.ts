@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, expectTypeOf, it } f
 import { createAuthsome } from "../../../src/authsome.js";
 import type { AuthsomePlugin } from "../../../src/plugin/index.js";
 import { magicLink, type MagicLinkApi } from "../../../src/plugins/magic-link/index.js";
-import { github, social, type SocialApi } from "../../../src/plugins/social/index.js";
+import { github, social, type SocialApi, type SocialProvider } from "../../../src/plugins/social/index.js";
 import { countRows, createTestEngine, type TestEngine, uniqueEmail } from "../../support/engine.js";
 import { type GitHubStandIn, startGitHubStandIn } from "../../support/github-standin.js";
 import { scopeOf } from "../../support/store.js";
@@ -14,6 +14,7 @@ import { callbackUrl, cookiesOf, followCallback, setCookie, signInVia, startFlow
 const pw = "a fine password";
 let gh: GitHubStandIn;
 let e: TestEngine;
+let provider: SocialProvider;
 let nextId = 1000;
 
 /** A GitHub account on the stand-in, approving from now on. */
@@ -53,7 +54,7 @@ const testGate: AuthsomePlugin = {
 
 beforeAll(async () => {
   gh = await startGitHubStandIn({ callbackUrl: callbackUrl("github") });
-  const provider = github({ clientId: gh.clientId, clientSecret: gh.clientSecret, redirectURI: callbackUrl("github"), baseUrl: gh.baseUrl, apiBaseUrl: gh.apiBaseUrl });
+  provider = github({ clientId: gh.clientId, clientSecret: gh.clientSecret, redirectURI: callbackUrl("github"), baseUrl: gh.baseUrl, apiBaseUrl: gh.apiBaseUrl });
   e = await createTestEngine({ plugins: [social({ providers: [provider], timeoutMs: 500 }), testGate] });
 });
 afterAll(async () => {
@@ -202,6 +203,8 @@ describe("linking and unlinking from a signed-in account", () => {
     const linked = await followCallback(e, "github", await gh.approve(started.body.auth_url), cookiesOf(started));
     expect(linked.status, JSON.stringify(linked.body)).toBe(200);
     expect(linked.body).toMatchObject({ status: "linked", provider: "github", account: { provider: "github", provider_account_id: expect.any(String) } });
+    // A new way in is never added unseen: the owner is told.
+    expect(e.mailer.lastTo(email)?.subject).toBe("GitHub was linked to your account");
 
     const accounts = await e.call("GET", "/me/accounts", { token: me.token });
     expect(accounts.status).toBe(200);
@@ -219,6 +222,33 @@ describe("linking and unlinking from a signed-in account", () => {
     expect((await e.call("GET", "/me/accounts", { token: me.token })).body.items.map((i: { provider: string }) => i.provider)).toEqual(["password"]);
     expect((await e.call("DELETE", "/me/accounts/github", { token: me.token })).status).toBe(404);
     expect(await countRows(e, "authsome_audit_events WHERE type = 'social.account_unlinked' AND user_id = $1", [me.id])).toBe(1);
+  });
+
+  it("counts a verified address as a way in while magic links are on, and a provider no longer configured as none", async () => {
+    const withLinks = await e.sibling({ plugins: [social({ providers: [provider] }), magicLink()] });
+    try {
+      gitHubUser("mailbox", [{ email: uniqueEmail("gh-mailbox") }]);
+      const res = await signInVia(withLinks, gh, "github");
+      const token = res.body.session_token as string;
+      const listed = await withLinks.call("GET", "/me/accounts", { token });
+      expect(listed.body.items.map((i: { provider: string }) => i.provider).sort()).toEqual(["github", "magic_link"]);
+      expect((await withLinks.call("DELETE", "/me/accounts/github", { token })).status).toBe(200);
+    } finally {
+      await withLinks.drop();
+    }
+    // An engine whose only provider is another: the GitHub link is listed by nobody, and unlinking it never locks anyone out.
+    gitHubUser("dead", [{ email: uniqueEmail("gh-dead") }]);
+    const signedIn = await signIn();
+    const other = await e.sibling({ plugins: [social({ providers: [github({ id: "ghe", clientId: "x", clientSecret: "y", redirectURI: callbackUrl("ghe") })] })] });
+    try {
+      const token = signedIn.body.session_token as string;
+      expect((await other.call("GET", "/me/accounts", { token })).body.items).toEqual([]);
+      expect((await other.call("DELETE", "/me/accounts/github", { token })).status).toBe(200);
+      expect((await other.call("DELETE", "/me/accounts/password", { token })).status).toBe(404);
+    } finally {
+      await other.drop();
+    }
+    expect(() => social({ providers: [github({ id: "password", clientId: "x", clientSecret: "y", redirectURI: callbackUrl("password") })] })).toThrow(/another way in/);
   });
 
   it("never unlinks the last way in: a GitHub-only account gets 409 last_sign_in_method", async () => {
@@ -353,7 +383,7 @@ describe("redirects", () => {
     gitHubUser("default", [{ email: uniqueEmail("gh-default") }]);
     const res = await signIn({ browser: true });
     expect(res.headers.get("location")).toBe("http://app.test");
-    for (const target of ["https://evil.example/x", "//evil.example", "javascript:alert(1)", "/\\evil.example", "http://app.test.evil.example/", "https://user:pw@app.test/"]) {
+    for (const target of ["https://evil.example/x", "//evil.example", "javascript:alert(1)", "/\\evil.example", "/..//evil.example", "/%2e%2e//evil.example", "/\t/evil.example", "http://app.test.evil.example/", "https://user:pw@app.test/"]) {
       const post = await e.call("POST", "/social/github", { body: { redirect_to: target } });
       expect(post.status, target).toBe(400);
       expect(post.body).toMatchObject({ code: "invalid_redirect", details: { fields: { redirect_to: expect.any(String) } } });
@@ -414,6 +444,63 @@ describe("the sign-in rules", () => {
   });
 });
 
+describe("mailbox proof and address verification", () => {
+  it("retires a link made on an address GitHub never verified once someone proves the mailbox (no pre-account takeover)", async () => {
+    // A stranger's GitHub account shows the victim's address publicly, unverified: it makes an unverified account.
+    const victim = uniqueEmail("gh-victim");
+    gitHubUser("squatter", [], { email: victim });
+    const squat = await signIn();
+    expect(squat.body).toMatchObject({ is_new_user: true, user: { email: victim, email_verified: false } });
+    // The owner of the mailbox proves it (here by a verification code sent to the address).
+    expect((await e.call("POST", "/verify-email/resend", { body: { email: victim } })).status).toBe(200);
+    const code = /code: (\d{6})/.exec(e.mailer.lastTo(victim)?.text ?? "")?.[1] as string;
+    expect((await e.call("POST", "/verify-email", { body: { email: victim, code } })).status).toBe(200);
+    expect(await countRows(e, "authsome_oauth_accounts WHERE user_id = $1", [squat.body.user.id])).toBe(0);
+    expect(await countRows(e, "authsome_audit_events WHERE type = 'social.account_unlinked' AND user_id = $1", [squat.body.user.id])).toBe(1);
+    // The stranger's GitHub no longer signs in to the owner's account.
+    const again = await signIn();
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe("account_exists");
+  });
+
+  it("marks a linked account verified once GitHub verifies that same address", async () => {
+    const email = uniqueEmail("gh-later");
+    const login = gitHubUser("later", [{ email, verified: false }], { email });
+    const first = await signIn();
+    expect(first.body.user.email_verified).toBe(false);
+    gh.updateUser(login, { emails: [{ email, primary: true, verified: true }] });
+    const second = await signIn();
+    expect(second.body.user).toMatchObject({ id: first.body.user.id, email_verified: true });
+  });
+
+  it("under requireEmailVerification, makes no account from an address GitHub did not verify (403 email_not_verified)", async () => {
+    const strict = await e.sibling({ config: { requireEmailVerification: true } });
+    try {
+      const email = uniqueEmail("gh-strict");
+      gitHubUser("strict", [], { email });
+      const res = await signInVia(strict, gh, "github");
+      expect(res.status).toBe(403);
+      expect(res.body.code).toBe("email_not_verified");
+      expect(await countRows(e, "authsome_users WHERE email = $1", [email])).toBe(0);
+    } finally {
+      await strict.drop();
+    }
+  });
+});
+
+describe("the callback's input", () => {
+  it("a valid state without a code is 400 invalid_request, and parameters it does not know are ignored", async () => {
+    const flow = await startFlow(e, "github");
+    const location = await gh.approve(flow.authUrl.href);
+    const noCode = new URL(location);
+    noCode.searchParams.delete("code");
+    noCode.searchParams.set("id_token", "x");
+    const res = await followCallback(e, "github", noCode, flow.cookie);
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ code: "invalid_request", details: { fields: { code: expect.any(String) } } });
+  });
+});
+
 describe("provider tokens", () => {
   it("are sealed at rest and opened by auth.api.getProviderToken", async () => {
     gh.expiringTokens(true);
@@ -430,6 +517,13 @@ describe("provider tokens", () => {
     const [row] = await e.t.query<{ dump: string }>("SELECT string_agg(a::text, '|') AS dump FROM authsome_oauth_accounts a");
     for (const issued of gh.tokens()) expect(row?.dump).not.toContain(issued);
     expect(await api.getProviderToken(res.body.user.id, "gitlab")).toBeNull();
+    // A later sign-in whose token response has no refresh token (most providers send one on first consent only)
+    // replaces the access token and keeps the refresh token.
+    const again = await signIn();
+    expect(again.status).toBe(200);
+    const after = await api.getProviderToken(res.body.user.id, "github");
+    expect(after?.accessToken).not.toBe(token?.accessToken);
+    expect(after?.refreshToken).toBe(token?.refreshToken);
   });
 });
 

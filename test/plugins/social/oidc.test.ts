@@ -371,14 +371,19 @@ describe("configuration", () => {
 });
 
 describe("the in-process API", () => {
-  it("socialAuthorizationUrl + socialCallback sign in without a browser binding and carry redirectTo", async () => {
+  it("socialAuthorizationUrl + socialCallback sign in with the caller's own binding and carry redirectTo", async () => {
     const email = uniqueEmail("oidc-api");
     oidcUser({ email, email_verified: true, given_name: "Api" });
-    const { authUrl, state } = await api().socialAuthorizationUrl("acme", { redirectTo: "/x" });
+    const binding = "an-app-cookie-secret-0123456789";
+    const { authUrl, state } = await api().socialAuthorizationUrl("acme", { redirectTo: "/x", binding });
     expect(state).toMatch(/^os_[A-Za-z0-9_-]{43}$/);
     expect(new URL(authUrl).searchParams.get("state")).toBe(state);
     const location = await peer.approve(authUrl);
-    const outcome = await api().socialCallback("acme", Object.fromEntries(location.searchParams), meta);
+    // The callback URL opened anywhere without the binding (login CSRF) is refused, and consumes the state.
+    const flow2 = await api().socialAuthorizationUrl("acme", { binding });
+    const location2 = await peer.approve(flow2.authUrl);
+    expect(await rejectionOf(api().socialCallback("acme", Object.fromEntries(location2.searchParams), meta))).toMatchObject({ code: "invalid_state" });
+    const outcome = await api().socialCallback("acme", Object.fromEntries(location.searchParams), meta, { binding });
     expect(outcome).toMatchObject({ kind: "signed_in", provider: "acme", isNewUser: true, redirectTo: "/x", result: { kind: "session", sessionToken: expect.stringMatching(/^as_/) } });
     if (outcome.kind !== "signed_in" || outcome.result.kind !== "session") throw new Error("expected a session");
     expect(outcome.result.user.email).toBe(email);
@@ -389,12 +394,15 @@ describe("the in-process API", () => {
     expect(row).toMatchObject({ method: "social:acme", user_agent: "test" });
 
     // Single use here too.
-    expect(await rejectionOf(api().socialCallback("acme", Object.fromEntries(location.searchParams), meta))).toMatchObject({ code: "invalid_state" });
+    expect(await rejectionOf(api().socialCallback("acme", Object.fromEntries(location.searchParams), meta, { binding }))).toMatchObject({ code: "invalid_state" });
   });
 
   it("refuses a redirectTo off the trusted origins with invalid_redirect", async () => {
-    expect(await rejectionOf(api().socialAuthorizationUrl("acme", { redirectTo: "https://evil.example" }))).toMatchObject({ code: "invalid_redirect" });
-    expect(await rejectionOf(api().socialAuthorizationUrl("nope"))).toMatchObject({ code: "not_found" });
+    const binding = "an-app-cookie-secret-0123456789";
+    expect(await rejectionOf(api().socialAuthorizationUrl("acme", { redirectTo: "https://evil.example", binding }))).toMatchObject({ code: "invalid_redirect" });
+    expect(await rejectionOf(api().socialAuthorizationUrl("nope", { binding }))).toMatchObject({ code: "not_found" });
+    // No binding, no flow: a state any browser could complete would allow login CSRF.
+    expect(await rejectionOf(api().socialAuthorizationUrl("acme", {} as never))).toMatchObject({ code: "invalid_request", details: { fields: { binding: expect.any(String) } } });
   });
 });
 

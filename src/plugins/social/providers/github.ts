@@ -3,6 +3,7 @@ import {
   authorizationRequest,
   checkProviderId,
   checkProviderUrl,
+  checkRedirectUri,
   checkScopes,
   mapOAuthError,
   providerError,
@@ -60,7 +61,7 @@ export function github(options: GitHubOptions): SocialProvider {
   requireStrings(id, { clientId: options.clientId, clientSecret: options.clientSecret, redirectURI: options.redirectURI });
   const base = checkProviderUrl((options.baseUrl ?? "https://github.com").replace(/\/+$/, ""), `${id}.baseUrl`);
   const api = checkProviderUrl((options.apiBaseUrl ?? "https://api.github.com").replace(/\/+$/, ""), `${id}.apiBaseUrl`);
-  checkProviderUrl(options.redirectURI, `${id}.redirectURI`);
+  checkRedirectUri(options.redirectURI, `${id}.redirectURI`);
   const scopes = checkScopes(id, options.scopes ?? ["read:user", "user:email"]);
   const insecure = base.insecure || api.insecure;
   const root = base.url.href.replace(/\/+$/, "");
@@ -82,6 +83,7 @@ export function github(options: GitHubOptions): SocialProvider {
     return new Response(text, { status: typeof error === "string" ? 400 : 200, headers: response.headers });
   }
 
+  /** A REST read: its status, and its body when the answer is 200 (other answers are not read as JSON). */
   async function restGet(io: ProviderIo, path: string, token: string): Promise<{ status: number; text: string; json: unknown }> {
     const response = await providerFetch(id, io)(`${apiRoot}${path}`, {
       headers: {
@@ -91,6 +93,10 @@ export function github(options: GitHubOptions): SocialProvider {
         "x-github-api-version": gitHubApiVersion,
       },
     });
+    if (response.status !== 200) {
+      await response.body?.cancel().catch(() => {});
+      return { status: response.status, text: "", json: null };
+    }
     const { text, json } = await readJson(id, response);
     return { status: response.status, text, json };
   }
@@ -101,7 +107,8 @@ export function github(options: GitHubOptions): SocialProvider {
     if (user.status !== 200 || !body || typeof body !== "object") throw providerError(id, new Error(`GET /user answered ${user.status}`));
     const accountId = accountIdOf(user.text, body.id);
     if (accountId === null) throw providerError(id, new Error("GET /user has no numeric id"));
-    // Best effort: without `user:email` (or on a 404 from an old Enterprise server) only the public address is known.
+    // Without `user:email` (a 403 or 404, as an old Enterprise server may answer too) only the public address is
+    // known; a 5xx or a timeout here fails the sign-in like any other.
     const emails = await restGet(io, "/user/emails", token);
     const listed = emails.status === 200 && Array.isArray(emails.json) ? (emails.json as unknown[]).filter(isGitHubEmail) : [];
     const chosen = listed.find((e) => e.primary && e.verified) ?? listed.find((e) => e.verified);
@@ -148,5 +155,6 @@ function isGitHubEmail(value: unknown): value is GitHubEmail {
 function accountIdOf(text: string, parsed: unknown): string | null {
   if (typeof parsed !== "number" || !Number.isInteger(parsed) || parsed <= 0) return null;
   if (Number.isSafeInteger(parsed)) return String(parsed);
-  return /"id"\s*:\s*(\d{1,20})\s*[,}]/.exec(text)?.[1] ?? null;
+  const digits = /"id"\s*:\s*(\d{1,20})\s*[,}]/.exec(text)?.[1];
+  return digits !== undefined && Number(digits) === parsed ? digits : null; // the same number, read exactly
 }

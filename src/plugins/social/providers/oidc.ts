@@ -4,6 +4,7 @@ import {
   authorizationRequest,
   checkProviderId,
   checkProviderUrl,
+  checkRedirectUri,
   checkScopes,
   mapOAuthError,
   providerError,
@@ -48,7 +49,7 @@ export function oidc(options: OidcOptions): SocialProvider {
   const id = checkProviderId(options.id, "oidc.id");
   requireStrings(id, { issuer: options.issuer, clientId: options.clientId, clientSecret: options.clientSecret, redirectURI: options.redirectURI });
   const issuer = checkProviderUrl(options.issuer, `${id}.issuer`);
-  checkProviderUrl(options.redirectURI, `${id}.redirectURI`);
+  checkRedirectUri(options.redirectURI, `${id}.redirectURI`);
   const requested = checkScopes(id, options.scopes ?? ["openid", "email", "profile"]);
   const scopes = requested.includes("openid") ? requested : ["openid", ...requested];
   const client: oauth.Client = { client_id: options.clientId };
@@ -128,7 +129,8 @@ const tenantId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$
  * @throws ValidationError `invalid_config` for another tenant value.
  */
 export function microsoft(options: OidcPresetOptions & { tenant: string }): SocialProvider {
-  const tenant = options.tenant === "consumers" ? consumersTenant : options.tenant;
+  // Lower-cased: the issuer Microsoft publishes spells the GUID so.
+  const tenant = options.tenant === "consumers" ? consumersTenant : typeof options.tenant === "string" ? options.tenant.toLowerCase() : options.tenant;
   if (typeof tenant !== "string" || !tenantId.test(tenant)) {
     throw new ValidationError("invalid_config", 'microsoft: tenant must be the directory id (a GUID) or "consumers"', { details: { field: "microsoft.tenant" } });
   }

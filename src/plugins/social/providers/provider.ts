@@ -95,6 +95,23 @@ export function checkProviderUrl(value: string, field: string): { url: URL; inse
   throw new ValidationError("invalid_config", `${field} must be an https: URL (http: only on localhost, 127.0.0.1 or [::1]), not "${value}"`, { details: { field } });
 }
 
+/**
+ * The callback URL registered with the provider: an absolute `http(s)` URL without credentials or a fragment (it is
+ * ours, so plain HTTP is the operator's choice: GitHub accepts it too).
+ * @throws ValidationError `invalid_config` naming `field`.
+ */
+export function checkRedirectUri(value: string, field: string): void {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ValidationError("invalid_config", `${field} must be an absolute URL, not "${value}"`, { details: { field } });
+  }
+  if ((url.protocol !== "https:" && url.protocol !== "http:") || url.username || url.password || url.hash) {
+    throw new ValidationError("invalid_config", `${field} must be an http(s) URL without credentials or a fragment`, { details: { field } });
+  }
+}
+
 /** @throws ValidationError `invalid_config` naming the first of `fields` that is missing or blank. */
 export function requireStrings(provider: string, fields: Record<string, unknown>): void {
   for (const [name, value] of Object.entries(fields)) {
@@ -171,7 +188,7 @@ export function mapOAuthError(provider: string, error: unknown, logger: Logger):
   if (error instanceof oauth.ResponseBodyError) {
     if (error.error === "invalid_grant" || error.error === "bad_verification_code") return invalidCode();
     // A misconfiguration (wrong secret, redirect URI) or a refusal: the operator needs the provider's code, not the user.
-    logger.error("oauth provider refused the code exchange", { provider, error: error.error, status: error.status });
+    logger.error("oauth provider refused the code exchange", { provider, reason: error.error, status: error.status });
     return providerError(provider, error);
   }
   if (error instanceof oauth.OperationProcessingError && error.code && /^OAUTH_JWT_/.test(error.code)) {
@@ -179,7 +196,8 @@ export function mapOAuthError(provider: string, error: unknown, logger: Logger):
     return invalidIdToken(error);
   }
   if (error instanceof oauth.OperationProcessingError && error.cause instanceof UpstreamError) return error.cause;
-  logger.error("oauth provider answered something unusable", { provider, error });
+  // Only the kind: oauth4webapi's errors carry the response (tokens, codes) in their cause.
+  logger.error("oauth provider answered something unusable", { provider, reason: (error as { code?: unknown }).code ?? (error as Error).name });
   return providerError(provider, error);
 }
 
@@ -225,9 +243,15 @@ export function safeImage(value: unknown): string {
   }
 }
 
-/** First and last name from what a provider has: given/family names, else a full name split at its first space. */
+// What a user's name may not hold (the API's name rule): control characters, bidi overrides and isolates, lone surrogates.
+const unfitInNames = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * First and last name from what a provider has: given/family names, else a full name split at its first space;
+ * characters a name may not hold are dropped, and each part is cut to 100 characters (whole code points).
+ */
 export function splitName(full: unknown, given?: unknown, family?: unknown): { firstName: string; lastName: string } {
-  const clip = (v: unknown) => (typeof v === "string" ? v.trim().slice(0, 100) : "");
+  const clip = (v: unknown) => (typeof v === "string" ? Array.from(v.replace(unfitInNames, "").trim()).slice(0, 100).join("").trim() : "");
   if (clip(given) || clip(family)) return { firstName: clip(given), lastName: clip(family) };
   const name = clip(full);
   const space = name.indexOf(" ");
