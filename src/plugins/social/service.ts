@@ -177,8 +177,12 @@ export function createSocialService(ctx: PluginContext, providers: ReadonlyMap<s
       try {
         await linkAccount(ctx.store, local, provider, profile, tokens, meta, "verified_email");
       } catch (error) {
-        if (isAuthsomeError(error) && error.code === "account_linked_elsewhere") return again(error); // a concurrent callback linked it
-        if (isAuthsomeError(error) && error.code === "provider_already_linked") throw accountExists(provider); // another account of this provider is linked
+        // A concurrent callback linked this account first (PostgreSQL may report either unique index): resolve again,
+        // and find its link. Still refused after that, the user holds another account of this provider.
+        if (isAuthsomeError(error) && (error.code === "account_linked_elsewhere" || error.code === "provider_already_linked")) {
+          if (!raced) return again(error);
+          if (error.code === "provider_already_linked") throw accountExists(provider);
+        }
         throw error;
       }
       return { user: local, isNewUser: false };
@@ -227,6 +231,19 @@ export function createSocialService(ctx: PluginContext, providers: ReadonlyMap<s
   const linkedElsewhere = (provider: SocialProvider) =>
     new ConflictError("account_linked_elsewhere", `This ${provider.name} account is already linked to another user`, { details: { provider: provider.id } });
 
+  /** The flow's PKCE verifier and nonce; a state sealed under a secret this instance does not hold is as good as none. */
+  function openSecrets(provider: SocialProvider, flow: StatePayload): { codeVerifier: string; nonce: string } {
+    try {
+      return JSON.parse(ctx.sealer.open(flow.secrets, secretsContext(provider))) as { codeVerifier: string; nonce: string };
+    } catch (error) {
+      if (isAuthsomeError(error) && error.code === "unseal_failed") {
+        ctx.logger.warn("oauth state sealed under a secret this instance does not hold (config.secret differs between instances?)", { provider: provider.id });
+        throw invalidState();
+      }
+      throw error;
+    }
+  }
+
   async function settle(providerId: string, params: URLSearchParams, meta: RequestMeta, options: CallbackOptions): Promise<SettledCallback> {
     let flow: StatePayload;
     let provider: SocialProvider;
@@ -249,7 +266,7 @@ export function createSocialService(ctx: PluginContext, providers: ReadonlyMap<s
         throw new ValidationError("oauth_denied", `${provider.name} sign-in was cancelled or refused`, { details: { provider: provider.id } });
       }
       if (!params.get("code")) throw invalidRequest({ code: "is required" }, "The callback carries no authorization code");
-      const secrets = JSON.parse(ctx.sealer.open(flow.secrets, secretsContext(provider))) as { codeVerifier: string; nonce: string };
+      const secrets = openSecrets(provider, flow);
       const { profile, tokens } = await provider.signIn(io, params, { state, ...secrets });
       if (flow.linkUserId !== null) {
         const account = await link(flow.linkUserId, provider, profile, tokens, meta);

@@ -295,6 +295,20 @@ describe("the state", () => {
     expect(expired.body.code).toBe("invalid_state");
   });
 
+  it("refuses, as invalid_state (not a 500), a state sealed by an instance with another secret", async () => {
+    // Development engines without a secret each generate their own: what one sealed, another cannot open.
+    const other = await e.sibling();
+    try {
+      gitHubUser("secret", [{ email: uniqueEmail("gh-secret") }]);
+      const flow = await startFlow(e, "github");
+      const res = await followCallback(other, "github", await gh.approve(flow.authUrl.href), flow.cookie);
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe("invalid_state");
+    } finally {
+      await other.drop();
+    }
+  });
+
   it("stores only the state's hash, and no flow secret in the clear", async () => {
     const flow = await startFlow(e, "github");
     const state = flow.authUrl.searchParams.get("state") as string;

@@ -30,7 +30,8 @@ describe.skipIf(!isPostgres)(`social races (PostgreSQL; ${isPostgres ? "running"
     const providers = ["github", "ghe"].map((id) =>
       github({ id, clientId: gh.clientId, clientSecret: gh.clientSecret, redirectURI: callbackUrl(id), baseUrl: gh.baseUrl, apiBaseUrl: gh.apiBaseUrl }),
     );
-    const options: EngineOptions = { plugins: [social({ providers })] };
+    // One secret for all instances (as production requires): a state begun on one is unsealed on another.
+    const options: EngineOptions = { plugins: [social({ providers })], config: { secret: "one secret shared by every instance of this test" } };
     e = await createTestEngine(options);
     engines = await instancesOf(e, instances, { ...options, poolSize: 4 });
   });
