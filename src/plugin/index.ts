@@ -52,6 +52,7 @@ export type { SealContext, Sealer } from "../crypto/sealing.js";
 export type { CodeHasher } from "../crypto/codes.js";
 export { generateNumericCode, generateToken, hashToken, isEqualHash, type RandomSource } from "../crypto/tokens.js";
 export type { Mailer, MailMessage } from "../mail/mailer.js";
+export { escapeHtml } from "../mail/html.js";
 
 // HTTP: the contract's schemas and body shapes, so a plugin's routes answer like the core's.
 export {

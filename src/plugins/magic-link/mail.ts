@@ -1,7 +1,4 @@
-import type { MailMessage } from "../../plugin/index.js";
-
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch] as string);
+import { escapeHtml, type MailMessage } from "../../plugin/index.js";
 
 /** `900` → "15 minutes", `3600` → "1 hour", `90` → "90 seconds": the largest unit that divides it exactly. */
 export function describeDuration(seconds: number): string {

@@ -2,6 +2,7 @@ import {
   EmailSchema,
   type EngineContext,
   invalidRequest,
+  isAuthsomeError,
   normalizeIdentifier,
   type RequestMeta,
   type SignInResult,
@@ -38,8 +39,6 @@ export interface MagicLinkSettings {
 
 const invalidToken = () =>
   new ValidationError("invalid_token", "The sign-in link is invalid, expired or already used", { details: { fields: { token: "is invalid, expired or already used" } } });
-
-const isEmailTaken = (err: unknown) => (err as { code?: unknown } | null)?.code === "email_taken";
 
 /** The plugin's decisions: sending a link (decided after the response) and verifying one. */
 export function createMagicLinks(ctx: EngineContext, settings: MagicLinkSettings) {
@@ -90,7 +89,7 @@ export function createMagicLinks(ctx: EngineContext, settings: MagicLinkSettings
           isNewUser = true;
         } catch (err) {
           // Another link for the same new address won the race: sign in to the account it created.
-          if (!isEmailTaken(err)) throw err;
+          if (!isAuthsomeError(err) || err.code !== "email_taken") throw err;
           user = await findUser(email);
           if (!user) throw err;
         }

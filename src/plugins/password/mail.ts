@@ -1,4 +1,4 @@
-import type { EngineContext, MailMessage } from "../../plugin/index.js";
+import { type EngineContext, escapeHtml, type MailMessage } from "../../plugin/index.js";
 
 /** Where links in mail point: the route's `linkBase` (or `config.appUrl` for in-process calls). */
 export interface MailLinks {
@@ -13,9 +13,6 @@ export function mailLinks(ctx: Pick<EngineContext, "config" | "logger">): MailLi
     refuse: (type) => ctx.logger.warn("mail not sent: no appUrl, and the request's origin is neither loopback nor trusted", { type }),
   };
 }
-
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch] as string);
 
 /** The verification mail: the link `<appUrl>/verify-email?token=…` and the 6-digit code, valid 15 minutes. */
 export function verificationMail(to: string, appUrl: string, token: string, code: string): MailMessage {

@@ -52,7 +52,6 @@ export function oidc(options: OidcOptions): SocialProvider {
   checkRedirectUri(options.redirectURI, `${id}.redirectURI`);
   const requested = checkScopes(id, options.scopes ?? ["openid", "email", "profile"]);
   const scopes = requested.includes("openid") ? requested : ["openid", ...requested];
-  const client: oauth.Client = { client_id: options.clientId };
   const clientAuth = oauth.ClientSecretPost(options.clientSecret);
   // Discovery once per process; a failed attempt is forgotten, so the next sign-in tries again.
   let discovered: Promise<oauth.AuthorizationServer> | null = null;
@@ -70,7 +69,7 @@ export function oidc(options: OidcOptions): SocialProvider {
     return discovered;
   }
 
-  async function profileOf(io: ProviderIo, as: oauth.AuthorizationServer, claims: oauth.IDToken, accessToken: string): Promise<ProviderProfile> {
+  async function profileOf(io: ProviderIo, as: oauth.AuthorizationServer, client: oauth.Client, claims: oauth.IDToken, accessToken: string): Promise<ProviderProfile> {
     let source: Record<string, unknown> = claims;
     // Some providers put the address only in userinfo.
     if (typeof claims.email !== "string" && as.userinfo_endpoint) {
@@ -105,7 +104,7 @@ export function oidc(options: OidcOptions): SocialProvider {
         const result = await oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: secrets.nonce, requireIdToken: true });
         const claims = oauth.getValidatedIdTokenClaims(result);
         if (!claims) throw providerError(id, new Error("no ID token"));
-        return { profile: await profileOf(io, as, claims, result.access_token), tokens: toProviderTokens(result, io.now()) };
+        return { profile: await profileOf(io, as, client, claims, result.access_token), tokens: toProviderTokens(result, io.now()) };
       } catch (error) {
         throw mapOAuthError(id, error, io.logger);
       }
