@@ -170,7 +170,7 @@ export function createAuthsome<const P extends readonly AuthsomePlugin<object>[]
     random: options.random,
     hooks,
     sessions,
-    signIns: createSignIns({ store, config, now, hooks, sessions, ceremonies, events, tenant }),
+    signIns: createSignIns({ store, config, now, hooks, sessions, ceremonies, events, protection, tenant }),
     signInMethods: createSignInMethods(store, () => context.scope()),
     redirects: createRedirects(config),
     events,

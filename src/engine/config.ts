@@ -183,18 +183,12 @@ export function resolveConfig(input: AuthsomeConfig = {}): ResolvedConfig {
   const maxLength = positiveInteger(pw.maxLength, 128, "config.password.maxLength", 1024);
   if (minLength > maxLength) throw invalid("config.password.minLength", "must not exceed config.password.maxLength");
 
-  const earlyDeprecations: string[] = [];
   let rateLimits: ResolvedConfig["rateLimits"] = false;
   if (input.rateLimits !== false) {
     const configured = input.rateLimits ?? {};
     const limits: Record<string, number | false> = {};
     for (const [key, value] of Object.entries(configured)) {
       if (rateLimitSettings.has(key) || value === undefined) continue;
-      if (key === "mfaChallenge") {
-        // Named by the core before limits were declared by their plugins; the MFA plugin will declare its own.
-        earlyDeprecations.push("config.rateLimits.mfaChallenge is deprecated and ignored: the mfa plugin declares its own limits");
-        continue;
-      }
       if (value === false) limits[key] = false;
       else if (typeof value === "number") limits[key] = positiveInteger(value, 1, `config.rateLimits.${key}`);
       else throw invalid(`config.rateLimits.${key}`, "must be a number of requests per window, or false");
@@ -220,7 +214,7 @@ export function resolveConfig(input: AuthsomeConfig = {}): ResolvedConfig {
   } catch (err) {
     throw invalid("config.trustProxy", (err as Error).message);
   }
-  const deprecations: string[] = [...earlyDeprecations];
+  const deprecations: string[] = [];
   if (input.trustProxy === true) {
     deprecations.push("config.trustProxy: true is deprecated and means 1 (one proxy in front); set the number of proxies, or their addresses");
   }

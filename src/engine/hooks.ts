@@ -17,6 +17,10 @@ export interface HookEvents {
    * hashes, provider links, MFA and passkey material — or throws to abort the deletion.
    */
   "deleteUser.before": { user: User; meta: RequestMeta };
+  /** The `mfa` plugin: a second factor (`method`: `totp`) was verified and is now asked at every sign-in. */
+  "mfa.enabled.after": { user: User; meta: RequestMeta; method: string };
+  /** The `mfa` plugin: the user's second factor was removed (they proved it, or a recovery code, first). */
+  "mfa.disabled.after": { user: User; meta: RequestMeta; method: string };
 }
 
 export type HookName = keyof HookEvents;

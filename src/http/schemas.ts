@@ -38,6 +38,11 @@ export function jsonBody<T extends z.ZodType>(schema: T) {
   return { body: { content: { "application/json": { schema } }, required: true } } as const;
 }
 
+/** A JSON body a client may leave out: without one (or without a JSON `Content-Type`) `c.req.valid("json")` may be undefined; present, it is validated. */
+export function optionalJsonBody<T extends z.ZodType>(schema: T) {
+  return { body: { content: { "application/json": { schema } }, required: false } } as const;
+}
+
 export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
   return { description, content: { "application/json": { schema } } } as const;
 }

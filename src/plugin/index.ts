@@ -17,8 +17,10 @@ export { type Duration, durationSeconds } from "../engine/duration.js";
 // Completing a sign-in, second-factor gates, sessions.
 export type {
   CompleteOptions,
+  GateVerdict,
   NewUserProfile,
   PendingSignIn,
+  ResumeOptions,
   SecondFactorGate,
   SignInAttempt,
   SignInChallenge,
@@ -61,6 +63,7 @@ export {
   errorResponses,
   imageUrlSchema,
   jsonBody,
+  optionalJsonBody,
   jsonResponse,
   MetadataSchema,
   NameSchema,
@@ -75,6 +78,7 @@ export {
 
 // The store: the contract's types, and the kit for a plugin's own tables and statements.
 export type { Page, PageRequest, Session, SessionWithUser, Store, StoreRepositories, TenantScope, User } from "../store/contract/index.js";
+export { type EventColumns, newEventId, recordEvents, recordedEvent } from "../store/kit.js";
 export { countHitOnConflict, defineStore, mapRow, rowsOf, runStatement, type Statement, type ConflictMapping, type StatementTarget, type StoreOptions, type StorePort } from "../store/kit.js";
 export { builtInMigrationGroup, type MigrationGroup } from "../migrate/groups.js";
 

@@ -2,7 +2,8 @@
  * The store kit for a plugin's own tables and statements (re-exported by the plugin kit, `authsome/plugin`): where a
  * statement runs (`StatementTarget`), hand-written prepared statements (`Statement`, `runStatement`), raw rows mapped
  * to a table's typed shape (`mapRow`, `rowsOf`), the rate-limit counter's upsert for statements that count a hit
- * (`countHitOnConflict`), and `defineStore`, which gives a plugin's queries the store's error guard and the plugin's
+ * (`countHitOnConflict`), the audit event's row as a CTE of a plugin's own statement (`recordEvents`: call
+ * `ctx.events.assertKnown(type)` first), and `defineStore`, which gives a plugin's queries the store's error guard and the plugin's
  * own conflict codes.
  * @module
  */
@@ -12,6 +13,7 @@ import { guard, internalDetails } from "./postgres/errors.js";
 
 export { runStatement, type Statement, type StatementTarget } from "./postgres/prepared.js";
 export { countHitOnConflict } from "./postgres/rate-limits.js";
+export { type EventColumns, newEventId, recordEvents, recordedEvent } from "./postgres/events.js";
 export { mapRow, rowsOf } from "./postgres/rows.js";
 
 /** What a plugin's store is built on: the sub-stores' database (a transaction's, inside one) and error mapping. */

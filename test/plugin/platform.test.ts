@@ -159,12 +159,39 @@ describe("completing a sign-in", () => {
     expect(again.body).toMatchObject({ code: "invalid_ticket", details: { fields: { test_ticket: expect.any(String) } } });
   });
 
-  it("burns the ticket after the gate's maximum of wrong answers, even for the right one after", async () => {
+  it("burns the ticket at the gate's last wrong answer (429 too_many_attempts), even for the right one after", async () => {
     const { email } = await signUp(e, { secondFactor: "7" });
     const ticket = (await e.call("POST", "/signin", { body: { email, password: pw } })).body.details.test_ticket as string;
-    for (let i = 0; i < 3; i++) expect((await e.call("POST", "/test-gate/answer", { body: { test_ticket: ticket, answer: "x" } })).body.code).toBe("wrong_answer");
+    for (let i = 0; i < 2; i++) expect((await e.call("POST", "/test-gate/answer", { body: { test_ticket: ticket, answer: "x" } })).body.code).toBe("wrong_answer");
+    const last = await e.call("POST", "/test-gate/answer", { body: { test_ticket: ticket, answer: "x" } });
+    expect(last.status).toBe(429);
+    expect(last.body).toMatchObject({ code: "too_many_attempts", details: { fields: { test_ticket: expect.any(String) } } });
+    expect(await countRows(e, "authsome_ceremonies WHERE kind = 'signin:test-gate'")).toBe(0);
     const late = await e.call("POST", "/test-gate/answer", { body: { test_ticket: ticket, answer: "7" } });
     expect(late.body.code).toBe("invalid_ticket");
+  });
+
+  it("counts wrong answers on the account: at the lockout's count it locks, and no ticket is checked beyond it", async () => {
+    const { email } = await signUp(e, { secondFactor: "8" });
+    // The password sign-ins count too (attempts are counted before the check; only a session clears them).
+    const tickets: string[] = [];
+    for (let i = 0; i < 2; i++) tickets.push((await e.call("POST", "/signin", { body: { email, password: pw } })).body.details.test_ticket as string);
+    const codes: string[] = [];
+    for (const ticket of tickets) {
+      for (let i = 0; i < 2; i++) codes.push((await e.call("POST", "/test-gate/answer", { body: { test_ticket: ticket, answer: "x" } })).body.code);
+    }
+    // 2 sign-ins + 3 wrong answers reach the lockout's 5: the third wrong answer locks the account.
+    expect(codes).toEqual(["wrong_answer", "wrong_answer", "account_locked", "invalid_ticket"]);
+    expect((await e.call("POST", "/signin", { body: { email, password: pw } })).body.code).toBe("account_locked");
+  });
+
+  it("a right answer clears the account's count of failed sign-ins", async () => {
+    const { email } = await signUp(e, { secondFactor: "6" });
+    for (let round = 0; round < 3; round++) {
+      const ticket = (await e.call("POST", "/signin", { body: { email, password: pw } })).body.details.test_ticket as string;
+      expect((await e.call("POST", "/test-gate/answer", { body: { test_ticket: ticket, answer: "x" } })).body.code).toBe("wrong_answer");
+      expect((await e.call("POST", "/test-gate/answer", { body: { test_ticket: ticket, answer: "6" } })).status).toBe(200);
+    }
   });
 
   it("a ticket expires", async () => {

@@ -774,7 +774,8 @@ export const expectedCatalog: ExpectedCatalog = {
     checks: { method: ["totp"] },
   },
 
-  // ref §2.18 + decisions: SHA-256 code_hash (spec) unique per user, used → used_at only; created_at only.
+  // ref §2.18 + decisions: code_hash (HMAC-SHA-256 under a key derived from the secret, as issue 13 asks; the
+  // spec's SHA-256 would fall to brute force from a dump) unique per user, used → used_at only; created_at only.
   authsome_mfa_recovery_codes: {
     group: "mfa",
     primaryKey: ["id"],
@@ -787,6 +788,21 @@ export const expectedCatalog: ExpectedCatalog = {
     },
     indexes: [{ columns: ["user_id", "code_hash"], unique: true }],
     foreignKeys: [userFk],
+  },
+
+  // decisions (issue 13: "mfa({ required }) or per app in its settings"): one row per app that overrides the
+  // plugin's option; the primary key is the app's foreign key.
+  authsome_mfa_app_policies: {
+    group: "mfa",
+    primaryKey: ["app_id"],
+    columns: {
+      app_id: TEXT,
+      required: { type: "boolean", nullable: false },
+      created_at: CREATED_AT,
+      updated_at: UPDATED_AT,
+    },
+    indexes: [],
+    foreignKeys: [appFk],
   },
 
   // ref §2.18 (authsome_passkey_credentials) + decisions: renamed table, credential_id as base64url text,

@@ -11,8 +11,13 @@ import { scopeOf, type SessionSettings, type Tenant } from "../tenants.js";
 export interface IssueOptions {
   /** An event for the user (see `ctx.events`), with the session id added to its metadata. */
   event?: { type: string; metadata?: Record<string, unknown> };
-  /** A rate-limit row to delete, e.g. the account's failed sign-in counter. */
-  resetRateLimitKey?: string;
+  /** Rate-limit rows to delete, e.g. the account's failed sign-in counters. */
+  resetRateLimitKeys?: readonly string[];
+  /**
+   * A ceremony (a sign-in ticket) to consume in the same statement: no session unless it was still open.
+   * @see SessionCreationEffects.consumeCeremony
+   */
+  consumeCeremony?: { kind: string; keyHash: string };
   /** How the user signed in (`password`, `social:github`, `magic_link`, `passkey`, …). */
   method?: string;
   /** The organization the session acts in. */
@@ -104,7 +109,8 @@ export function createSessionService(deps: SessionServiceDeps) {
         ...expiries(at, settings),
       }, {
         ...(options.event ? { audit: { ...options.event, ipAddress: meta.ipAddress, userAgent: meta.userAgent, at } } : {}),
-        ...(options.resetRateLimitKey ? { resetRateLimitKey: options.resetRateLimitKey } : {}),
+        ...(options.resetRateLimitKeys?.length ? { resetRateLimitKeys: options.resetRateLimitKeys } : {}),
+        ...(options.consumeCeremony ? { consumeCeremony: options.consumeCeremony } : {}),
       });
       if (settings.maxActiveSessions !== null) await repos.sessions.evictOldest(user.id, settings.maxActiveSessions, at);
       return { session, sessionToken: tokens.sessionToken, refreshToken: tokens.refreshToken };

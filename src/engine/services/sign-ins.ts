@@ -1,4 +1,5 @@
-import { AuthsomeError, ForbiddenError, ValidationError } from "../../errors.js";
+import { hashToken } from "../../crypto/tokens.js";
+import { AuthsomeError, ForbiddenError, isAuthsomeError, RateLimitError, ValidationError } from "../../errors.js";
 import type { NewUser, StoreRepositories, User } from "../../store/contract/index.js";
 import type { ResolvedConfig } from "../config.js";
 import type { Events } from "../events.js";
@@ -6,6 +7,8 @@ import type { HookBus } from "../hooks.js";
 import type { RequestMeta } from "../request-meta.js";
 import { scopeOf, type Tenant } from "../tenants.js";
 import type { Ceremonies } from "./ceremonies.js";
+import type { Protection } from "./protection.js";
+import { identifiersOf, lockoutKeys, normalizeIdentifier } from "./protection.js";
 import type { IssuedSession, SessionService } from "./sessions.js";
 
 /** A sign-in whose first factor was proven: who, from where, and how (`password`, `social:github`, `magic_link`, …). */
@@ -13,6 +16,11 @@ export interface SignInAttempt {
   user: User;
   meta: RequestMeta;
   method: string;
+  /**
+   * Whether the method proved two factors on its own (a passkey with user verification: something held and
+   * something known or biometric); a second-factor gate lets such a sign-in pass.
+   */
+  multiFactor: boolean;
 }
 
 /** What a gate answers instead of a session: a 403 with `code` (e.g. `mfa_required`), and a ticket to resume with. */
@@ -21,6 +29,11 @@ export interface SignInChallenge {
   message: string;
   /** Sent in the error's `details`, next to the ticket. */
   details?: Record<string, unknown>;
+  /**
+   * Kept with the ticket (in the store, never sent) and handed back to the gate's `verify` as `PendingSignIn.state`:
+   * what the gate read at sign-in so that checking the answer costs no second read. No secret in the clear.
+   */
+  state?: Record<string, unknown>;
 }
 
 /**
@@ -36,7 +49,7 @@ export interface SecondFactorGate {
   readonly ticket?: {
     /** How long the ticket lives. Default 300. */
     ttlSeconds?: number;
-    /** Wrong answers before the ticket is burned. Default 5. */
+    /** Answers the ticket takes; the last one, if wrong, burns it. Default 5. */
     maxAttempts?: number;
     /** The `details` field that carries the ticket. Default `ticket`. */
     field?: string;
@@ -52,20 +65,46 @@ export interface CompleteOptions {
   method: string;
   /** A rate-limit row to delete with the session (the attempt counter a success clears). */
   resetRateLimitKey?: string | null;
+  /** The method proved two factors itself (see `SignInAttempt.multiFactor`). Default false. */
+  multiFactor?: boolean;
 }
 
 /** The sign-in a ticket stands for, as the gate's `verify` sees it. */
 export interface PendingSignIn {
   user: User;
   method: string;
+  /** What the gate's challenge kept (`SignInChallenge.state`). */
+  state: Record<string, unknown>;
+  /** Where the sign-in that was challenged came from. */
+  signInMeta: RequestMeta;
   /** Answers counted so far, this one included. */
   attempts: number;
+  /** This is the ticket's last answer: wrong, it burns the ticket (429 `too_many_attempts`). */
+  lastAttempt: boolean;
+  /** Wrong, this answer locks the account (429 `account_locked`): it reaches the lockout's count. */
+  locksAccount: boolean;
+}
+
+/** A gate's verdict on an answer: wrong (false), right (true), or right by a named factor (the session's method becomes `<method>+<factor>`). */
+export type GateVerdict = boolean | { factor: string };
+
+export interface ResumeOptions {
+  gate: string;
+  meta: RequestMeta;
+  /** A per-IP limit (declared by the plugin) counted in the same statement as the answer. */
+  limit?: string;
+  /** The gate's check of the answer; runs at most `maxAttempts` times per ticket and never past the account's lockout. */
+  verify: (pending: PendingSignIn) => Promise<GateVerdict>;
 }
 
 interface TicketPayload extends Record<string, unknown> {
   userId: string;
   method: string;
   resetRateLimitKey: string | null;
+  /** The account's answer counter (its email's sign-in attempts), while lockout is on. */
+  accountKey: string | null;
+  meta: RequestMeta;
+  state: Record<string, unknown>;
 }
 
 const defaultTicketTtlSeconds = 300;
@@ -83,12 +122,13 @@ export interface SignUpOptions {
 
 export interface SignInDeps {
   store: StoreRepositories;
-  config: Pick<ResolvedConfig, "requireEmailVerification">;
+  config: Pick<ResolvedConfig, "requireEmailVerification" | "lockout">;
   now: () => Date;
   hooks: HookBus;
   sessions: SessionService;
   ceremonies: Ceremonies;
   events: Events;
+  protection: Protection;
   /** The app the current request acts for (a ticket and its user are that tenant's). */
   tenant: () => Tenant;
 }
@@ -99,7 +139,7 @@ export interface SignInDeps {
  * `signin.succeeded` event and method (one statement), and `signIn.after`.
  */
 export function createSignIns(deps: SignInDeps) {
-  const { store, config, now, hooks, sessions, ceremonies, events } = deps;
+  const { store, config, now, hooks, sessions, ceremonies, events, protection } = deps;
   const gates: SecondFactorGate[] = [];
 
   function assertAllowed(user: User): void {
@@ -111,24 +151,39 @@ export function createSignIns(deps: SignInDeps) {
     }
   }
 
-  async function passGates(attempt: SignInAttempt, from: number, resetRateLimitKey: string | null): Promise<SignInResult | null> {
+  /** The counter answers to any of the user's tickets count on: the sign-in attempts of their email. */
+  function accountKeyOf(user: User): string | null {
+    if (!config.lockout || !user.email) return null;
+    return lockoutKeys({ appId: user.appId, envId: user.envId, kind: "email", value: normalizeIdentifier(user.email) }).attempts;
+  }
+
+  async function passGates(attempt: SignInAttempt, from: number, resetRateLimitKey: string | null): Promise<Extract<SignInResult, { kind: "challenge" }> | null> {
     for (const gate of gates.slice(from)) {
       const challenge = await gate.check(attempt);
       if (!challenge) continue;
-      const payload: TicketPayload = { userId: attempt.user.id, method: attempt.method, resetRateLimitKey };
+      const { state = {}, ...shown } = challenge;
+      const payload: TicketPayload = {
+        userId: attempt.user.id,
+        method: attempt.method,
+        resetRateLimitKey,
+        accountKey: accountKeyOf(attempt.user),
+        meta: { ipAddress: attempt.meta.ipAddress, userAgent: attempt.meta.userAgent },
+        state,
+      };
       const ticket = await ceremonies.begin(`signin:${gate.id}`, payload, gate.ticket?.ttlSeconds ?? defaultTicketTtlSeconds, { prefix: "st_" });
-      return { kind: "challenge", user: attempt.user, method: attempt.method, gate: gate.id, ticket, challenge, field: gate.ticket?.field ?? "ticket" };
+      return { kind: "challenge", user: attempt.user, method: attempt.method, gate: gate.id, ticket, challenge: shown, field: gate.ticket?.field ?? "ticket" };
     }
     return null;
   }
 
-  async function issue(attempt: SignInAttempt, resetRateLimitKey: string | null): Promise<SignInResult> {
+  async function issue(attempt: SignInAttempt, resetRateLimitKeys: readonly string[], consumeCeremony?: { kind: string; keyHash: string }): Promise<SignInResult> {
     const { user, meta, method } = attempt;
     await hooks.before("signIn.before", { user, meta, method }, store);
     const issued = await sessions.issue(user, meta, store, {
       event: { type: "signin.succeeded", metadata: { method } },
       method,
-      ...(resetRateLimitKey ? { resetRateLimitKey } : {}),
+      resetRateLimitKeys,
+      ...(consumeCeremony ? { consumeCeremony } : {}),
     });
     await hooks.after("signIn.after", { user, session: issued.session, meta, method }, store);
     return { kind: "session", user, method, ...issued };
@@ -138,6 +193,11 @@ export function createSignIns(deps: SignInDeps) {
     const index = gates.findIndex((g) => g.id === id);
     if (index < 0) throw new AuthsomeError("unknown_gate", `No second-factor gate "${id}" is registered`); // a programming error: 500
     return { gate: gates[index] as SecondFactorGate, index };
+  }
+
+  function invalidTicket(gate: SecondFactorGate): ValidationError {
+    const field = gate.ticket?.field ?? "ticket";
+    return new ValidationError("invalid_ticket", "The sign-in ticket is invalid, expired or used up", { details: { fields: { [field]: "is invalid, expired or used up" } } });
   }
 
   return {
@@ -174,32 +234,95 @@ export function createSignIns(deps: SignInDeps) {
      */
     async complete(user: User, meta: RequestMeta, options: CompleteOptions): Promise<SignInResult> {
       assertAllowed(user);
-      const attempt = { user, meta, method: options.method };
+      const attempt: SignInAttempt = { user, meta, method: options.method, multiFactor: options.multiFactor ?? false };
       const reset = options.resetRateLimitKey ?? null;
-      return (gates.length > 0 ? await passGates(attempt, 0, reset) : null) ?? issue(attempt, reset);
+      return (gates.length > 0 ? await passGates(attempt, 0, reset) : null) ?? issue(attempt, reset ? [reset] : []);
     },
 
     /**
-     * Carries on a sign-in a gate challenged. `verify` is the gate's check of the answer; each call counts one
-     * answer first, so at most `maxAttempts` are ever checked. Resolves null for a wrong answer (the ticket stays
-     * until its attempts run out), else the session — or the next gate's challenge.
+     * Carries on a sign-in a gate challenged. One statement counts the client's hit on `options.limit`, one answer
+     * on the ticket and one on the account (the lockout's count of failed sign-ins), and reads the user; then
+     * `verify` checks the answer. Right: the session — its statement consumes the ticket, so one ticket yields one
+     * session — or the next gate's challenge. Wrong: null while the ticket has answers left.
      * @throws ValidationError `invalid_ticket` (naming the ticket's field) for an unknown, expired, used or burned
-     *   ticket, or one of another app; ForbiddenError as `complete` when the user was banned meanwhile.
+     *   ticket, or one of another app; RateLimitError `too_many_attempts` for the ticket's last wrong answer (it is
+     *   burned: sign in again), `account_locked` once the account's failed sign-ins reach the lockout (the answer is
+     *   not checked beyond it), `rate_limited` over the per-IP limit; ForbiddenError as `complete` when the user was
+     *   banned meanwhile.
      */
-    async resume(ticket: string, options: { gate: string; meta: RequestMeta; verify: (pending: PendingSignIn) => Promise<boolean> }): Promise<SignInResult | null> {
+    async resume(ticket: string, options: ResumeOptions): Promise<SignInResult | null> {
       const { gate, index } = gateOf(options.gate);
-      const field = gate.ticket?.field ?? "ticket";
-      const invalid = () => new ValidationError("invalid_ticket", "The sign-in ticket is invalid, expired or used up", { details: { fields: { [field]: "is invalid, expired or used up" } } });
       const kind = `signin:${gate.id}`;
-      const open = await ceremonies.attempt<TicketPayload>(kind, ticket, gate.ticket?.maxAttempts ?? defaultMaxAttempts);
-      if (!open) throw invalid();
-      const user = await store.users.findById(scopeOf(deps.tenant()), open.payload.userId);
-      if (!user || user.deletedAt) throw invalid();
+      const keyHash = hashToken(ticket);
+      const maxAttempts = gate.ticket?.maxAttempts ?? defaultMaxAttempts;
+      const ipLimit = options.limit ? protection.limitOf(options.limit, options.meta) : null;
+      const lockout = config.lockout;
+      const answer = await store.ceremonies.recordSignInAnswer({
+        scope: scopeOf(deps.tenant()),
+        kind,
+        keyHash,
+        maxAttempts,
+        now: now(),
+        ipLimit,
+        accountWindowSeconds: lockout ? lockout.windowSeconds : null,
+      });
+      protection.assertWithin(ipLimit, answer.rateLimit);
+      const open = answer.ticket;
+      if (!open?.user) throw invalidTicket(gate);
+      const { user } = open;
+      const payload = open.ceremony.payload as TicketPayload;
       assertAllowed(user);
-      if (!(await options.verify({ user, method: open.payload.method, attempts: open.attempts }))) return null;
-      if (!(await ceremonies.consume(kind, ticket))) throw invalid(); // a concurrent right answer won
-      const attempt = { user, meta: options.meta, method: open.payload.method };
-      return (await passGates(attempt, index + 1, open.payload.resetRateLimitKey)) ?? issue(attempt, open.payload.resetRateLimitKey);
+      const accountAttempts = open.accountAttempts;
+      if (protection.exceedsLimit(accountAttempts ?? 0)) throw protection.lockedError();
+      const verdict = await options.verify({
+        user,
+        method: payload.method,
+        state: payload.state ?? {},
+        signInMeta: payload.meta,
+        attempts: open.attempts,
+        lastAttempt: open.attempts >= maxAttempts,
+        locksAccount: accountAttempts !== null && protection.reachesLimit(accountAttempts),
+      });
+      if (verdict === false) {
+        if (accountAttempts !== null && protection.reachesLimit(accountAttempts)) {
+          for (const id of identifiersOf(user)) await protection.lock(id);
+          await ceremonies.consume(kind, ticket);
+          throw protection.lockedError();
+        }
+        if (open.attempts >= maxAttempts) {
+          await ceremonies.consume(kind, ticket);
+          throw new RateLimitError("too_many_attempts", "Too many wrong answers: sign in again", 1, { details: { fields: { [gate.ticket?.field ?? "ticket"]: "was used up by wrong answers" } } });
+        }
+        return null;
+      }
+      const method = typeof verdict === "object" ? `${payload.method}+${verdict.factor}` : payload.method;
+      const attempt: SignInAttempt = { user, meta: options.meta, method, multiFactor: true };
+      const next = await passGates(attempt, index + 1, payload.resetRateLimitKey);
+      if (next) {
+        if (!(await ceremonies.consume(kind, ticket))) throw invalidTicket(gate); // a concurrent right answer won
+        return next;
+      }
+      const resets = [...new Set([payload.resetRateLimitKey, payload.accountKey].filter((k): k is string => typeof k === "string"))];
+      try {
+        return await issue(attempt, resets, { kind, keyHash });
+      } catch (err) {
+        if (isAuthsomeError(err) && err.code === "ceremony_consumed") throw invalidTicket(gate); // a concurrent right answer won
+        throw err;
+      }
+    },
+
+    /**
+     * The sign-in an open ticket stands for, without counting an answer (e.g. to enrol the second factor a policy
+     * requires before the ticket's answer); null for an unknown, expired or used ticket, or one of another app.
+     */
+    async inspect(ticket: string, options: { gate: string }): Promise<{ user: User; method: string; state: Record<string, unknown> } | null> {
+      const { gate } = gateOf(options.gate);
+      const open = await store.ceremonies.find(scopeOf(deps.tenant()), `signin:${gate.id}`, hashToken(ticket), now());
+      if (!open) return null;
+      const payload = open.payload as TicketPayload;
+      const user = await store.users.findById(scopeOf(deps.tenant()), payload.userId);
+      if (!user || user.deletedAt) return null;
+      return { user, method: payload.method, state: payload.state ?? {} };
     },
   };
 }

@@ -3,8 +3,9 @@
  * @module
  */
 import { relations, sql } from "drizzle-orm";
-import { bigint, check, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, boolean, check, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { createdAt, timestamptz, typeIdPrimaryKey, updatedAt } from "../../schema/columns.js";
+import { apps } from "../../schema/apps.js";
 import { userIdColumn, users } from "../../schema/users.js";
 
 export const mfaMethods = ["totp"] as const;
@@ -32,7 +33,10 @@ export const mfaEnrollments = pgTable(
   ],
 );
 
-/** One-time recovery codes, stored only as SHA-256 hashes. */
+/**
+ * One-time recovery codes, stored only as keyed hashes (HMAC-SHA-256 under a key derived from the configured secret,
+ * `v<keyId>.<hex>`): a dump of the table alone cannot brute-force them.
+ */
 export const mfaRecoveryCodes = pgTable(
   "authsome_mfa_recovery_codes",
   {
@@ -51,4 +55,21 @@ export const mfaEnrollmentsRelations = relations(mfaEnrollments, ({ one }) => ({
 
 export const mfaRecoveryCodesRelations = relations(mfaRecoveryCodes, ({ one }) => ({
   user: one(users, { fields: [mfaRecoveryCodes.userId], references: [users.id] }),
+}));
+
+/**
+ * An app's own MFA policy, over the plugin's `required` option: `required` true makes every user of the app enrol a
+ * second factor before any session; false exempts the app. No row: the plugin's option holds.
+ */
+export const mfaAppPolicies = pgTable("authsome_mfa_app_policies", {
+  appId: text("app_id")
+    .primaryKey()
+    .references(() => apps.id, { onDelete: "cascade" }),
+  required: boolean("required").notNull(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const mfaAppPoliciesRelations = relations(mfaAppPolicies, ({ one }) => ({
+  app: one(apps, { fields: [mfaAppPolicies.appId], references: [apps.id] }),
 }));

@@ -7,6 +7,7 @@ import {
   generateToken,
   isAuthsomeError,
   jsonResponse,
+  optionalJsonBody,
   type PluginContext,
   type SignInMethod,
   StatusOkSchema,
@@ -20,7 +21,6 @@ const bindingShape = /^ob_[A-Za-z0-9_-]{43}$/;
 // Any string: an id no provider has is 404, like an unknown route.
 const providerParam = z.object({ provider: z.string().min(1).max(64).openapi({ example: "github" }) });
 const redirectTo = z.string().max(2048).optional().openapi({ description: "A relative path, or an absolute URL on appUrl's or a trusted origin" });
-const optionalBody = <T extends z.ZodType>(schema: T) => ({ body: { content: { "application/json": { schema } }, required: false } }) as const;
 const AuthUrlSchema = z.object({ auth_url: z.string() }).openapi("SocialAuthUrl");
 const AccountSchema = z
   .object({ provider: z.string(), provider_account_id: z.string().nullable(), email: z.string(), linked_at: z.string() })
@@ -44,7 +44,7 @@ const start = createRoute({
 const startForApp = createRoute({
   method: "post",
   path: "/social/{provider}",
-  request: { params: providerParam, ...optionalBody(z.strictObject({ redirect_to: redirectTo })) },
+  request: { params: providerParam, ...optionalJsonBody(z.strictObject({ redirect_to: redirectTo })) },
   responses: { 200: jsonResponse(AuthUrlSchema, "The provider's authorization URL, for single-page apps"), ...errorResponses(400, 404, 429, 502) },
 });
 const startLink = (auth: MiddlewareHandler<AuthsomeEnv>) =>
@@ -52,7 +52,7 @@ const startLink = (auth: MiddlewareHandler<AuthsomeEnv>) =>
     middleware: [auth] as const,
     method: "post",
     path: "/social/{provider}/link",
-    request: { params: providerParam, ...optionalBody(z.strictObject({ redirect_to: redirectTo })) },
+    request: { params: providerParam, ...optionalJsonBody(z.strictObject({ redirect_to: redirectTo })) },
     responses: { 200: jsonResponse(AuthUrlSchema, "The authorization URL whose callback links the account to the caller"), ...errorResponses(400, 401, 404, 429, 502) },
   });
 const callback = createRoute({

@@ -1,5 +1,6 @@
 import type { Stamped } from "./stamped.js";
 import type { TenantScope } from "./tenant.js";
+import type { User } from "./users.js";
 
 /** One-time state of an app environment, under the hash of the key the client holds. */
 export interface Ceremony {
@@ -15,6 +16,38 @@ export interface Ceremony {
 
 export type NewCeremony = Omit<Ceremony, "attempts"> & Stamped;
 
+/** One answer to a sign-in ticket (a ceremony whose payload names `userId`, and optionally `accountKey`). */
+export interface SignInAnswerInput {
+  scope: TenantScope;
+  kind: string;
+  keyHash: string;
+  /** Answers the ticket takes; an answer beyond them finds nothing. */
+  maxAttempts: number;
+  now: Date;
+  /** A per-IP limit counted first; over it, the ticket is not touched. */
+  ipLimit: { key: string; limit: number; windowSeconds: number } | null;
+  /**
+   * The window of the account's answer counter (the rate-limit row the payload's `accountKey` names), counted with
+   * the ticket's; null: not counted.
+   */
+  accountWindowSeconds: number | null;
+}
+
+export interface SignInAnswer {
+  /** The client's per-IP count, when `ipLimit` was given. */
+  rateLimit: { count: number; resetAt: Date } | null;
+  /** Null when the ticket is unknown, expired, another tenant's or kind's, out of answers — or the client was over its limit. */
+  ticket: {
+    ceremony: Ceremony;
+    /** Answers to this ticket, this one included. */
+    attempts: number;
+    /** Answers counted on the account in its window, this one included; null when not counted. */
+    accountAttempts: number | null;
+    /** The ticket's user, when still live in the tenant. */
+    user: User | null;
+  } | null;
+}
+
 export interface CeremoniesStore {
   /** @throws ConflictError `conflict` for a key hash in use. */
   put(ceremony: NewCeremony): Promise<void>;
@@ -29,6 +62,13 @@ export interface CeremoniesStore {
    * left — so concurrent answers never exceed `maxAttempts`.
    */
   recordAttempt(scope: TenantScope, kind: string, keyHash: string, maxAttempts: number, now: Date): Promise<{ ceremony: Ceremony; attempts: number } | null>;
+  /**
+   * One statement for an answer to a sign-in ticket: the client's per-IP hit, then (within the limit) the ticket's
+   * answer counted as `recordAttempt` does, the account's answer counted, and the ticket's live user read.
+   */
+  recordSignInAnswer(input: SignInAnswerInput): Promise<SignInAnswer>;
+  /** Reads an open ceremony without counting or consuming it; null as for `consume`. */
+  find(scope: TenantScope, kind: string, keyHash: string, now: Date): Promise<Ceremony | null>;
   /** Deletes ceremonies expired at `now`, in every tenant; returns how many. */
   purgeExpired(now: Date): Promise<number>;
 }

@@ -49,7 +49,7 @@ import type { VerificationsStore } from "./verifications.js";
 export type { AppSessionConfig, AppSessionConfigsStore, AppSessionConfigValues } from "./app-session-configs.js";
 export type { App, AppPatch, AppsStore, NewApp, TenantRecord } from "./apps.js";
 export type { AuditEvent, AuditEventFilter, AuditEventsStore, NewAuditEvent } from "./audit-events.js";
-export type { CeremoniesStore, Ceremony, NewCeremony } from "./ceremonies.js";
+export type { CeremoniesStore, Ceremony, NewCeremony, SignInAnswer, SignInAnswerInput } from "./ceremonies.js";
 export type { Environment, EnvironmentPatch, EnvironmentsStore, NewEnvironment } from "./environments.js";
 export type { NewNotification, Notification, NotificationsStore } from "./notifications.js";
 export type { Page, PageRequest } from "./pages.js";

@@ -39,12 +39,21 @@ export interface SessionAudit {
 export interface SessionCreationEffects {
   /** Records this event for the new session's user, at `at`. */
   audit?: SessionAudit & { at: Date };
-  /** Deletes this `authsome_rate_limits` row (e.g. the account's failed sign-in counter after a success). */
-  resetRateLimitKey?: string;
+  /** Deletes these `authsome_rate_limits` rows (e.g. the account's failed sign-in counters after a success). */
+  resetRateLimitKeys?: readonly string[];
+  /**
+   * Consumes this open ceremony of the session's tenant (a sign-in ticket) in the same statement: the session is
+   * written only if the ceremony was still there, else `create` throws ConflictError `ceremony_consumed` and writes
+   * nothing.
+   */
+  consumeCeremony?: { kind: string; keyHash: string };
 }
 
 export interface SessionsStore {
-  /** The input carries the tenant. With effects, one statement writes the session and them. */
+  /**
+   * The input carries the tenant. With effects, one statement writes the session and them.
+   * @throws ConflictError `ceremony_consumed` when `effects.consumeCeremony` names a ceremony no longer open.
+   */
   create(input: NewSession, effects?: SessionCreationEffects): Promise<Session>;
   /**
    * The session check: one statement, the unexpired session by access-token hash joined to its live user.

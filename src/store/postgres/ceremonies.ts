@@ -1,8 +1,49 @@
 import { and, eq, gt, lt, lte, sql } from "drizzle-orm";
 import type { AnyPgDatabase } from "../../migrate/runner.js";
 import { ceremonies } from "../../schema/ceremonies.js";
-import type { CeremoniesStore, Ceremony, NewCeremony, TenantScope } from "../contract/index.js";
+import { users } from "../../schema/users.js";
+import type { CeremoniesStore, Ceremony, NewCeremony, SignInAnswer, SignInAnswerInput, TenantScope } from "../contract/index.js";
+import { runStatement, type Statement, type StatementTarget } from "./prepared.js";
+import { countHitOnConflict } from "./rate-limits.js";
+import { mapRow } from "./rows.js";
 import { inScope } from "./scope.js";
+
+/**
+ * An answer to a sign-in ticket, in one statement: $1 the IP key, $2 now, $3 the IP window's end, $4 whether the IP
+ * is counted, $5 the IP limit; $6 the ticket's key hash, $7 app, $8 environment, $9 kind, $10 its answers; $11 the
+ * account window's end, $12 whether the account is counted. Over the IP limit nothing else is touched; the account's
+ * counter (the payload's `accountKey`) is counted only for a ticket that took the answer.
+ */
+const signInAnswer: Statement = {
+  name: "authsome_signin_answer",
+  text: `WITH ip_hit AS (
+      INSERT INTO authsome_rate_limits (key, hits, window_started_at, expires_at)
+      SELECT $1, 1, $2, $3 WHERE $4
+      ${countHitOnConflict}
+      RETURNING hits, expires_at
+    ), within_ip AS (
+      SELECT NOT EXISTS (SELECT 1 FROM ip_hit WHERE hits > $5) AS ok
+    ), ticket AS (
+      UPDATE authsome_ceremonies SET attempts = attempts + 1
+      WHERE key_hash = $6 AND app_id = $7 AND env_id = $8 AND kind = $9 AND expires_at > $2 AND attempts < $10
+        AND (SELECT ok FROM within_ip)
+      RETURNING key_hash, kind, payload, attempts, expires_at
+    ), account AS (
+      INSERT INTO authsome_rate_limits (key, hits, window_started_at, expires_at)
+      SELECT t.payload->>'accountKey', 1, $2, $11 FROM ticket t WHERE $12 AND t.payload->>'accountKey' IS NOT NULL
+      ${countHitOnConflict}
+      RETURNING hits
+    )
+    SELECT t.key_hash AS t_key_hash, t.kind AS t_kind, t.payload AS t_payload, t.attempts AS t_attempts,
+      t.expires_at AS t_expires_at, (SELECT hits FROM account) AS account_attempts,
+      ip.hits AS ip_hits, ip.expires_at AS ip_reset_at, u.*
+    FROM (SELECT 1) AS one
+    LEFT JOIN ticket t ON true
+    LEFT JOIN authsome_users u ON u.id = t.payload->>'userId' AND u.app_id = $7 AND u.env_id = $8 AND u.deleted_at IS NULL
+    LEFT JOIN ip_hit ip ON true`,
+};
+
+const asDate = (value: unknown): Date => (value instanceof Date ? value : new Date(String(value)));
 
 const ceremonyColumns = {
   keyHash: ceremonies.keyHash,
@@ -33,7 +74,11 @@ function scoped<T extends { appId: string | null; envId: string | null }>(scope:
 }
 
 export class PgCeremoniesStore implements CeremoniesStore {
-  constructor(private readonly db: AnyPgDatabase) {}
+  private readonly db: AnyPgDatabase;
+
+  constructor(private readonly target: StatementTarget) {
+    this.db = target.db;
+  }
 
   async put(ceremony: NewCeremony): Promise<void> {
     const { keyHash, kind, appId, envId, payload, expiresAt, createdAt } = ceremony;
@@ -64,6 +109,51 @@ export class PgCeremoniesStore implements CeremoniesStore {
     if (!row) return null;
     const ceremony = scoped(scope, row);
     return { ceremony, attempts: ceremony.attempts };
+  }
+
+  async recordSignInAnswer(input: SignInAnswerInput): Promise<SignInAnswer> {
+    const { scope, now, ipLimit, accountWindowSeconds } = input;
+    const ends = (seconds: number) => new Date(now.getTime() + seconds * 1000);
+    const [row] = await runStatement(this.target, signInAnswer, [
+      ipLimit?.key ?? "",
+      now,
+      ends(ipLimit?.windowSeconds ?? 0),
+      ipLimit !== null,
+      ipLimit?.limit ?? 0,
+      input.keyHash,
+      scope.appId,
+      scope.envId,
+      input.kind,
+      input.maxAttempts,
+      ends(accountWindowSeconds ?? 0),
+      accountWindowSeconds !== null,
+    ]);
+    const r = row as Record<string, unknown>;
+    const rateLimit = r.ip_hits === null || r.ip_hits === undefined ? null : { count: Number(r.ip_hits), resetAt: asDate(r.ip_reset_at) };
+    if (r.t_key_hash === null || r.t_key_hash === undefined) return { rateLimit, ticket: null };
+    const attempts = Number(r.t_attempts);
+    const ceremony: Ceremony = {
+      keyHash: String(r.t_key_hash),
+      kind: String(r.t_kind),
+      ...scope,
+      payload: (typeof r.t_payload === "string" ? JSON.parse(r.t_payload) : r.t_payload) as Record<string, unknown>,
+      attempts,
+      expiresAt: asDate(r.t_expires_at),
+    };
+    return {
+      rateLimit,
+      ticket: {
+        ceremony,
+        attempts,
+        accountAttempts: r.account_attempts === null || r.account_attempts === undefined ? null : Number(r.account_attempts),
+        user: r.id === null || r.id === undefined ? null : mapRow(users, r),
+      },
+    };
+  }
+
+  async find(scope: TenantScope, kind: string, keyHash: string, now: Date): Promise<Ceremony | null> {
+    const [row] = await this.db.select(ceremonyColumns).from(ceremonies).where(open(scope, kind, keyHash, now)).limit(1);
+    return row ? scoped(scope, row) : null;
   }
 
   async purgeExpired(now: Date): Promise<number> {

@@ -45,20 +45,28 @@ function sessionEvent(params: { id: string; type: string; ipAddress: string; use
 }
 
 /**
- * A new session ($1–$15) with, optionally, its event ($16–$21, recorded when $22) and the reset of one rate-limit
- * counter ($23).
+ * A new session ($1–$15) with, optionally, its event ($16–$21, recorded when $22), the reset of rate-limit counters
+ * ($23, an array) and — when $25 — the consumption of the tenant's open ceremony $26 of kind $27 (a sign-in ticket):
+ * then the session is written only if this statement deleted the ceremony, so one ticket yields one session however
+ * many requests race for it. $24 is the caller's clock.
  */
 export const createWithEffects: Statement = {
   name: "authsome_session_create",
-  text: `WITH created AS (
+  text: `WITH consumed AS (
+      DELETE FROM authsome_ceremonies
+      WHERE $25::boolean AND key_hash = $26 AND kind = $27 AND app_id = $2 AND env_id = $3 AND expires_at > COALESCE($24::timestamptz, now())
+      RETURNING 1
+    ), created AS (
       INSERT INTO authsome_sessions (id, app_id, env_id, user_id, org_id, token_hash, refresh_token_hash, family_id,
                                      ip_address, user_agent, device_id, impersonated_by, method, expires_at, refresh_expires_at,
                                      created_at, updated_at)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-              COALESCE($24::timestamptz, now()), COALESCE($24::timestamptz, now())) -- $24: the caller's clock (the default only without one)
+      SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $9::text, $10::text, $11::text,
+             $12::text, $13::text, $14::timestamptz, $15::timestamptz,
+             COALESCE($24::timestamptz, now()), COALESCE($24::timestamptz, now()) -- the default only without the caller's clock
+      WHERE NOT $25::boolean OR EXISTS (SELECT 1 FROM consumed)
       RETURNING *
     ), ${sessionEvent({ id: "$16", type: "$17", ipAddress: "$18", userAgent: "$19", metadata: "$20", at: "$21" }, "created WHERE $22")}, reset AS (
-      DELETE FROM authsome_rate_limits WHERE key = $23
+      DELETE FROM authsome_rate_limits WHERE key = ANY($23::text[]) AND EXISTS (SELECT 1 FROM created)
     )
     SELECT * FROM created`,
 };

@@ -1,3 +1,4 @@
+import { ConflictError } from "../../errors.js";
 import { stampedAt } from "./stamps.js";
 import { and, eq, gt, lte, sql } from "drizzle-orm";
 import type { AnyPgDatabase } from "../../migrate/runner.js";
@@ -37,8 +38,8 @@ export class PgSessionsStore implements SessionsStore {
   }
 
   async create(input: NewSession, effects: SessionCreationEffects = {}): Promise<Session> {
-    const { audit, resetRateLimitKey } = effects;
-    if (!audit && !resetRateLimitKey) return (await this.db.insert(sessions).values({ ...input, ...stampedAt(input) }).returning())[0] as Session;
+    const { audit, resetRateLimitKeys = [], consumeCeremony } = effects;
+    if (!audit && resetRateLimitKeys.length === 0 && !consumeCeremony) return (await this.db.insert(sessions).values({ ...input, ...stampedAt(input) }).returning())[0] as Session;
     // One prepared statement for the session and its side effects: a sign-in pays one round trip, not three.
     const [row] = await runStatement(this.target, statements.createWithEffects, [
       input.id ?? (sessions.id.defaultFn?.() as string),
@@ -59,10 +60,14 @@ export class PgSessionsStore implements SessionsStore {
       ...eventParams(audit),
       audit?.at ?? noEventAt,
       audit !== undefined,
-      resetRateLimitKey ?? null,
+      resetRateLimitKeys,
       input.createdAt ?? audit?.at ?? null,
+      consumeCeremony !== undefined,
+      consumeCeremony?.keyHash ?? "",
+      consumeCeremony?.kind ?? "",
     ]);
-    return mapRow(sessions, row as Record<string, unknown>);
+    if (!row) throw new ConflictError("ceremony_consumed", "The ceremony this session needed is no longer open");
+    return mapRow(sessions, row);
   }
 
   findByTokenHash(tokenHash: string, now: Date): Promise<SessionWithUser | null> {

@@ -47,7 +47,7 @@ function repositories(db: AnyPgDatabase, prepared: boolean): StoreRepositories {
     appSessionConfigs: guardMethods(new PgAppSessionConfigsStore(db)),
     notifications: guardMethods(new PgNotificationsStore(db)),
     roles: guardMethods(new PgRolesStore(db)),
-    ceremonies: guardMethods(new PgCeremoniesStore(db)),
+    ceremonies: guardMethods(new PgCeremoniesStore(statements)),
     rateLimits: guardMethods(new PgRateLimitsStore(statements)),
     auditEvents: guardMethods(new PgAuditEventsStore(statements)),
     transaction: (fn) => runTransaction(db, fn, prepared),

@@ -70,7 +70,7 @@ describe("sessions store", () => {
     s.t.counter.reset();
     const session = await s.store.sessions.create(
       { appId: tenant.app.id, envId: tenant.env.id, userId: user.id, tokenHash: fakeHash(), refreshTokenHash: fakeHash(), familyId: "fam_fx", ipAddress: "192.0.2.1", expiresAt: later(hour), refreshExpiresAt: later(24 * hour) },
-      { audit: { type: "signin.succeeded", ipAddress: "192.0.2.1", userAgent: "ua", metadata: { via: "test" }, at: now }, resetRateLimitKey: `signin-attempts:${user.id}` },
+      { audit: { type: "signin.succeeded", ipAddress: "192.0.2.1", userAgent: "ua", metadata: { via: "test" }, at: now }, resetRateLimitKeys: [`signin-attempts:${user.id}`] },
     );
     expect(s.t.counter.count).toBe(1);
     expect(session).toMatchObject({ userId: user.id, ipAddress: "192.0.2.1", userAgent: "", familyId: "fam_fx", orgId: null });
@@ -224,7 +224,7 @@ describe("sessions store", () => {
     expect((await s.store.sessions.findByTokenHash(withEffects.tokenHash, now))?.session).toMatchObject(given);
     const bare = await s.store.sessions.create(
       { appId: tenant.app.id, envId: tenant.env.id, userId: user.id, tokenHash: fakeHash(), refreshTokenHash: fakeHash(), familyId: "fam_b", expiresAt: later(hour), refreshExpiresAt: later(2 * hour) },
-      { resetRateLimitKey: "nothing-to-reset" },
+      { resetRateLimitKeys: ["nothing-to-reset"] },
     );
     expect(bare).toMatchObject({ method: "", orgId: null, deviceId: null, impersonatedBy: null });
   });
