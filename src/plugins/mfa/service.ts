@@ -94,7 +94,10 @@ export function createMfa(ctx: EngineContext, settings: MfaSettings) {
     return step !== null && (await mfaStore(store).useStep(enrollmentId, step, at));
   }
 
-  /** A recovery code among `stored`, used once (atomic) with its event in the same statement; the owner is told. */
+  /**
+   * A recovery code among `stored`, used once (atomic) with its event in the same statement. The caller tells the
+   * owner (`recoveryCodeNotice`) once its request is answered, so the mail's work never lands among its statements.
+   */
   async function spendRecoveryCode(user: User, input: string, stored: readonly StoredRecoveryCode[], meta: RequestMeta, purpose: string): Promise<boolean> {
     const id = matchRecoveryCode(codes, user.id, input, stored);
     if (!id) return false;
@@ -109,8 +112,11 @@ export function createMfa(ctx: EngineContext, settings: MfaSettings) {
       metadata: { purpose },
       at,
     });
-    if (used) notify(user, "mfa_recovery_code_used", async () => recoveryCodeUsedMail(user.email, await mfaStore(store).countUnusedRecoveryCodes(user.id)));
     return used;
+  }
+
+  function recoveryCodeNotice(user: User): void {
+    notify(user, "mfa_recovery_code_used", async () => recoveryCodeUsedMail(user.email, await mfaStore(store).countUnusedRecoveryCodes(user.id)));
   }
 
   /** Mails the owner after the response (within their per-recipient budget). */
@@ -177,6 +183,7 @@ export function createMfa(ctx: EngineContext, settings: MfaSettings) {
       throw invalidCode(factor);
     }
     await protection.clearReauthentication(user);
+    if (factor === "recovery_code") recoveryCodeNotice(user);
     return factor;
   }
 
@@ -259,7 +266,8 @@ export function createMfa(ctx: EngineContext, settings: MfaSettings) {
      */
     async challenge(ticket: string, proof: MfaProof, meta: RequestMeta): Promise<SignInResult> {
       const factor = factorOf(proof);
-      const result = await ctx.signIns.resume(ticket, {
+      let spentBy: User | null = null;
+      const answered = ctx.signIns.resume(ticket, {
         gate: mfaGateId,
         meta,
         limit: "mfaChallenge",
@@ -270,11 +278,14 @@ export function createMfa(ctx: EngineContext, settings: MfaSettings) {
             factor === "totp"
               ? await spendTotp(state.enrollmentId, state.secretSealed, proof.code as string)
               : await spendRecoveryCode(pending.user, proof.recoveryCode as string, state.recoveryCodes, meta, "sign_in");
+          if (ok && factor === "recovery_code") spentBy = pending.user;
           if (ok) return { factor };
           await failed(pending.user, meta, factor, "sign_in", pending);
           return false;
         },
       });
+      // A used code is told of whatever became of the sign-in, once it is answered.
+      const result = await answered.finally(() => spentBy && recoveryCodeNotice(spentBy));
       if (!result) throw invalidCode(factor);
       return result;
     },

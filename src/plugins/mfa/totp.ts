@@ -21,11 +21,13 @@ export function newTotpSecret(): string {
 
 /**
  * The key URI authenticator apps scan (Google Authenticator's "Key Uri Format"):
- * `otpauth://totp/<issuer>:<account>?secret=…&issuer=…&algorithm=SHA1&digits=6&period=30`. Colons are not allowed
- * in either part of the label, so they are percent-encoded like every other reserved character.
+ * `otpauth://totp/<issuer>:<account>?secret=…&issuer=…&algorithm=SHA1&digits=6&period=30`. Neither part of the
+ * label may contain a colon (readers split the label at the first one), so colons are dropped there; the `issuer`
+ * parameter keeps the name as given.
  */
 export function otpauthUrl(issuer: string, account: string, secret: string): string {
-  const label = `${encodeURIComponent(issuer)}:${encodeURIComponent(account)}`;
+  const part = (value: string) => encodeURIComponent(value.replaceAll(":", ""));
+  const label = `${part(issuer)}:${part(account)}`;
   return `otpauth://totp/${label}?secret=${secret}&issuer=${encodeURIComponent(issuer)}&algorithm=SHA1&digits=6&period=30`;
 }
 

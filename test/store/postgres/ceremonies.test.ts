@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Ceremony, NewCeremony, TenantScope } from "../../../src/store/contract/index.js";
 import { postgresStore } from "../../../src/store/postgres/store.js";
 import { isPostgres, pgliteSkipReason } from "../../support/database.js";
-import { fakeHash, fixedNow, rejectionOf, scopeOf, secondsAfterFixedNow, seedTenant, useSeededStore } from "../../support/store.js";
+import { fakeHash, fixedNow, rejectionOf, scopeOf, secondsAfterFixedNow, seedTenant, seedUser, useSeededStore } from "../../support/store.js";
 
 const now = fixedNow;
 const at = secondsAfterFixedNow;
@@ -85,6 +85,50 @@ describe("ceremonies.recordAttempt", () => {
     expect(await s.store.ceremonies.recordAttempt(scope(), "oauth_state", ceremony.keyHash, 5, now)).toBeNull();
     expect(await s.store.ceremonies.recordAttempt(scope(), "signin:mfa", ceremony.keyHash, 5, at(60))).toBeNull();
     expect(await s.store.ceremonies.consume(scope(), "signin:mfa", ceremony.keyHash, now)).toEqual(ceremony);
+  });
+});
+
+describe("ceremonies.recordSignInAnswer and find", () => {
+  const answer = (keyHash: string, overrides: Partial<Parameters<typeof s.store.ceremonies.recordSignInAnswer>[0]> = {}) =>
+    s.store.ceremonies.recordSignInAnswer({ scope: scope(), kind: "signin:mfa", keyHash, maxAttempts: 3, now, ipLimit: null, accountWindowSeconds: 900, ...overrides });
+
+  it("counts the ticket's and the account's answers and reads the live user, in one statement", async () => {
+    const user = await seedUser(s.store, s.tenant);
+    const accountKey = `signin-attempts:${fakeHash()}`;
+    const ceremony = await putCeremony({ kind: "signin:mfa", payload: { userId: user.id, accountKey } });
+    s.t.counter.reset();
+    const first = await answer(ceremony.keyHash);
+    expect(s.t.counter.count).toBe(1);
+    expect(first.rateLimit).toBeNull();
+    expect(first.ticket).toMatchObject({ attempts: 1, accountAttempts: 1, user: { id: user.id, email: user.email }, ceremony: { kind: "signin:mfa", payload: { userId: user.id, accountKey } } });
+    expect((await answer(ceremony.keyHash))?.ticket?.accountAttempts).toBe(2);
+    expect((await s.store.rateLimits.findByKey(accountKey, now))?.count).toBe(2);
+    expect((await answer(ceremony.keyHash, { accountWindowSeconds: null }))?.ticket).toMatchObject({ attempts: 3, accountAttempts: null });
+    expect((await answer(ceremony.keyHash)).ticket).toBeNull(); // out of answers
+    expect((await s.store.rateLimits.findByKey(accountKey, now))?.count).toBe(2);
+  });
+
+  it("over the IP limit touches nothing else; another tenant's, kind's or an expired ticket is not found", async () => {
+    const user = await seedUser(s.store, s.tenant);
+    const ceremony = await putCeremony({ kind: "signin:mfa", payload: { userId: user.id, accountKey: null } });
+    const ipLimit = { key: `rl:test:${fakeHash()}`, limit: 1, windowSeconds: 60 };
+    expect((await answer(ceremony.keyHash, { ipLimit })).rateLimit?.count).toBe(1);
+    const over = await answer(ceremony.keyHash, { ipLimit });
+    expect(over.rateLimit?.count).toBe(2);
+    expect(over.ticket).toBeNull();
+    const other = await seedTenant(s.store);
+    expect((await answer(ceremony.keyHash, { scope: scopeOf(other) })).ticket).toBeNull();
+    expect((await answer(ceremony.keyHash, { kind: "signin:other" })).ticket).toBeNull();
+    expect((await answer(ceremony.keyHash, { now: at(600) })).ticket).toBeNull();
+    expect(await s.store.ceremonies.find(scope(), "signin:mfa", ceremony.keyHash, now)).toMatchObject({ attempts: 1, payload: { userId: user.id } });
+    expect(await s.store.ceremonies.find(scopeOf(other), "signin:mfa", ceremony.keyHash, now)).toBeNull();
+  });
+
+  it("reads no user for a deleted one", async () => {
+    const user = await seedUser(s.store, s.tenant);
+    await s.store.users.softDelete(scope(), user.id, now);
+    const ceremony = await putCeremony({ kind: "signin:mfa", payload: { userId: user.id } });
+    expect((await answer(ceremony.keyHash)).ticket).toMatchObject({ attempts: 1, accountAttempts: null, user: null });
   });
 });
 

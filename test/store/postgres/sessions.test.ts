@@ -84,6 +84,32 @@ describe("sessions store", () => {
     expect(await s.store.rateLimits.findByKey("someone-else", now)).not.toBeNull();
   });
 
+  it("writes a session only by consuming the tenant's open ceremony, in one statement, once", async () => {
+    const user = await seedUser(s.store, tenant);
+    const keyHash = fakeHash();
+    await s.store.ceremonies.put({ keyHash, kind: "signin:mfa", appId: tenant.app.id, envId: tenant.env.id, payload: {}, expiresAt: later(hour) });
+    await s.store.rateLimits.hit(`signin-attempts:${user.id}`, 900, now);
+    const input = () => ({ appId: tenant.app.id, envId: tenant.env.id, userId: user.id, tokenHash: fakeHash(), refreshTokenHash: fakeHash(), familyId: "fam_c", expiresAt: later(hour), refreshExpiresAt: later(2 * hour) });
+    const effects = { consumeCeremony: { kind: "signin:mfa", keyHash }, resetRateLimitKeys: [`signin-attempts:${user.id}`], audit: { type: "signin.succeeded", ipAddress: "", userAgent: "", at: now } };
+    s.t.counter.reset();
+    const session = await s.store.sessions.create(input(), effects);
+    expect(s.t.counter.count).toBe(1);
+    expect(await s.store.ceremonies.find(scopeOf(tenant), "signin:mfa", keyHash, now)).toBeNull();
+    expect(await s.store.rateLimits.findByKey(`signin-attempts:${user.id}`, now)).toBeNull();
+    // The second use writes nothing: no session, no event, no reset.
+    await s.store.rateLimits.hit(`signin-attempts:${user.id}`, 900, now);
+    expect(await rejectionOf(s.store.sessions.create(input(), effects))).toMatchObject({ code: "ceremony_consumed" });
+    expect((await s.store.sessions.listByUser(user.id, now)).items.map((x) => x.id)).toEqual([session.id]);
+    expect((await s.store.auditEvents.list(tenant.app.id, { userId: user.id })).items).toHaveLength(1);
+    expect(await s.store.rateLimits.findByKey(`signin-attempts:${user.id}`, now)).not.toBeNull();
+    // Another tenant's ceremony is not consumed (nor is a session written for it).
+    const other = await seedTenant(s.store);
+    const foreign = fakeHash();
+    await s.store.ceremonies.put({ keyHash: foreign, kind: "signin:mfa", appId: other.app.id, envId: other.env.id, payload: {}, expiresAt: later(hour) });
+    expect(await rejectionOf(s.store.sessions.create(input(), { consumeCeremony: { kind: "signin:mfa", keyHash: foreign } }))).toMatchObject({ code: "ceremony_consumed" });
+    expect(await s.store.ceremonies.find(scopeOf(other), "signin:mfa", foreign, now)).not.toBeNull();
+  });
+
   it("checks a session in exactly one SQL statement", async () => {
     const user = await seedUser(s.store, tenant);
     const session = await seedSession(user.id);
