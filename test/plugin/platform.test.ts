@@ -82,10 +82,15 @@ function testKeys(): AuthsomePlugin {
   };
 }
 
+/**
+ * A user whose metadata the test gate reads, set after the sign-up: with a gate registered, the sign-up's own session
+ * passes the gates too, and this gate would challenge it.
+ */
 async function signUp(e: TestEngine, metadata: Record<string, unknown> = {}) {
   const email = uniqueEmail("platform");
-  const res = await e.call("POST", "/signup", { body: { email, password: pw, metadata } });
+  const res = await e.call("POST", "/signup", { body: { email, password: pw } });
   expect(res.status).toBe(201);
+  await e.t.query("UPDATE authsome_users SET metadata = $2 WHERE id = $1", [res.body.user.id, JSON.stringify(metadata)]);
   return { email, user: res.body.user as { id: string }, token: res.body.session_token as string };
 }
 
@@ -105,8 +110,8 @@ describe("completing a sign-in", () => {
     const [row] = await e.t.query<{ method: string }>("SELECT method FROM authsome_sessions WHERE id = $1", [res.body.session.id]);
     expect(row?.method).toBe("password");
     const [event] = await e.t.query<{ metadata: { method: string; sessionId: string } }>(
-      "SELECT metadata FROM authsome_audit_events WHERE type = 'signin.succeeded' AND user_id = $1",
-      [res.body.user.id],
+      "SELECT metadata FROM authsome_audit_events WHERE type = 'signin.succeeded' AND user_id = $1 AND metadata->>'sessionId' = $2",
+      [res.body.user.id, res.body.session.id],
     );
     expect(event?.metadata).toMatchObject({ method: "password", sessionId: res.body.session.id });
   });
@@ -132,6 +137,20 @@ describe("completing a sign-in", () => {
     expect(res.status).toBe(403);
     expect(res.body).toMatchObject({ code: "user_banned", details: { reason: "spam" } });
     expect(await countRows(e, "authsome_ceremonies WHERE kind = 'signin:test-gate'")).toBe(0);
+  });
+
+  it("a sign-up passes the gates too: a challenged one creates the account and answers the challenge, no session", async () => {
+    const email = uniqueEmail("gated-signup");
+    const res = await e.call("POST", "/signup", { body: { email, password: pw, metadata: { secondFactor: "11" } } });
+    expect(res.status).toBe(403);
+    expect(res.body).toMatchObject({ code: "test_factor_required", details: { test_ticket: expect.stringMatching(/^st_/) } });
+    expect(res.headers.get("set-cookie")).toBeNull();
+    const [user] = await e.t.query<{ id: string }>("SELECT id FROM authsome_users WHERE email = $1", [email]);
+    expect(await countRows(e, "authsome_sessions WHERE user_id = $1", [user?.id])).toBe(0);
+    expect(await countRows(e, "authsome_audit_events WHERE user_id = $1 AND type = 'user.signed_up'", [user?.id])).toBe(1);
+    const right = await e.call("POST", "/test-gate/answer", { body: { test_ticket: res.body.details.test_ticket, answer: "11" } });
+    expect(right.status).toBe(200);
+    expect(right.body.user.id).toBe(user?.id);
   });
 
   it("a gate's challenge stops the sign-in: 403 with its ticket, no session; the right answer resumes it", async () => {

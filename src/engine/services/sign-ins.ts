@@ -210,6 +210,11 @@ export function createSignIns(deps: SignInDeps) {
       gates.push(gate);
     },
 
+    /** Whether any second-factor gate is registered (a method that writes sessions itself must then `complete`). */
+    hasGates(): boolean {
+      return gates.length > 0;
+    },
+
     /**
      * Creates an account for a sign-in method that signs up as it signs in (a provider account, a magic link):
      * `signUp.before` (which may veto), the user with `within`'s writes and the `user.signed_up` event in one

@@ -122,6 +122,7 @@ export function registerPasswordRoutes(ctx: PluginContext, passwords: PasswordSe
       http.linkBase(c),
     );
     if (result.verificationRequired) return c.json({ user: toUserBody(result.user), verification_required: true as const }, 201);
+    if (result.challenge) return http.sendSignIn(c, result.challenge, { status: 201 }); // 403 with the gate's ticket
     http.setSessionCookies(c, result);
     http.setDeviceCookie(c, result.deviceCookie);
     return c.json(toAuthResponseBody(result), 201);

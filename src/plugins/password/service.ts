@@ -30,7 +30,9 @@ export interface SignUpInput {
 }
 
 export type SignUpResult =
-  | ({ verificationRequired: false; user: User } & IssuedSession & { deviceCookie: string })
+  | ({ verificationRequired: false; challenge?: undefined; user: User } & IssuedSession & { deviceCookie: string })
+  /** A second-factor gate stopped the new account's first sign-in (e.g. required MFA: enrol first). */
+  | { verificationRequired: false; challenge: Extract<SignInResult, { kind: "challenge" }>; user: User }
   | { verificationRequired: true; user: User };
 
 export type SignInInput = ({ email: string; username?: never } | { username: string; email?: never }) & { password: string };
@@ -113,6 +115,9 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
         metadata: input.metadata ?? {},
       };
       const sendsVerification = config.requireEmailVerification || config.sendVerificationOnSignUp;
+      // With second-factor gates, the new account signs in through them like every sign-in (required MFA asks for
+      // enrolment first); without any, the session is written with the account, in its transaction.
+      const gated = ctx.signIns.hasGates();
       let outcome: { user: User; issued?: IssuedSession; verification?: { token: string; code: string } };
       try {
         outcome = await store.transaction(async (tx) => {
@@ -120,7 +125,7 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
           const user = await tx.users.create({ ...profile, createdAt: at });
           await passwordStore(tx).setInitial(user.id, hash, at);
           const pending = sendsVerification ? { verification: await verification.create(tx, user) } : {};
-          if (config.requireEmailVerification) {
+          if (config.requireEmailVerification || gated) {
             await ctx.events.emit("user.signed_up", { userId: user.id, meta, metadata: { method: "password" } }, tx);
             return { user, ...pending };
           }
@@ -138,9 +143,15 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
       }
       await ctx.hooks.after("signUp.after", { user: outcome.user, meta }, store);
       if (outcome.verification) verification.send(outcome.user, outcome.verification, links.base(linkBase));
-      if (!outcome.issued) return { verificationRequired: true, user: outcome.user };
+      if (config.requireEmailVerification) return { verificationRequired: true, user: outcome.user };
+      let issued = outcome.issued;
+      if (!issued) {
+        const result = await ctx.signIns.complete(outcome.user, meta, { method: "password" });
+        if (result.kind === "challenge") return { verificationRequired: false, challenge: result, user: outcome.user };
+        issued = result;
+      }
       // Signing up proves as much as signing in: this browser gets past a later lockout too.
-      return { verificationRequired: false, user: outcome.user, ...outcome.issued, deviceCookie: ctx.devices.issue(outcome.user.id, credentialVersion(hash)) };
+      return { verificationRequired: false, user: outcome.user, ...issued, deviceCookie: ctx.devices.issue(outcome.user.id, credentialVersion(hash)) };
     },
 
     /**
