@@ -288,14 +288,14 @@ export function createSignIns(deps: SignInDeps) {
         lastAttempt: open.attempts >= maxAttempts,
         locksAccount: accountAttempts !== null && protection.reachesLimit(accountAttempts),
       });
+      // A spent ticket is not deleted: it takes no more answers (the count is at its maximum), while a right answer
+      // already checked, whose session is being written, still consumes it.
       if (verdict === false) {
         if (accountAttempts !== null && protection.reachesLimit(accountAttempts)) {
           for (const id of identifiersOf(user)) await protection.lock(id);
-          await ceremonies.consume(kind, ticket);
           throw protection.lockedError();
         }
         if (open.attempts >= maxAttempts) {
-          await ceremonies.consume(kind, ticket);
           throw new RateLimitError("too_many_attempts", "Too many wrong answers: sign in again", 1, { details: { fields: { [gate.ticket?.field ?? "ticket"]: "was used up by wrong answers" } } });
         }
         return null;

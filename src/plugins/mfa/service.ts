@@ -4,6 +4,7 @@ import {
   AuthenticationError,
   ConflictError,
   type EngineContext,
+  type MailMessage,
   NotFoundError,
   type PendingSignIn,
   type RequestMeta,
@@ -120,7 +121,7 @@ export function createMfa(ctx: EngineContext, settings: MfaSettings) {
   }
 
   /** Mails the owner after the response (within their per-recipient budget). */
-  function notify(user: User, type: string, message: () => Promise<ReturnType<typeof mfaDisabledMail>> | ReturnType<typeof mfaDisabledMail>): void {
+  function notify(user: User, type: string, message: () => Promise<MailMessage> | MailMessage): void {
     if (!user.email) return;
     outbox.later(type, async () => {
       if (!(await outbox.allowRecipient(user.email))) return;
@@ -134,7 +135,7 @@ export function createMfa(ctx: EngineContext, settings: MfaSettings) {
     if (locked) notify(user, "mfa_locked", () => mfaLockedMail(user.email));
   }
 
-  /** New recovery codes for the user, in `tx` with `then` (the change they belong to); returns the plain codes. */
+  /** A new set of recovery codes for the user: as shown once, and as stored. */
   function freshCodes(user: User): { plain: string[]; hashes: string[] } {
     const plain = newRecoveryCodes();
     return { plain, hashes: plain.map((code) => hashRecoveryCode(codes, user.id, code)) };

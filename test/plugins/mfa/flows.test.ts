@@ -250,13 +250,47 @@ describe("wrong codes", () => {
     }
   });
 
+  it("a right answer being signed in still gets its session when later wrong answers spend the ticket", async () => {
+    // A hook holds the right answer between its check and its session statement, while four wrong answers follow.
+    let release: () => void = () => {};
+    let held: () => void = () => {};
+    const entered = new Promise<void>((resolve) => (held = resolve));
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const holder: AuthsomePlugin = {
+      id: "holder",
+      setup(ctx) {
+        ctx.hooks.on("signIn.before", async ({ method }) => {
+          if (method !== "password+totp") return;
+          held();
+          await gate;
+        });
+        return {};
+      },
+    };
+    const slow = await createMfaEngine({ plugins: [holder], engine: { config: { lockout: false } } });
+    try {
+      const u = await signUpEnrolled(slow, "held");
+      const ticket = await ticketFor(slow, u.email);
+      const right = slow.call("POST", "/mfa/challenge", { body: { mfa_ticket: ticket, code: codeAt(slow, u.app) } });
+      await entered;
+      const wrong: string[] = [];
+      for (let i = 0; i < 4; i++) wrong.push((await slow.call("POST", "/mfa/challenge", { body: { mfa_ticket: ticket, code: "000000" } })).body.code);
+      expect(wrong).toEqual(["invalid_mfa_code", "invalid_mfa_code", "invalid_mfa_code", "too_many_attempts"]);
+      release();
+      expect((await right).status).toBe(200);
+      expect(await countRows(slow, "authsome_sessions WHERE user_id = $1 AND method = 'password+totp'", [u.userId])).toBe(1);
+    } finally {
+      await slow.drop();
+    }
+  });
+
   it("count toward the account lockout: the account locks, password sign-ins are refused, and the owner is told", async () => {
     const u = await signUpEnrolled(e, "lockout");
     e.mailer.clear();
     const ticket = await ticketFor(e, u.email); // the sign-in's own attempt counts: 1
     const codes: string[] = [];
     for (let i = 0; i < 5; i++) codes.push((await e.call("POST", "/mfa/challenge", { body: { mfa_ticket: ticket, code: "000000" } })).body.code);
-    expect(codes).toEqual(["invalid_mfa_code", "invalid_mfa_code", "invalid_mfa_code", "account_locked", "invalid_ticket"]);
+    expect(codes).toEqual(["invalid_mfa_code", "invalid_mfa_code", "invalid_mfa_code", "account_locked", "account_locked"]);
     const signin = await e.call("POST", "/signin", { body: { email: u.email, password } });
     expect(signin.status).toBe(429);
     expect(signin.body.code).toBe("account_locked");
