@@ -11,7 +11,9 @@
  *     and the medians of sign-in with an unknown email and with a wrong password, side by side; likewise
  *     forgot-password and the verification resend with a known (unverified) address and an unknown one (bar: the
  *     two medians within 1.2× of each other). The servers' mailer discards what it is given.
- *  3. Round trips — statements per request (session check, sign-in, sign-up, refresh, sign-out).
+ *  3. Round trips — statements per request (session check, sign-in, sign-up, refresh, sign-out); with `mfa()` mounted
+ *     too, sign-up and sign-in of a user without a second factor and the MFA challenge of a TOTP user. And the
+ *     challenge's time against a sign-in without MFA — sequential, in process, medians side by side.
  *  4. Pagination — a users page at depth 1,000,000 against the first page.
  *  5. Migrations — fresh and up-to-date `start()`, `store.migrate` of every group, PGlite cold start.
  *  6. Memory — the Authsome server's RSS after the session-check load.
@@ -28,6 +30,7 @@ import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { drizzle } from "drizzle-orm/node-postgres";
+import * as OTPAuth from "otpauth";
 import pg from "pg";
 import type { Store, User } from "../src/store/contract/index.js";
 import { createPool } from "../src/store/postgres/pool.js";
@@ -47,7 +50,7 @@ import { measureMigrations, measureStart, type MigrationSamples, type StartSampl
 import { measurePagination, pct, type PaginationResult, seedPaginationUsers } from "./store.js";
 import type { BetterAuthDetails } from "./servers/better-auth.js";
 import type { AuthsomePgliteDetails } from "./servers/authsome-pglite.js";
-import { authsomeBasePath, benchPoolSize, raisedRateLimit, raisedRateLimits, seedPassword } from "./servers/config.js";
+import { authsomeBasePath, benchPoolSize, raisedMfaRateLimits, raisedRateLimit, raisedRateLimits, seedPassword } from "./servers/config.js";
 import { type BenchAuth, createBenchAuth, type SeededAuthsome, seedAuthsome } from "./servers/seed.js";
 import { killAllServers, type ServerProcess, spawnServer, stopAllServers } from "./servers/spawn.js";
 
@@ -68,6 +71,8 @@ interface Settings {
   betterAuthSessions: number;
   enumerationSamples: number;
   roundTripReps: number;
+  /** Sign-ins without MFA, and sign-ins answered with a TOTP code, timed side by side. */
+  mfaTimingSamples: number;
   paginationDepth: number;
   paginationSamples: number;
   migrationReps: number;
@@ -111,6 +116,7 @@ function readSettings(): Settings {
     betterAuthSessions: quick ? 32 : 200,
     enumerationSamples: quick ? 20 : 50,
     roundTripReps: 3,
+    mfaTimingSamples: quick ? 20 : 50,
     paginationDepth: 1_000_000,
     paginationSamples: quick ? 100 : 300,
     migrationReps: quick ? 3 : 5,
@@ -168,10 +174,14 @@ function checkpoint(): void {
 
 // ---------------------------------------------------------------------------------------------------------------
 // The harness's own engine: same configuration as the Authsome server, on a pool whose statements are counted.
-// It migrates and seeds the database, and the round trips are counted through it.
+// It migrates and seeds the database, and the round trips are counted through it. Beside it, on the same store and
+// pool, the same engine with `mfa()` mounted too (its limit raised like the others): the MFA rows are counted and
+// timed through that one, so the rows of the servers' configuration stay as they are.
 
 interface Harness {
   auth: BenchAuth;
+  /** `password()` and `mfa()`: the MFA rows, and what mounting `mfa()` costs sign-up and sign-in. */
+  mfaAuth: BenchAuth;
   store: Store;
   counter: QueryCounter;
   pool: pg.Pool;
@@ -184,12 +194,16 @@ async function openHarness(databaseUrl: string): Promise<Harness> {
   const store = postgresStore(drizzle(pool));
   const auth = createBenchAuth(store);
   await auth.start();
+  const mfaAuth = createBenchAuth(store, { mfa: true });
+  await mfaAuth.start(); // migrates the mfa group (the servers under test ignore its tables)
   return {
     auth,
+    mfaAuth,
     store,
     counter,
     pool,
     async close() {
+      await mfaAuth.stop();
       await auth.stop();
       await store.close();
     },
@@ -241,7 +255,17 @@ function expectStatus(label: string, result: CallResult, status: number): CallRe
   return result;
 }
 
-const routes = ["GET /session", "POST /signin", "POST /signup", "POST /refresh", "POST /signout"] as const;
+const routes = [
+  "GET /session",
+  "POST /signin",
+  "POST /signup",
+  "POST /refresh",
+  "POST /signout",
+  "POST /signup (mfa() mounted)",
+  "POST /signin (mfa() mounted, no second factor)",
+  "POST /signin (TOTP on: 403 mfa_required)",
+  "POST /mfa/challenge",
+] as const;
 type Route = (typeof routes)[number];
 
 interface Counted {
@@ -288,7 +312,141 @@ async function roundTripPass(harness: Harness, label: string): Promise<Record<Ro
   });
   const newToken = refreshed!.body.session_token as string;
   out["POST /signout"] = await counted(counter, auth, async () => expectStatus("POST /signout", await call(auth, "POST", "/signout", { token: newToken }), 200));
+
+  // With mfa() mounted: a fresh user signs up and signs in (no second factor yet: the gate lets them through), turns
+  // TOTP on with that session, and signs in again: the 403's ticket is answered with the next step's code.
+  const { mfaAuth } = harness;
+  const mfaCredentials = { email: `roundtrip-mfa-${label}@example.com`, password: seedPassword };
+  let mfaSignedUp: CallResult | undefined;
+  out["POST /signup (mfa() mounted)"] = await counted(counter, mfaAuth, async () => {
+    mfaSignedUp = expectStatus("POST /signup (mfa() mounted)", await call(mfaAuth, "POST", "/signup", { body: mfaCredentials }), 201);
+  });
+  out["POST /signin (mfa() mounted, no second factor)"] = await counted(counter, mfaAuth, async () =>
+    expectStatus("POST /signin (mfa() mounted)", await call(mfaAuth, "POST", "/signin", { body: mfaCredentials }), 200),
+  );
+  const app = await enrolTotp(mfaAuth, mfaSignedUp!.body.session_token as string);
+  let ticket: string | undefined;
+  out["POST /signin (TOTP on: 403 mfa_required)"] = await counted(counter, mfaAuth, async () => {
+    ticket = await mfaTicket(mfaAuth, mfaCredentials.email);
+  });
+  const code = nextStepCode(app);
+  out["POST /mfa/challenge"] = await counted(counter, mfaAuth, async () =>
+    expectStatus("POST /mfa/challenge", await call(mfaAuth, "POST", "/mfa/challenge", { body: { mfa_ticket: ticket, code } }), 200),
+  );
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// MFA: users who turned TOTP on through the routes (otpauth is the authenticator app, at the real clock), and the
+// challenge's time against a sign-in without MFA.
+
+interface TotpUser {
+  email: string;
+  app: OTPAuth.TOTP;
+}
+
+/** Turns TOTP on for the session's user (enroll, then verify with the app's current code); returns the app. */
+async function enrolTotp(auth: BenchAuth, token: string): Promise<OTPAuth.TOTP> {
+  const enrolment = expectStatus("MFA set-up: POST /mfa/totp/enroll", await call(auth, "POST", "/mfa/totp/enroll", { token, body: {} }), 200);
+  const app = OTPAuth.URI.parse(enrolment.body.otpauth_url as string);
+  if (!(app instanceof OTPAuth.TOTP)) throw new Error("MFA set-up: the enrolment's key URI is not a TOTP one");
+  expectStatus("MFA set-up: POST /mfa/totp/verify", await call(auth, "POST", "/mfa/totp/verify", { token, body: { code: app.generate() } }), 200);
+  return app;
+}
+
+/** Signs `email` up and turns TOTP on, through the routes. */
+async function signUpWithTotp(auth: BenchAuth, email: string): Promise<TotpUser> {
+  const signedUp = expectStatus("MFA set-up: POST /signup", await call(auth, "POST", "/signup", { body: { email, password: seedPassword } }), 201);
+  return { email, app: await enrolTotp(auth, signedUp.body.session_token as string) };
+}
+
+/** A password sign-in of a TOTP user: 403 `mfa_required` with its ticket. */
+async function mfaTicket(auth: BenchAuth, email: string): Promise<string> {
+  const challenged = expectStatus("POST /signin (TOTP on)", await call(auth, "POST", "/signin", { body: { email, password: seedPassword } }), 403);
+  if (challenged.body.code !== "mfa_required") throw new Error(`POST /signin (TOTP on): expected mfa_required, got ${JSON.stringify(challenged.body).slice(0, 300)}`);
+  return (challenged.body.details as Record<string, unknown>).mfa_ticket as string;
+}
+
+/**
+ * The code for the next 30-second step. The replay guard records the step each code was accepted for (the verify's
+ * included) and takes only later ones; the verifier accepts one step of drift either way, so the next step's code
+ * works now — once per user, until the clock reaches that step.
+ */
+const nextStepCode = (app: OTPAuth.TOTP) => app.generate({ timestamp: Date.now() + 30_000 });
+
+interface MfaTimingFigure {
+  samples: number;
+  /** POST /signin of a user without MFA, in the engine without `mfa()` (200, a session). */
+  sign_in_without_mfa_ms: Stat;
+  /** POST /signin of a TOTP user (403 mfa_required, a ticket). */
+  sign_in_with_mfa_ms: Stat;
+  /** POST /mfa/challenge with a TOTP code (200, a session). */
+  challenge_ms: Stat;
+  /** The two together: what a TOTP user's sign-in takes. */
+  sign_in_and_challenge_ms: Stat;
+  /** median(challenge) / median(sign-in without MFA). */
+  challenge_ratio: number;
+  /** median(sign-in + challenge) / median(sign-in without MFA). */
+  total_ratio: number;
+}
+
+async function timedCall(auth: BenchAuth, path: string, body: unknown, status: number): Promise<{ ms: number; body: Record<string, unknown> }> {
+  const started = performance.now();
+  const result = await call(auth, "POST", path, { body });
+  const ms = performance.now() - started;
+  expectStatus(`MFA timing: POST ${path}`, result, status);
+  return { ms, body: result.body };
+}
+
+/**
+ * `samples` (+ warm-up) sequential rounds through the harness's engines, in process: a sign-in of a user without MFA
+ * (the engine without `mfa()`, as the servers run), and a TOTP user's sign-in (403 with a ticket) answered at
+ * POST /mfa/challenge with the next step's code (the engine with `mfa()`) — one TOTP user per round (the replay
+ * guard allows each one challenge per step), the order swapped every round.
+ */
+async function measureMfaTiming(harness: Harness, samples: number): Promise<MfaTimingFigure> {
+  const { auth, mfaAuth } = harness;
+  const tag = randomBytes(3).toString("hex");
+  const plain = `mfa-timing-plain-${tag}@example.com`;
+  expectStatus("MFA timing: POST /signup", await call(auth, "POST", "/signup", { body: { email: plain, password: seedPassword } }), 201);
+  const rounds = samples + sideBySideWarmup;
+  const totpUsers: TotpUser[] = [];
+  for (let i = 0; i < rounds; i++) totpUsers.push(await signUpWithTotp(mfaAuth, `mfa-timing-${i}-${tag}@example.com`));
+  const times = { plain: [] as number[], signIn: [] as number[], challenge: [] as number[] };
+  for (let i = 0; i < rounds; i++) {
+    checkpoint();
+    const withoutMfa = () => timedCall(auth, "/signin", { email: plain, password: seedPassword }, 200);
+    const withMfa = async () => {
+      const user = totpUsers[i]!;
+      const signIn = await timedCall(mfaAuth, "/signin", { email: user.email, password: seedPassword }, 403);
+      const ticket = (signIn.body.details as Record<string, unknown>).mfa_ticket as string;
+      const challenge = await timedCall(mfaAuth, "/mfa/challenge", { mfa_ticket: ticket, code: nextStepCode(user.app) }, 200);
+      return { signIn: signIn.ms, challenge: challenge.ms };
+    };
+    let plainMs: number;
+    let mfa: { signIn: number; challenge: number };
+    if (i % 2 === 0) {
+      plainMs = (await withoutMfa()).ms;
+      mfa = await withMfa();
+    } else {
+      mfa = await withMfa();
+      plainMs = (await withoutMfa()).ms;
+    }
+    if (i < sideBySideWarmup) continue;
+    times.plain.push(plainMs);
+    times.signIn.push(mfa.signIn);
+    times.challenge.push(mfa.challenge);
+  }
+  const totals = times.signIn.map((ms, i) => ms + times.challenge[i]!);
+  return {
+    samples,
+    sign_in_without_mfa_ms: stat(times.plain),
+    sign_in_with_mfa_ms: stat(times.signIn),
+    challenge_ms: stat(times.challenge),
+    sign_in_and_challenge_ms: stat(totals),
+    challenge_ratio: median(times.challenge) / median(times.plain),
+    total_ratio: median(totals) / median(times.plain),
+  };
 }
 
 interface RoundTripFigure extends Stat {
@@ -307,6 +465,13 @@ const roundTripBars: Partial<Record<Route, { text: string; test: (n: number) => 
   "POST /signup": { text: "≤ 6", test: (n) => n <= 6 },
   "POST /refresh": { text: "≤ 4", test: (n) => n <= 4 },
   "POST /signout": { text: "≤ 2", test: (n) => n <= 2 },
+  // Mounting a plugin does not lift the bars.
+  "POST /signup (mfa() mounted)": { text: "≤ 6", test: (n) => n <= 6 },
+  "POST /signin (mfa() mounted, no second factor)": { text: "≤ 5", test: (n) => n <= 5 },
+  "POST /signin (TOTP on: 403 mfa_required)": { text: "≤ 5", test: (n) => n <= 5 },
+  // The answer (counted on the IP limit, the ticket and the account, the user read), the replay guard's step, and the
+  // session, which consumes the ticket.
+  "POST /mfa/challenge": { text: "≤ 3", test: (n) => n <= 3 },
 };
 
 async function measureRoundTrips(harness: Harness, reps: number): Promise<Record<Route, RoundTripFigure>> {
@@ -792,6 +957,7 @@ interface Results {
   enumeration_forgot_password: MailEnumerationFigure;
   enumeration_resend_verification: MailEnumerationFigure;
   round_trips: Record<Route, RoundTripFigure>;
+  mfa_timing: MfaTimingFigure;
   pagination: PaginationFigure;
   migrations: MigrationsFigure;
   memory: MemoryFigure;
@@ -862,8 +1028,26 @@ function table(results: Results): string {
   for (const route of routes) {
     const r = results.round_trips[route];
     const after = r.after_response_max > 0 ? ` (+${r.after_response_max} after the response: mail)` : "";
-    add(`statements per ${route}`, `${fmtCount(r)}${after}`, "—", "—", r.bar ?? "—", r.pass === null ? "" : verdict(r.pass));
+    const note = route === "POST /mfa/challenge" ? " (a TOTP code)" : "";
+    add(`statements per ${route}${note}`, `${fmtCount(r)}${after}`, "—", "—", r.bar ?? "—", r.pass === null ? "" : verdict(r.pass));
   }
+  const t = results.mfa_timing;
+  add(
+    `POST /mfa/challenge (TOTP) vs POST /signin without MFA, in process (median of ${t.samples} each)`,
+    `challenge ${fmtMs(t.challenge_ms)}`,
+    `sign-in without MFA ${fmtMs(t.sign_in_without_mfa_ms, 1)}`,
+    `${fixed(t.challenge_ratio, 2)}×`,
+    "— (side by side)",
+    "",
+  );
+  add(
+    `POST /signin (403 mfa_required) + POST /mfa/challenge vs POST /signin without MFA (median of ${t.samples} each)`,
+    `sign-in ${fmtMs(t.sign_in_with_mfa_ms, 1)} + challenge = ${fmtMs(t.sign_in_and_challenge_ms, 1)}`,
+    `sign-in without MFA ${fmtMs(t.sign_in_without_mfa_ms, 1)}`,
+    `${fixed(t.total_ratio, 2)}×`,
+    "— (side by side)",
+    "",
+  );
   const p = results.pagination;
   add(
     `users page (20) at depth ${p.depth.toLocaleString("en")} — median (min–max)`,
@@ -942,7 +1126,7 @@ function printPreamble(settings: Settings, machine: Record<string, unknown>): vo
   );
   console.log(
     `RATE LIMITS RAISED for the throughput runs: Authsome's limits are set to ${raisedRateLimit.toLocaleString("en")} per window ` +
-      `(${Object.keys(raisedRateLimits).join(", ")}) — raised, not disabled, so the limiter still runs on every request; ` +
+      `(${Object.keys(raisedRateLimits).join(", ")}; in the harness's engine with mfa() also ${Object.keys(raisedMfaRateLimits).join(", ")}) — raised, not disabled, so the limiter still runs on every request; ` +
       `the account lockout stays at its default. better-auth's rate limiter is off (bench/better-auth.ts: BETTER_AUTH_RATE_LIMIT_DISABLED).`,
   );
 }
@@ -1051,6 +1235,8 @@ async function measureWithServers(settings: Settings, databases: RunDatabases, p
     partial.enumeration = enumerations.sign_in;
     partial.enumeration_forgot_password = enumerations.forgot_password;
     partial.enumeration_resend_verification = enumerations.resend_verification;
+    // In process, sequential, once the pagination table is seeded (the servers under test are idle meanwhile).
+    partial.mfa_timing = await phase("mfa timing", () => measureMfaTiming(harness, settings.mfaTimingSamples));
     await phase("stop servers", stopAllServers);
     partial.pagination = await phase("pagination", async () =>
       summarizePagination(await measurePagination(pagination, settings.paginationSamples), pagination.seedSeconds),
@@ -1087,6 +1273,8 @@ function settingsRecord(settings: Settings, betterAuthRateLimitDisabled: unknown
     better_auth_rate_limit_disabled: betterAuthRateLimitDisabled ?? null,
     enumeration_samples: settings.enumerationSamples,
     round_trip_repetitions: settings.roundTripReps,
+    round_trip_engines: "the servers' configuration (password()); the MFA rows and the (mfa() mounted) rows: password() and mfa()",
+    mfa_timing_samples: settings.mfaTimingSamples,
     pagination_depth: settings.paginationDepth,
     pagination_samples: settings.paginationSamples,
     migration_repetitions: settings.migrationReps,
@@ -1140,6 +1328,7 @@ async function main(): Promise<number> {
     enumeration_forgot_password: partial.enumeration_forgot_password!,
     enumeration_resend_verification: partial.enumeration_resend_verification!,
     round_trips: partial.round_trips!,
+    mfa_timing: partial.mfa_timing!,
     pagination: partial.pagination!,
     migrations: partial.migrations!,
     memory: partial.memory!,

@@ -18,6 +18,8 @@ import { unavailableRetrySeconds } from "../src/http/errors.js";
 import { refreshCookie, sessionCookie } from "../src/http/request.js";
 import { magicLink } from "../src/plugins/magic-link/index.js";
 import { magicLinkRateLimits } from "../src/plugins/magic-link/service.js";
+import { mfa } from "../src/plugins/mfa/index.js";
+import { mfaRateLimits } from "../src/plugins/mfa/service.js";
 import { password } from "../src/plugins/password/index.js";
 import { github, social } from "../src/plugins/social/index.js";
 import { socialRateLimits } from "../src/plugins/social/service.js";
@@ -80,10 +82,11 @@ export interface OpenApiDocument {
   components?: { schemas?: Record<string, JsonSchema> };
 }
 
-/** The plugins the reference documents besides `password()`: social (one GitHub provider) and magic links. */
+/** The plugins the reference documents besides `password()`: social (one GitHub provider), magic links and MFA. */
 export const documentedPlugins = () => [
   social({ providers: [github({ clientId: "doc", clientSecret: "doc", redirectURI: "https://api.example.com/v1/auth/social/github/callback" })] }),
   magicLink(),
+  mfa(),
 ];
 
 /** The OpenAPI document of an engine with the documented plugins, over an in-memory PGlite (never started). */
@@ -144,9 +147,10 @@ const routeNotes: Record<string, string> = {
     `Soft-deletes and anonymises the account, removes its credentials, revokes its sessions and clears the cookies. An account with a password must send it (missing: 403 \`reauthentication_required\`; wrong: 401 \`invalid_credentials\`; counted against the \`reauthenticate\` rate limit); one without needs a session created within the last ${reauthenticationWindowSeconds / 60} minutes.`,
   "POST /introspect": "RFC 7662 style: `{\"active\": false}` for an invalid, expired or revoked token, else the token's user, session, app and expiry.",
   "POST /signup":
-    "Sets the session cookies and answers the auth response. With `requireEmailVerification`, no session is issued: 201 `{user, verification_required: true}`, the same (and nothing written) for an address that is already registered. A verification mail goes out unless `sendVerificationOnSignUp` is false. Weak password: 400 `weak_password`; taken email or username: 409.",
+    "Sets the session cookies and answers the auth response. With `requireEmailVerification`, no session is issued: 201 `{user, verification_required: true}`, the same (and nothing written) for an address that is already registered. A verification mail goes out unless `sendVerificationOnSignUp` is false. Weak password: 400 `weak_password`; taken email or username: 409. The new account's session passes the second-factor gates like a sign-in: under required MFA the account is created and the answer is 403 `mfa_enrollment_required` with its `mfa_ticket`.",
   "POST /signin":
-    "Sign in with `email` or `username`. An unknown account and a wrong password get the same 401 `invalid_credentials`. 403 `user_banned` / `email_not_verified`; 429 `rate_limited` / `account_locked`. Sets the session cookies and a fresh `authsome_device` cookie.",
+    "Sign in with `email` or `username`. An unknown account and a wrong password get the same 401 `invalid_credentials`. 403 `user_banned` / `email_not_verified`; 429 `rate_limited` / `account_locked`. Sets the session cookies and a fresh `authsome_device` cookie. " +
+    "With the MFA plugin, a user with a second factor gets 403 `mfa_required` instead, `details` `{mfa_ticket, methods}` (answer it at `POST /mfa/challenge`), and under required MFA a user without one 403 `mfa_enrollment_required` (enrol with the ticket); no session or cookie is set. Every way of signing in (social, magic links) stops at the same gate.",
   "POST /change-password":
     "Wrong current password: 401 `invalid_credentials`; the same password again: 400 `password_unchanged`. Other sessions are revoked unless `revoke_other_sessions` is false. Counted against the sign-in rate limit.",
   "POST /forgot-password": `Always 200; a reset link (\`<appUrl>/reset-password?token=…\`, single use, valid ${resetTokenTtlSeconds / 3600} h) is mailed after the response only when the account exists.`,
@@ -163,6 +167,18 @@ const routeNotes: Record<string, string> = {
   "DELETE /me/accounts/{provider}": "Unlinks the provider; never the last way in (409 `last_sign_in_method`, decided under a lock on the user). No such link: 404.",
   "POST /magic-link/send": "Always 200; the account lookup, the per-address budget and the mail happen after the response. `redirect_to` is checked now (400 `invalid_redirect`).",
   "POST /magic-link/verify": "Single use (atomic). Signs in — creating the account, verified, when unknown and sign-up is allowed — through every sign-in rule. Bad, used or expired: 400 `invalid_token`.",
+  "POST /mfa/totp/enroll":
+    "Starts a TOTP enrolment for the signed-in user or, with `mfa_ticket`, for the holder of a `mfa_enrollment_required` ticket (the session is then not used; any other ticket: 400 `invalid_ticket`). A fresh seed each time, sealed at rest; an unverified enrolment is replaced. Already on: 409 `mfa_already_enabled`.",
+  "POST /mfa/totp/verify":
+    "Confirms the enrolment with a first code from the app (one 30 s step of drift either way): MFA is on, and the ten recovery codes are shown this once. With a `mfa_enrollment_required` ticket it also completes that sign-in (the auth response, cookies set). No enrolment: 400 `mfa_not_enrolled`; wrong code: 401 `invalid_mfa_code`.",
+  "POST /mfa/challenge":
+    "Answers a `mfa_required` ticket with a current TOTP `code` or an unused `recovery_code` (exactly one: else 400 `invalid_request`): the session, as a sign-in answers it. A code works once (a replayed or older step is 401 `invalid_mfa_code`); a recovery code is used up and its owner is mailed. " +
+    "A ticket lives 5 min and takes 5 answers; the last wrong one burns it (429 `too_many_attempts`: sign in again). Each answer counts as a sign-in attempt of the account: at the lockout's limit, 429 `account_locked`. Unknown, expired, used or burned ticket: 400 `invalid_ticket`.",
+  "POST /mfa/recovery-codes":
+    "Ten new recovery codes (the old ones stop working), after a current `code` or an unused `recovery_code` (a step-up, counted like a password re-check: 429 `account_locked` after too many wrong ones). MFA off: 404 `mfa_not_enabled`; wrong proof: 401 `invalid_mfa_code`.",
+  "DELETE /mfa/totp":
+    "Turns MFA off — the enrolment and the recovery codes are deleted and the owner is mailed — after the same step-up as `POST /mfa/recovery-codes`. MFA off: 404 `mfa_not_enabled`; wrong proof: 401 `invalid_mfa_code`.",
+  "GET /mfa": "Whether MFA is on for the caller, since when, and how many recovery codes are left.",
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -422,7 +438,7 @@ export function renderRoutes(doc: OpenApiDocument): string {
     "",
     `<!-- Generated from the OpenAPI document (${doc.openapi}) by scripts/http-api-doc.ts: run \`npm run docs:http-api\` after changing a route. -->`,
     "",
-    `Generated from \`GET ${basePath}/openapi.json\` of an engine with the \`password()\`, \`social({ providers: [github(…)] })\` and \`magicLink()\` plugins and \`{ development: ${String(docConfig.development)}, basePath: "${docConfig.basePath}" }\`. Paths are relative to \`basePath\`. ` +
+    `Generated from \`GET ${basePath}/openapi.json\` of an engine with the \`password()\`, \`social({ providers: [github(…)] })\`, \`magicLink()\` and \`mfa()\` plugins and \`{ development: ${String(docConfig.development)}, basePath: "${docConfig.basePath}" }\`. Paths are relative to \`basePath\`. ` +
       "413, 415 and 503 can answer any request that reaches a route; an unknown path is 404 `not_found`, a known path with another method 405 `method_not_allowed`. " +
       "In development an `image` may be an `http:` URL; otherwise it must be `https:`.",
     "",
@@ -450,12 +466,13 @@ function perIpLimits(): string[] {
   if (!defaults.rateLimits) throw new Error("rate limits are on by default");
   const { windowSeconds } = defaults.rateLimits;
   // What the engine and the documented plugins declare (each plugin declares its own names and defaults).
-  const declared = { ...coreRateLimits, ...passwordRateLimits, ...socialRateLimits, ...magicLinkRateLimits };
+  const declared = { ...coreRateLimits, ...passwordRateLimits, ...socialRateLimits, ...magicLinkRateLimits, ...mfaRateLimits };
   const owners: Record<string, string> = {
     ...Object.fromEntries(Object.keys(coreRateLimits).map((n) => [n, "engine"])),
     ...Object.fromEntries(Object.keys(passwordRateLimits).map((n) => [n, "password"])),
     ...Object.fromEntries(Object.keys(socialRateLimits).map((n) => [n, "social"])),
     ...Object.fromEntries(Object.keys(magicLinkRateLimits).map((n) => [n, "magic-link"])),
+    ...Object.fromEntries(Object.keys(mfaRateLimits).map((n) => [n, "mfa"])),
   };
   const routes: Record<keyof typeof declared, string> = {
     refresh: "`POST /refresh`",
@@ -468,6 +485,7 @@ function perIpLimits(): string[] {
     socialCallback: "`GET /social/{provider}/callback`",
     magicLinkSend: "`POST /magic-link/send`",
     magicLinkVerify: "`POST /magic-link/verify`",
+    mfaChallenge: "Every route that takes a second-factor code: `POST /mfa/challenge`, `POST /mfa/totp/verify`, and the step-ups of `POST /mfa/recovery-codes` and `DELETE /mfa/totp`; and `POST /mfa/totp/enroll`",
   };
   const lines = [`| \`rateLimits.<name>\` | Declared by | Default per ${minutes(windowSeconds)} | Counts |`, "|---|---|---|---|"];
   for (const name of Object.keys(routes) as Array<keyof typeof declared>) {
@@ -486,7 +504,8 @@ const errorCodes: Array<[code: string, status: string, meaning: string]> = [
   ["app_required", "400", "`requirePublishableKey` is on and the request names no app"],
   ["weak_password", "400", "The new password breaks the policy; `details.rules` lists what is missing"],
   ["password_unchanged", "400", "The new password is the current one (`details.fields.new_password`)"],
-  ["invalid_ticket", "400", "A sign-in ticket (a second factor's challenge) is unknown, expired, used, out of attempts, or another app's (`details.fields` names the ticket's field)"],
+  ["invalid_ticket", "400", "A sign-in ticket (a second factor's challenge, `mfa_ticket`) is unknown, expired, used, out of attempts, or another app's — or an enrolment ticket sent to the challenge (`details.fields` names the ticket's field)"],
+  ["mfa_not_enrolled", "400", "`POST /mfa/totp/verify` without a started enrolment: start one with `POST /mfa/totp/enroll`"],
   ["invalid_page", "400", "A page `limit` out of range reached the store (routes refuse it first with `invalid_request`)"],
   ["invalid_cursor", "400", "A page `cursor` that is not a cursor reached the store (routes refuse it first with `invalid_request`)"],
   ["invalid_token", "400", "A reset, verification, unlock or magic-link token is unknown, expired, used, or another app's"],
@@ -497,6 +516,7 @@ const errorCodes: Array<[code: string, status: string, meaning: string]> = [
   ["invalid_id_token", "400", "The OpenID Connect ID token failed validation (issuer, audience, nonce, expiry)"],
   ["email_required", "400", "The provider shared no email address"],
   ["invalid_code", "400", "The verification code is wrong or expired"],
+  ["invalid_mfa_code", "401", "The TOTP code is wrong, expired or already used (replay), or the recovery code is wrong or used (`details.fields` names `code` or `recovery_code`)"],
   ["unauthorized", "401", "The route needs a session (or another accepted credential) and the request has no valid one"],
   ["forbidden", "403", "The principal's roles do not grant the permission the route requires"],
   ["invalid_credentials", "401", "Wrong email/username or password (the same for an unknown account), or a wrong current password"],
@@ -507,7 +527,10 @@ const errorCodes: Array<[code: string, status: string, meaning: string]> = [
   ["email_not_verified", "403", "`requireEmailVerification` is on and the address is not verified"],
   ["user_banned", "403", "The account is banned (`details.reason` when one was given)"],
   ["reauthentication_required", "403", "Deleting the account needs the password (`details.fields.password`) or a recent sign-in"],
+  ["mfa_required", "403", "The sign-in needs the second factor: answer `details.mfa_ticket` at `POST /mfa/challenge` (`details.methods`: `totp`, `recovery_code`); no session was issued"],
+  ["mfa_enrollment_required", "403", "MFA is required and the user has no second factor: enrol with `details.mfa_ticket` (`POST /mfa/totp/enroll`, then `/verify`, which completes the sign-in)"],
   ["not_found", "404", "No such route, or a resource that is not the caller's (or another app's)"],
+  ["mfa_not_enabled", "404", "Two-factor authentication is not on for the account (regenerating recovery codes, turning it off)"],
   ["method_not_allowed", "405", "The path exists but not with this method; `Allow` lists the methods it serves"],
   ["email_taken", "409", "The email address is already registered"],
   ["username_taken", "409", "The username is already taken"],
@@ -517,11 +540,12 @@ const errorCodes: Array<[code: string, status: string, meaning: string]> = [
   ["account_linked_elsewhere", "409", "The provider account is linked to another user"],
   ["provider_already_linked", "409", "The user already has an account of this provider linked; unlink it first"],
   ["last_sign_in_method", "409", "Removing this sign-in method would leave the account no way in"],
+  ["mfa_already_enabled", "409", "TOTP is already on (a new enrolment needs it turned off first), or a concurrent verify confirmed the enrolment first"],
   ["payload_too_large", "413", `The body is larger than ${maxBodyBytes / 1024} KiB`],
   ["unsupported_media_type", "415", "A request body that is not JSON"],
   ["rate_limited", "429", "The client IP's limit for this kind of request is spent (`Retry-After`)"],
-  ["account_locked", "429", "Sign-in for this identifier is locked after failed attempts (`Retry-After`; the same for an unknown identifier)"],
-  ["too_many_attempts", "429", `${verificationMaxAttempts} wrong verification codes; request a new one (\`Retry-After\`)`],
+  ["account_locked", "429", "Sign-in for this identifier is locked after failed attempts (`Retry-After`; the same for an unknown identifier) — answers to a second factor's challenge count too, and a step-up's wrong codes lock the step-up"],
+  ["too_many_attempts", "429", `${verificationMaxAttempts} wrong verification codes (request a new one), or a sign-in ticket's last wrong answer (the ticket is burned: sign in again) (\`Retry-After\`)`],
   ["provider_unavailable", "502", "The OAuth provider could not be reached, timed out or answered 5xx"],
   ["provider_error", "502", "The OAuth provider refused the request (a wrong client secret or redirect URI) or answered something unusable"],
   ["internal_error", "500", "Anything unexpected; `details.request_id` names the log entry, nothing else is disclosed"],
@@ -541,6 +565,7 @@ const nonHttpCodes: Array<[code: string, meaning: string]> = [
   ["mail_not_configured", "Mail was due but no mailer is configured (logged by the mail queue; the request already answered)"],
   ["mail_failed", "The SMTP server refused or could not take a message (retried by the mail queue)"],
   ["unseal_failed", "A sealed secret was altered or its key is not configured (500 `internal_error` if it happens in a request)"],
+  ["ceremony_consumed", "The store refused a session whose ceremony (a sign-in ticket) a concurrent request consumed first; the sign-in answers 400 `invalid_ticket`"],
   ["embedded_database_locked", "The embedded PGlite directory is in use by another process"],
   ["migration_group_conflict", "Two different migration groups share a name"],
   ["migration_journal_unreadable", "A migration group's journal cannot be read"],
@@ -635,7 +660,8 @@ ${nonHttpCodes.map(([code, meaning]) => `| \`${code}\` | ${cell(meaning)} |`).jo
 
 - A request authenticates with \`Authorization: Bearer <session_token>\` or, without one, the \`${sessionCookie}\` cookie.
 - Tokens are opaque: a prefix and 43 base64url characters (256 random bits) — \`as_\` session, \`ar_\` refresh, \`pr_\`
-  reset link, \`ev_\` verification link, \`ul_\` unlock link. Only their SHA-256 hashes are stored.
+  reset link, \`ev_\` verification link, \`ul_\` unlock link, \`st_\` sign-in ticket (\`mfa_ticket\`). Only their SHA-256
+  hashes are stored.
 - Responses that create a session (sign-up, sign-in) or rotate it (refresh) set both session cookies; sign-out, account
   deletion and a failed refresh clear them.
 
@@ -693,8 +719,12 @@ ${perIpLimits().join("\n")}
   are counted before the password is checked; while locked, sign-in answers 429 \`account_locked\` with \`Retry-After\`
   (the same for an unknown identifier). The owner of a real account gets one mail per lock with an unlock link; a
   password reset lifts the lock too, and a successful sign-in resets the count. \`lockout: false\` turns it off.
-- The password checks of \`DELETE /me\` and \`POST /change-password\` (made from a session) have a budget of their own:
-  ${lockout.maxAttempts} per ${minutes(lockout.windowSeconds)} per account, then 429 \`account_locked\` until the window ends.
+- The password checks of \`DELETE /me\` and \`POST /change-password\` (made from a session), and the second-factor
+  step-ups of \`POST /mfa/recovery-codes\` and \`DELETE /mfa/totp\`, have a budget of their own: ${lockout.maxAttempts} per
+  ${minutes(lockout.windowSeconds)} per account, then 429 \`account_locked\` until the window ends.
+- Answers to a \`mfa_required\` ticket (\`POST /mfa/challenge\`) count as sign-in attempts of the account's email, so a
+  first factor in someone else's hands gets no more guesses at the second than the lockout allows; a right answer
+  resets the count.
 - Trusted devices (\`lockout.trustedDevices\`, default ${String(lockout.trustedDevices)}): a browser that presents a valid
   \`${deviceCookieName}\` cookie issued to the locked account may still sign in, with its own budget of
   ${lockout.maxAttempts} attempts per window — so nobody can lock the owner out with wrong passwords. A changed or reset

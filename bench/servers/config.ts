@@ -28,6 +28,12 @@ export const raisedRateLimits = {
   mailPerRecipient: raisedRateLimit,
 } satisfies RateLimitConfig;
 
+/**
+ * The MFA plugin's limit (every route that takes a second-factor code), raised the same way — in an engine that
+ * mounts `mfa()` only: a configuration may name only the limits of the engine and its mounted plugins.
+ */
+export const raisedMfaRateLimits = { mfaChallenge: raisedRateLimit } satisfies RateLimitConfig;
+
 export const authsomeBasePath = "/v1/auth";
 
 export const authsomeBenchConfig: AuthsomeConfig = {

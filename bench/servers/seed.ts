@@ -1,7 +1,8 @@
 /**
  * The engine every Authsome process of the benchmark builds (the server under test, the PGlite variant and the
- * harness's own, which seeds the database and counts round trips): `createAuthsome` with `password()`, the
- * benchmark's configuration (./config.ts) and a mailer that discards — and the seeding of its users and sessions.
+ * harness's own, which seeds the database and counts round trips): `createAuthsome` with `password()` (the harness's
+ * also with `mfa()`), the benchmark's configuration (./config.ts) and a mailer that discards — and the seeding of its
+ * users and sessions.
  *
  * Users are signed up through the real API (real argon2id hashes, as in production); nothing verifies their email,
  * so they stay unverified (the resend-verification timing relies on it and checks it). Sessions are then created
@@ -11,10 +12,11 @@
  */
 import { generateToken, hashToken } from "../../src/crypto/tokens.js";
 import { createAuthsome } from "../../src/authsome.js";
+import { mfa } from "../../src/plugins/mfa/index.js";
 import { password } from "../../src/plugins/password/index.js";
 import type { Mailer } from "../../src/mail/mailer.js";
 import type { Store, User } from "../../src/store/contract/index.js";
-import { authsomeBenchConfig, seedEmail, seedPassword } from "./config.js";
+import { authsomeBenchConfig, raisedMfaRateLimits, raisedRateLimits, seedEmail, seedPassword } from "./config.js";
 
 /**
  * Accepts every message and keeps nothing. The mail-sending routes (forgot-password, verification resend, sign-up's
@@ -25,7 +27,15 @@ export const benchMailer: Mailer = {
   async send() {},
 };
 
-export function createBenchAuth(store: Store) {
+/**
+ * The benchmark's engine. With `mfa`, `mfa()` is mounted too (and its limit raised like the others): the harness's
+ * own engine, which counts the MFA challenge's round trips and times it; the servers under test run without it.
+ */
+export function createBenchAuth(store: Store, options: { mfa?: boolean } = {}) {
+  if (options.mfa) {
+    const config = { ...authsomeBenchConfig, rateLimits: { ...raisedRateLimits, ...raisedMfaRateLimits } };
+    return createAuthsome({ store, plugins: [password(), mfa()], config, mailer: benchMailer });
+  }
   return createAuthsome({ store, plugins: [password()], config: authsomeBenchConfig, mailer: benchMailer });
 }
 export type BenchAuth = ReturnType<typeof createBenchAuth>;

@@ -1,4 +1,4 @@
-// Bad input (shared/spec/quality.md): every route of the core, password, social and magic-link plugins — read from the engine's own
+// Bad input (shared/spec/quality.md): every route of the core, password, social, magic-link and MFA plugins — read from the engine's own
 // OpenAPI document, so a new route is covered without touching this file — is sent a generated table of bad inputs,
 // each once without and once with a valid bearer token. Every answer must be a 4xx JSON error `{error, code}`
 // (never a 5xx), and the database must be unchanged afterwards.
@@ -15,11 +15,16 @@
 // Every 400 `invalid_request` must name what it refused in `details.fields`. Inputs aimed at one field whose refusal
 // must name it (names, metadata, URLs, unknown fields) say so in `names`: their 400 must name that field (or a path
 // under it), and those that no schema may accept (`mustRefuse`) must be that 400 (or a 401 sent without the bearer).
+// The MFA routes also get rows of their own: malformed codes, proofs and tickets sent against a real sign-in ticket
+// and a real enrolment, each a 400 `invalid_request` that counts no answer on the ticket and no failure on the account.
+import * as OTPAuth from "otpauth";
 import { typeid } from "typeid-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuthsome } from "../../src/authsome.js";
+import { hashToken } from "../../src/crypto/tokens.js";
 import { memoryMailer } from "../../src/mail/memory.js";
 import { magicLink } from "../../src/plugins/magic-link/index.js";
+import { mfa } from "../../src/plugins/mfa/index.js";
 import { password } from "../../src/plugins/password/index.js";
 import { github, social } from "../../src/plugins/social/index.js";
 import { createTestStore } from "../support/store.js";
@@ -38,6 +43,7 @@ const auth = createAuthsome({
     password(),
     social({ providers: [github({ clientId: "bad-input", clientSecret: "bad-input-secret", redirectURI: `${origin}${basePath}/social/github/callback`, baseUrl: "http://127.0.0.1:9", apiBaseUrl: "http://127.0.0.1:9" })] }),
     magicLink(),
+    mfa(),
   ],
   mailer,
   config: { development: true, basePath, appUrl: "http://app.test", rateLimits: false },
@@ -130,6 +136,8 @@ interface Fixtures {
   refreshToken: string;
   takenUsername: string;
   otherSessionId: string;
+  /** A third user, with TOTP on: their session, and the `mfa_ticket` of a password sign-in they have not answered. */
+  mfa: { userId: string; sessionToken: string; ticket: string; app: OTPAuth.TOTP };
 }
 let fx: Fixtures;
 
@@ -168,13 +176,37 @@ async function snapshot(): Promise<DatabaseSnapshot> {
   };
 }
 
+async function post(path: string, body: Row, token?: string): Promise<{ status: number; json: Row }> {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const res = await auth.handler(new Request(`${origin}${basePath}${path}`, { method: "POST", headers, body: JSON.stringify(body) }));
+  return { status: res.status, json: (await res.json()) as Row };
+}
+
 async function signUp(body: Row): Promise<Row> {
-  const res = await auth.handler(
-    new Request(`${origin}${basePath}/signup`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
-  );
-  const json = (await res.json()) as Row;
-  if (res.status !== 201) throw new Error(`fixture sign-up failed: ${res.status} ${JSON.stringify(json)}`);
+  const { status, json } = await post("/signup", body);
+  if (status !== 201) throw new Error(`fixture sign-up failed: ${status} ${JSON.stringify(json)}`);
   return json;
+}
+
+/**
+ * A user who turned TOTP on through the routes (otpauth as the app, at the real clock) and then signed in with the
+ * password: the sign-in's ticket stays open and unanswered for the MFA rows.
+ */
+async function signUpWithMfa(email: string, password: string): Promise<Fixtures["mfa"]> {
+  const signedUp = await signUp({ email, password });
+  const sessionToken = signedUp.session_token as string;
+  const expectOk = (step: string, res: { status: number; json: Row }, status = 200) => {
+    if (res.status !== status) throw new Error(`fixture ${step} failed: ${res.status} ${JSON.stringify(res.json)}`);
+    return res.json;
+  };
+  const enrolment = expectOk("MFA enrolment", await post("/mfa/totp/enroll", {}, sessionToken));
+  const app = OTPAuth.URI.parse(enrolment.otpauth_url as string);
+  if (!(app instanceof OTPAuth.TOTP)) throw new Error(`fixture MFA enrolment: not a TOTP key URI: ${String(enrolment.otpauth_url)}`);
+  expectOk("MFA verify", await post("/mfa/totp/verify", { code: app.generate() }, sessionToken));
+  const challenged = expectOk("MFA sign-in", await post("/signin", { email, password }), 403);
+  if (challenged.code !== "mfa_required") throw new Error(`fixture MFA sign-in: ${JSON.stringify(challenged)}`);
+  return { userId: (signedUp.user as Row).id as string, sessionToken, ticket: (challenged.details as Row).mfa_ticket as string, app };
 }
 
 beforeAll(async () => {
@@ -188,6 +220,7 @@ beforeAll(async () => {
     refreshToken: signedUp.refresh_token as string,
     takenUsername: "taken_name",
     otherSessionId: (other.session as Row).id as string,
+    mfa: await signUpWithMfa("two-factor@bad-input.test", "correct horse battery staple"),
   };
   await auth.flushMail(); // the sign-ups' verification mail, sent after their responses
   before = await snapshot();
@@ -212,7 +245,8 @@ type Category =
   | "bad path parameter"
   | "bad query parameter"
   | "bad credentials"
-  | "bad publishable key";
+  | "bad publishable key"
+  | "malformed MFA proof";
 
 interface BadInput {
   category: Category;
@@ -300,6 +334,9 @@ function absentId(schema: JsonSchema): string {
   return prefix ? typeid(prefix).toString() : "x";
 }
 
+/** A sign-in ticket of the right shape that no sign-in issued. */
+const unknownTicket = `st_${"A".repeat(43)}`;
+
 /**
  * Bodies that pass validation but that the route must refuse without writing: the strings under test are put into
  * these, so they travel past the schema to the services and SQL. Keyed by route; a route not listed here (or a
@@ -332,6 +369,18 @@ function knownBases(f: Fixtures): Record<string, Row[]> {
     // 400 invalid_redirect: checked before a state is begun.
     "POST /social/{provider}": [{ redirect_to: "https://evil.test/" }],
     "POST /social/{provider}/link": [{ redirect_to: "https://evil.test/" }],
+    // 400 invalid_ticket: a well-formed ticket that names no sign-in (the session is not used when a ticket is sent).
+    "POST /mfa/totp/enroll": [{ mfa_ticket: unknownTicket }],
+    // 400 invalid_ticket; without a ticket, 400 mfa_not_enrolled with the bearer (the fixture user never enrolled), 401 without.
+    "POST /mfa/totp/verify": [{ code: "000000", mfa_ticket: unknownTicket }, { code: "000000" }],
+    // 400 invalid_ticket, for either proof (nothing is counted for a ticket that names nothing).
+    "POST /mfa/challenge": [
+      { mfa_ticket: unknownTicket, code: "000000" },
+      { mfa_ticket: unknownTicket, recovery_code: "aaaaa-aaaaa" },
+    ],
+    // 404 mfa_not_enabled with the bearer (checked before any step-up is counted), 401 without.
+    "POST /mfa/recovery-codes": [{ code: "000000" }, { recovery_code: "aaaaa-aaaaa" }],
+    "DELETE /mfa/totp": [{ code: "000000" }, { recovery_code: "aaaaa-aaaaa" }],
   };
 }
 
@@ -704,7 +753,10 @@ describe("bad input on every route", () => {
     for (const key of ["GET /social/{provider}", "POST /social/{provider}", "GET /social/{provider}/callback", "DELETE /me/accounts/{provider}", "POST /magic-link/send", "POST /magic-link/verify"]) {
       expect(keys).toContain(key);
     }
-    expect(authHeaderOnly.map((r) => r.key).sort()).toEqual(["DELETE /sessions", "GET /me", "GET /me/accounts", "GET /session", "POST /signout"]);
+    for (const key of ["POST /mfa/totp/enroll", "POST /mfa/totp/verify", "POST /mfa/challenge", "POST /mfa/recovery-codes", "DELETE /mfa/totp", "GET /mfa"]) {
+      expect(keys).toContain(key);
+    }
+    expect(authHeaderOnly.map((r) => r.key).sort()).toEqual(["DELETE /sessions", "GET /me", "GET /me/accounts", "GET /mfa", "GET /session", "POST /signout"]);
   });
 
   for (const route of withInputs) {
@@ -748,12 +800,92 @@ describe("bad input on every route", () => {
     });
   }
 
+  it("refuses malformed MFA codes, proofs and tickets with 400 invalid_request, counting no answer on a real ticket and no failure on the account", async () => {
+    const { ticket, sessionToken } = fx.mfa;
+    interface MfaRow {
+      label: string;
+      method: "POST" | "DELETE";
+      path: string;
+      body: unknown;
+      /** The field the 400 must name in `details.fields`. */
+      field: string;
+      token?: string;
+    }
+    const challenge = (label: string, body: unknown, field = "code"): MfaRow => ({ label: `challenge: ${label}`, method: "POST", path: "/mfa/challenge", body, field });
+    const rows: MfaRow[] = [
+      challenge("both code and recovery_code", { mfa_ticket: ticket, code: "123456", recovery_code: "aaaaa-aaaaa" }),
+      challenge("neither code nor recovery_code", { mfa_ticket: ticket }),
+      challenge("a 5-digit code", { mfa_ticket: ticket, code: "12345" }),
+      challenge("a 7-digit code", { mfa_ticket: ticket, code: "1234567" }),
+      challenge("letters for a code", { mfa_ticket: ticket, code: "abcdef" }),
+      challenge("a code with a space", { mfa_ticket: ticket, code: "123 456" }),
+      challenge("fullwidth digits", { mfa_ticket: ticket, code: "１２３４５６" }),
+      challenge("a number for a code", { mfa_ticket: ticket, code: 123456 }),
+      challenge("an empty recovery code", { mfa_ticket: ticket, recovery_code: "" }, "recovery_code"),
+      challenge("a 65-character recovery code", { mfa_ticket: ticket, recovery_code: "a".repeat(65) }, "recovery_code"),
+      challenge("an array for a recovery code", { mfa_ticket: ticket, recovery_code: ["aaaaa-aaaaa"] }, "recovery_code"),
+      challenge("a number for the ticket", { mfa_ticket: 12345, code: "123456" }, "mfa_ticket"),
+      challenge("the ticket in an array", { mfa_ticket: [ticket], code: "123456" }, "mfa_ticket"),
+      challenge("an object for the ticket", { mfa_ticket: { ticket }, code: "123456" }, "mfa_ticket"),
+      challenge("a null ticket", { mfa_ticket: null, code: "123456" }, "mfa_ticket"),
+      challenge("an empty ticket", { mfa_ticket: "", code: "123456" }, "mfa_ticket"),
+      challenge("a 257-character ticket", { mfa_ticket: `st_${"A".repeat(254)}`, code: "123456" }, "mfa_ticket"),
+      challenge("no ticket", { code: "123456" }, "mfa_ticket"),
+      challenge("an unknown field beside a valid answer", { mfa_ticket: ticket, code: "123456", trust_device: true }, "trust_device"),
+      { label: "verify: a 7-digit code with the ticket", method: "POST", path: "/mfa/totp/verify", body: { code: "1234567", mfa_ticket: ticket }, field: "code" },
+      { label: "verify: a 7-digit code with the session", method: "POST", path: "/mfa/totp/verify", body: { code: "1234567" }, field: "code", token: sessionToken },
+      { label: "verify: a number for the ticket", method: "POST", path: "/mfa/totp/verify", body: { code: "123456", mfa_ticket: 12345 }, field: "mfa_ticket" },
+      { label: "verify: a recovery code", method: "POST", path: "/mfa/totp/verify", body: { recovery_code: "aaaaa-aaaaa" }, field: "code", token: sessionToken },
+      { label: "enroll: a number for the ticket", method: "POST", path: "/mfa/totp/enroll", body: { mfa_ticket: 12345 }, field: "mfa_ticket", token: sessionToken },
+      ...(["POST /mfa/recovery-codes", "DELETE /mfa/totp"] as const).flatMap((key): MfaRow[] => {
+        const [method, path] = key.split(" ") as [MfaRow["method"], string];
+        return [
+          { label: `${key}: both code and recovery_code`, method, path, body: { code: "123456", recovery_code: "aaaaa-aaaaa" }, field: "code", token: sessionToken },
+          { label: `${key}: neither`, method, path, body: {}, field: "code", token: sessionToken },
+          { label: `${key}: a 5-digit code`, method, path, body: { code: "12345" }, field: "code", token: sessionToken },
+          { label: `${key}: letters for a code`, method, path, body: { code: "abcdef" }, field: "code", token: sessionToken },
+          { label: `${key}: a ticket instead of a session's proof`, method, path, body: { mfa_ticket: ticket, code: "123456" }, field: "mfa_ticket", token: sessionToken },
+        ];
+      }),
+    ];
+    const ticketRow = async () => s.t.query<{ attempts: number }>(`SELECT attempts FROM authsome_ceremonies WHERE key_hash = $1`, [hashToken(ticket)]);
+    const counters = async () => s.t.query<{ key: string; hits: number }>(`SELECT key, hits FROM authsome_rate_limits ORDER BY key`);
+    expect(await ticketRow()).toEqual([{ attempts: 0 }]);
+    const countersBefore = await counters();
+
+    const wrong: string[] = [];
+    for (const row of rows) {
+      // The challenge is sent without and with a session (it takes none: a session must change nothing).
+      for (const token of row.path === "/mfa/challenge" ? [undefined, sessionToken] : [row.token]) {
+        const headers: Record<string, string> = { "content-type": "application/json" };
+        if (token) headers.authorization = `Bearer ${token}`;
+        const res = await auth.handler(new Request(`${origin}${basePath}${row.path}`, { method: row.method, headers, body: JSON.stringify(row.body) }));
+        const body = (await res.json()) as Row;
+        const fields = Object.keys(((body.details as Row | undefined)?.fields as Row | undefined) ?? {});
+        tally.requests += 1;
+        tally.byStatus.set(res.status, (tally.byStatus.get(res.status) ?? 0) + 1);
+        if (res.status !== 400 || body.code !== "invalid_request" || !fields.includes(row.field)) {
+          wrong.push(`${row.label}${token ? " [with a session]" : ""} → ${res.status} ${JSON.stringify(body).slice(0, 200)} (expected 400 invalid_request naming ${row.field})`);
+        }
+      }
+    }
+    tally.inputs += rows.length;
+    tally.byCategory.set("malformed MFA proof", rows.length);
+    expect(wrong).toEqual([]);
+    // Refused before the ticket was opened: no answer counted on it, nothing on the account's lockout count (nor a
+    // step-up failure on the session's user), and the enrolment, its replay guard and the recovery codes untouched
+    // (the last test compares every table).
+    expect(await ticketRow()).toEqual([{ attempts: 0 }]);
+    expect(await counters()).toEqual(countersBefore);
+  });
+
   it("leaves every authsome_* table, the signed-up user's row and the outbox unchanged", async () => {
     expect(tally.requests).toBeGreaterThan(0);
     await auth.flushMail(); // anything bad input had queued would have landed by now
     const after = await snapshot();
     expect(Object.keys(before.tables)).toEqual(expect.arrayContaining(["authsome_users", "authsome_sessions", "authsome_password_hashes", "authsome_verifications"]));
-    expect(before.tables.authsome_users?.rows).toBe(2);
+    expect(before.tables.authsome_users?.rows).toBe(3);
+    expect(before.tables.authsome_mfa_enrollments?.rows).toBe(1);
     expect(after.tables).toEqual(before.tables);
     expect(after.user).toEqual(before.user);
     expect(after.mails).toBe(before.mails);
@@ -764,5 +896,12 @@ describe("bad input on every route", () => {
 
   it("lets no body pollute Object.prototype", () => {
     expect(({} as Row).polluted).toBeUndefined();
+  });
+
+  it("left the MFA ticket answerable: the next step's code signs in with it (after the tables were compared)", async () => {
+    // The fixture's verify used the current step (the replay guard recorded it); the verifier accepts one step ahead.
+    const code = fx.mfa.app.generate({ timestamp: Date.now() + 30_000 });
+    const res = await post("/mfa/challenge", { mfa_ticket: fx.mfa.ticket, code });
+    expect(res, JSON.stringify(res.json)).toMatchObject({ status: 200, json: { user: { id: fx.mfa.userId } } });
   });
 });

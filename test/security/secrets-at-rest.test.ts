@@ -1,13 +1,16 @@
 // Secrets at rest (shared/spec/quality.md): after a full end-to-end run through the HTTP API, no raw secret the
 // client saw — session and refresh tokens, reset and verification link tokens, verification codes, passwords, a
-// social sign-in's state, browser binding and authorization code, and the provider's access and refresh tokens — is
-// stored anywhere. Every text, JSON and bytea column of every authsome_* table (found through information_schema, so
-// a new table or column is scanned without touching this file) is searched for each of them. Hashes of the secrets
-// may appear; they are hashes.
+// social sign-in's state, browser binding and authorization code, the provider's access and refresh tokens, and the
+// second factor's — the TOTP seed (base32, and its raw bytes in hex, base64 and as bytes), the codes answered with,
+// the recovery codes (as shown and normalised) and the sign-in tickets — is stored anywhere. Every text, JSON and
+// bytea column of every authsome_* table (found through information_schema, so a new table or column is scanned
+// without touching this file) is searched for each of them. Hashes of the secrets may appear; they are hashes.
+import * as OTPAuth from "otpauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashToken } from "../../src/crypto/tokens.js";
 import { createAuthsome } from "../../src/authsome.js";
 import { memoryMailer } from "../../src/mail/memory.js";
+import { mfa } from "../../src/plugins/mfa/index.js";
 import { password } from "../../src/plugins/password/index.js";
 import { github, social } from "../../src/plugins/social/index.js";
 import { type GitHubStandIn, startGitHubStandIn } from "../support/github-standin.js";
@@ -36,6 +39,7 @@ beforeAll(async () => {
     plugins: [
       password(),
       social({ providers: [github({ clientId: gh.clientId, clientSecret: gh.clientSecret, redirectURI: githubCallback, baseUrl: gh.baseUrl, apiBaseUrl: gh.apiBaseUrl })] }),
+      mfa(),
     ],
     mailer,
     config: { development: true, basePath, appUrl: "http://app.test", rateLimits: false },
@@ -98,7 +102,13 @@ type SecretKind =
   | "oauth binding cookie"
   | "oauth authorization code"
   | "provider access token"
-  | "provider refresh token";
+  | "provider refresh token"
+  | "totp seed"
+  | "totp seed (hex)"
+  | "totp code"
+  | "recovery code"
+  | "recovery code (normalised)"
+  | "mfa ticket";
 interface Secret {
   kind: SecretKind;
   label: string;
@@ -119,6 +129,13 @@ const shapes: Record<SecretKind, RegExp> = {
   "oauth authorization code": /^[0-9a-f]{20}$/,
   "provider access token": /^gho_[A-Za-z0-9]{36}$/,
   "provider refresh token": /^ghr_[A-Za-z0-9]{36}$/,
+  // 20 random bytes (160 bits), base32 without padding, as POST /mfa/totp/enroll shows it.
+  "totp seed": /^[A-Z2-7]{32}$/,
+  "totp seed (hex)": /^[0-9a-f]{40}$/,
+  "totp code": /^\d{6}$/,
+  "recovery code": /^[2-9a-hjkmnp-z]{5}-[2-9a-hjkmnp-z]{5}$/,
+  "recovery code (normalised)": /^[2-9a-hjkmnp-z]{10}$/,
+  "mfa ticket": /^st_[A-Za-z0-9_-]{43}$/,
 };
 function keep(kind: SecretKind, label: string, value: unknown): string {
   expect(value, `${label} (${kind})`).toMatch(shapes[kind]);
@@ -135,6 +152,16 @@ function keepSession(label: string, body: Body): { sessionToken: string; refresh
 const ada = "ada@secrets.test";
 const bob = "bob@secrets.test";
 const cleo = "cleo@secrets.test";
+const dora = "dora@secrets.test";
+
+/** Each recovery code kept as shown (`xxxxx-xxxxx`) and as compared (the dash dropped). */
+function keepRecoveryCodes(label: string, codes: unknown): string[] {
+  expect(codes, `${label}: recovery codes`).toHaveLength(10);
+  return (codes as string[]).map((code, i) => {
+    keep("recovery code (normalised)", `${label}: recovery code ${i + 1}, without the dash`, code.replace("-", ""));
+    return keep("recovery code", `${label}: recovery code ${i + 1}`, code);
+  });
+}
 
 /**
  * A GitHub flow started with `POST /social/github`: the state and the browser-binding cookie kept as secrets (the
@@ -153,7 +180,7 @@ async function startGitHub(label: string, cookie?: string): Promise<{ authUrl: s
 }
 
 describe("secrets at rest", () => {
-  it("runs sign-up, sign-in, refresh, change, forgot and reset password, verification by code and by link, and sign-out through the HTTP API", async () => {
+  it("runs sign-up, sign-in, refresh, change, forgot and reset password, verification by code and by link, sign-out, a GitHub sign-in and TOTP (enrol, challenge by code and by recovery code, new recovery codes) through the HTTP API", async () => {
     // Ada: sign-up, a failed and a good sign-in, refresh (and a replay of the rotated token), change password.
     const first = keep("password", "Ada's first password", "first correct horse battery");
     const signedUp = keepSession("Ada's sign-up", await expectStatus(call("POST", "/signup", { email: ada, password: first, first_name: "Ada" }), 201));
@@ -221,12 +248,44 @@ describe("secrets at rest", () => {
     expect(await expectStatus(call("GET", "/me", undefined, cleoSession.sessionToken), 200)).toMatchObject({ email: cleo });
     await expectStatus(call("POST", "/signout", undefined, cleoSession.sessionToken), 200); // the last refresh token is a signed-out one
 
+    // Dora turns on TOTP (otpauth is her authenticator app, at the real clock), signs in with a code and with a
+    // recovery code, and regenerates her recovery codes. The codes are those of explicit 30-second steps: the verify's
+    // step is recorded by the replay guard, so the challenge answers with the next one (the verifier accepts a step
+    // of drift either way; a step boundary crossed meanwhile still leaves both within it).
+    const doras = keep("password", "Dora's password", "dora's correct horse battery");
+    const doraSignUp = keepSession("Dora's sign-up", await expectStatus(call("POST", "/signup", { email: dora, password: doras }), 201));
+    const enrolment = await expectStatus(call("POST", "/mfa/totp/enroll", {}, doraSignUp.sessionToken), 200);
+    const seed = keep("totp seed", "Dora's TOTP seed", enrolment.secret);
+    keep("totp seed (hex)", "Dora's TOTP seed, hex", OTPAuth.Secret.fromBase32(seed).hex.toLowerCase()); // otpauth spells it upper-case
+    const app = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(seed), algorithm: "SHA1", digits: 6, period: 30 });
+    expect(OTPAuth.URI.parse(enrolment.otpauth_url as string).secret.base32).toBe(seed);
+    const step = Math.floor(Date.now() / 30_000);
+    const codeOf = (at: number, label: string) => keep("totp code", label, app.generate({ timestamp: at * 30_000 }));
+    const verified = await expectStatus(call("POST", "/mfa/totp/verify", { code: codeOf(step, "Dora's enrolment code") }, doraSignUp.sessionToken), 200);
+    const firstCodes = keepRecoveryCodes("Dora's enrolment", verified.recovery_codes);
+
+    const challenged = await expectStatus(call("POST", "/signin", { email: dora, password: doras }), 403);
+    expect(challenged).toMatchObject({ code: "mfa_required", details: { methods: ["totp", "recovery_code"] } });
+    const ticket = keep("mfa ticket", "Dora's first sign-in ticket", (challenged.details as Body).mfa_ticket);
+    const byCode = await expectStatus(call("POST", "/mfa/challenge", { mfa_ticket: ticket, code: codeOf(step + 1, "Dora's challenge code") }), 200);
+    keepSession("Dora's sign-in with a TOTP code", byCode);
+
+    const challengedAgain = await expectStatus(call("POST", "/signin", { email: dora, password: doras }), 403);
+    const ticket2 = keep("mfa ticket", "Dora's second sign-in ticket", (challengedAgain.details as Body).mfa_ticket);
+    const byRecovery = await expectStatus(call("POST", "/mfa/challenge", { mfa_ticket: ticket2, recovery_code: firstCodes[0] }), 200);
+    const doraSession = keepSession("Dora's sign-in with a recovery code", byRecovery);
+
+    const regenerated = await expectStatus(call("POST", "/mfa/recovery-codes", { recovery_code: firstCodes[1] }, doraSession.sessionToken), 200);
+    keepRecoveryCodes("Dora's regenerated codes", regenerated.recovery_codes);
+    expect(await expectStatus(call("GET", "/mfa", undefined, doraSession.sessionToken), 200)).toMatchObject({ enabled: true, recovery_codes_remaining: 10 });
+    await expectStatus(call("POST", "/signout", undefined, doraSession.sessionToken), 200);
+
     expect(new Set(secrets.map((x) => x.value)).size).toBe(secrets.length);
     expect(signedUp.sessionToken).not.toBe(refreshed.sessionToken);
   });
 
-  it("stores none of those tokens, codes or passwords in any text, JSON or bytea column of any authsome_* table", async () => {
-    expect(secrets.length).toBeGreaterThanOrEqual(20); // the run above collected them
+  it("stores none of those tokens, codes, seeds or passwords in any text, JSON or bytea column of any authsome_* table", async () => {
+    expect(secrets.length).toBeGreaterThanOrEqual(60); // the run above collected them
 
     const columns = await s.t.query<{ table_name: string; column_name: string; data_type: string; udt_name: string }>(
       `SELECT c.table_name, c.column_name, c.data_type, c.udt_name
@@ -239,7 +298,17 @@ describe("secrets at rest", () => {
         ORDER BY c.table_name, c.ordinal_position`,
     );
     const tables = new Set(columns.map((c) => c.table_name));
-    for (const table of ["authsome_users", "authsome_sessions", "authsome_password_hashes", "authsome_verifications", "authsome_audit_events", "authsome_oauth_accounts", "authsome_ceremonies"]) {
+    for (const table of [
+      "authsome_users",
+      "authsome_sessions",
+      "authsome_password_hashes",
+      "authsome_verifications",
+      "authsome_audit_events",
+      "authsome_oauth_accounts",
+      "authsome_ceremonies",
+      "authsome_mfa_enrollments",
+      "authsome_mfa_recovery_codes",
+    ]) {
       expect(tables, table).toContain(table);
     }
 
@@ -262,13 +331,19 @@ describe("secrets at rest", () => {
     // SHA-256 hex (signed-out sessions are deleted; their refresh hashes are kept to recognise a replay).
     const where = (needle: string) => [...new Set(stored.filter((x) => x.text.includes(needle)).map((x) => x.where))];
     expect(where(ada)).toContain("authsome_users.email");
-    const lastRefresh = secrets.filter((x) => x.kind === "refresh token").at(-1) as Secret;
+    const lastRefresh = secrets.find((x) => x.label === "Cleo's GitHub sign-in: refresh token") as Secret; // signed out above
     expect(where(hashToken(lastRefresh.value))).toContain("authsome_revoked_refresh_tokens.token_hash");
     expect(stored.some((x) => x.type === "jsonb")).toBe(true);
     // …and the social sign-in's rows: Cleo's link with its sealed tokens, and the unfinished flow's sealed secrets.
     expect(where(cleo)).toContain("authsome_oauth_accounts.email");
     for (const column of ["access_token_sealed", "refresh_token_sealed"]) expect(stored.map((x) => x.where)).toContain(`authsome_oauth_accounts.${column}`);
     expect(stored.some((x) => x.where.startsWith("authsome_ceremonies.") && x.text.includes("social:github"))).toBe(true);
+    // …and the second factor's: Dora's sealed seed, her ten current recovery codes' hashes, and the MFA events.
+    expect(stored.filter((x) => x.where === "authsome_mfa_enrollments.secret_sealed")).toHaveLength(1);
+    expect(stored.filter((x) => x.where === "authsome_mfa_recovery_codes.code_hash")).toHaveLength(10);
+    for (const type of ["mfa.enabled", "mfa.recovery_code_used", "mfa.recovery_codes_regenerated"]) {
+      expect(stored.some((x) => x.where === "authsome_audit_events.type" && x.text === type), type).toBe(true);
+    }
     // Every token GitHub issued is among the secrets searched for.
     const searched = new Set(secrets.map((x) => x.value));
     expect(gh.tokens().length).toBeGreaterThanOrEqual(2);
@@ -276,11 +351,19 @@ describe("secrets at rest", () => {
 
     /**
      * The forms a secret could be stored in: as is, escaped inside JSON text, URL-encoded (inside a stored link), and
-     * for tokens also their random part alone, that part's raw bytes (for bytea) and those bytes in hex.
+     * for tokens also their random part alone, that part's raw bytes (for bytea) and those bytes in hex; for the TOTP
+     * seed, its base32 in lower case and its raw bytes (for bytea, and as latin1 text), in hex, base64 and base64url.
      */
     function forms(secret: Secret): { texts: string[]; bytes: Buffer[] } {
       const texts = new Set([secret.value, JSON.stringify(secret.value).slice(1, -1), encodeURIComponent(secret.value)]);
       const bytes = [Buffer.from(secret.value, "utf8")];
+      if (secret.kind === "totp seed") {
+        const raw = Buffer.from(OTPAuth.Secret.fromBase32(secret.value).bytes);
+        expect(raw).toHaveLength(20);
+        for (const text of [secret.value.toLowerCase(), raw.toString("hex"), raw.toString("base64"), raw.toString("base64url"), raw.toString("latin1")]) texts.add(text);
+        bytes.push(raw);
+      }
+      if (secret.kind === "totp seed (hex)") texts.add(secret.value.toUpperCase());
       const random = /^[a-z]+_([A-Za-z0-9_-]{43})$/.exec(secret.value)?.[1];
       if (random) {
         const raw = Buffer.from(random, "base64url");
@@ -294,8 +377,9 @@ describe("secrets at rest", () => {
 
     const found: string[] = [];
     for (const secret of secrets) {
-      if (secret.kind === "verification code") {
-        // A 6-digit code is short enough to turn up by chance inside other values: ids are TypeIDs whose base32
+      if (secret.kind === "verification code" || secret.kind === "totp code") {
+        // A 6-digit code (a mailed verification code, or a TOTP code Dora answered with) is short enough to turn up
+        // by chance inside other values: ids are TypeIDs whose base32
         // suffix mixes digits and letters, and hashes are hex. (Timestamps are not text columns, so they are not
         // scanned.) So the code counts as found only where a value is exactly the code or contains it as a run of
         // digits of its own — delimited by non-digits or the ends of the value — which a stored code would be,

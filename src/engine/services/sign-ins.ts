@@ -67,6 +67,11 @@ export interface CompleteOptions {
   resetRateLimitKey?: string | null;
   /** The method proved two factors itself (see `SignInAttempt.multiFactor`). Default false. */
   multiFactor?: boolean;
+  /**
+   * The event the session is written with, when no gate challenges, instead of `signin.succeeded` (the password
+   * sign-up's `user.signed_up`: one event, in the session's statement). A challenged sign-in writes none.
+   */
+  event?: { type: string; metadata?: Record<string, unknown> };
 }
 
 /** The sign-in a ticket stands for, as the gate's `verify` sees it. */
@@ -176,11 +181,16 @@ export function createSignIns(deps: SignInDeps) {
     return null;
   }
 
-  async function issue(attempt: SignInAttempt, resetRateLimitKeys: readonly string[], consumeCeremony?: { kind: string; keyHash: string }): Promise<SignInResult> {
+  async function issue(
+    attempt: SignInAttempt,
+    resetRateLimitKeys: readonly string[],
+    options: { consumeCeremony?: { kind: string; keyHash: string }; event?: CompleteOptions["event"] } = {},
+  ): Promise<SignInResult> {
     const { user, meta, method } = attempt;
+    const { consumeCeremony, event } = options;
     await hooks.before("signIn.before", { user, meta, method }, store);
     const issued = await sessions.issue(user, meta, store, {
-      event: { type: "signin.succeeded", metadata: { method } },
+      event: event ? { type: event.type, metadata: { ...event.metadata, method } } : { type: "signin.succeeded", metadata: { method } },
       method,
       resetRateLimitKeys,
       ...(consumeCeremony ? { consumeCeremony } : {}),
@@ -241,7 +251,7 @@ export function createSignIns(deps: SignInDeps) {
       assertAllowed(user);
       const attempt: SignInAttempt = { user, meta, method: options.method, multiFactor: options.multiFactor ?? false };
       const reset = options.resetRateLimitKey ?? null;
-      return (gates.length > 0 ? await passGates(attempt, 0, reset) : null) ?? issue(attempt, reset ? [reset] : []);
+      return (gates.length > 0 ? await passGates(attempt, 0, reset) : null) ?? issue(attempt, reset ? [reset] : [], options.event ? { event: options.event } : {});
     },
 
     /**
@@ -309,7 +319,7 @@ export function createSignIns(deps: SignInDeps) {
       }
       const resets = [...new Set([payload.resetRateLimitKey, payload.accountKey].filter((k): k is string => typeof k === "string"))];
       try {
-        return await issue(attempt, resets, { kind, keyHash });
+        return await issue(attempt, resets, { consumeCeremony: { kind, keyHash } });
       } catch (err) {
         if (isAuthsomeError(err) && err.code === "ceremony_consumed") throw invalidTicket(gate); // a concurrent right answer won
         throw err;

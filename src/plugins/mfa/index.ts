@@ -37,8 +37,11 @@ export type MfaSubject = { userId: string; ticket?: never } | { ticket: string; 
 
 /** What the plugin adds to `auth.api`. */
 export interface MfaApi {
-  /** Starts a TOTP enrolment. @throws ConflictError `mfa_already_enabled`; ValidationError `invalid_ticket`; NotFoundError */
-  mfaEnroll(subject: MfaSubject): Promise<TotpEnrollment>;
+  /**
+   * Starts a TOTP enrolment (with `meta`, counted on the `mfaChallenge` limit).
+   * @throws ConflictError `mfa_already_enabled`; ValidationError `invalid_ticket`; NotFoundError; RateLimitError
+   */
+  mfaEnroll(subject: MfaSubject, meta?: RequestMeta): Promise<TotpEnrollment>;
   /**
    * Confirms it with a first code: the recovery codes (shown once) — and, for a ticket, the sign-in it completes.
    * @throws AuthenticationError `invalid_mfa_code`; ValidationError `mfa_not_enrolled` | `invalid_ticket`; RateLimitError
@@ -108,7 +111,7 @@ export function mfa(options: MfaOptions = {}): AuthsomePlugin<MfaApi> {
       registerMfaRoutes(ctx, service);
       const subjectOf = async (subject: MfaSubject) => (subject.ticket !== undefined ? { ticket: subject.ticket } : { user: await service.userOf(subject.userId) });
       return {
-        mfaEnroll: async (subject) => service.enroll(await subjectOf(subject)),
+        mfaEnroll: async (subject, meta) => service.enroll(await subjectOf(subject), meta),
         mfaVerify: async (subject, code, meta) => service.verify(await subjectOf(subject), checkedCode(code), meta),
         mfaChallenge: async (ticket, proof, meta) => service.challenge(ticket, checkedProof(proof), meta),
         mfaDisable: async (userId, proof, meta) => service.disable(await service.userOf(userId), checkedProof(proof), meta),

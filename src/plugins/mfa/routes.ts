@@ -59,11 +59,11 @@ export function registerMfaRoutes(ctx: PluginContext, mfa: Mfa): void {
       method: "post",
       path: "/mfa/totp/enroll",
       request: optionalJsonBody(z.strictObject({ mfa_ticket: ticket.optional() }).openapi("MfaEnroll")),
-      responses: { 200: jsonResponse(EnrollmentSchema, "A new, unverified enrolment (an earlier unverified one is replaced)"), ...errorResponses(400, 401, 409) },
+      responses: { 200: jsonResponse(EnrollmentSchema, "A new, unverified enrolment (an earlier unverified one is replaced)"), ...errorResponses(400, 401, 409, 429) },
     }),
     async (c) => {
       const body = (c.req.valid("json") ?? {}) as { mfa_ticket?: string };
-      const started = await mfa.enroll(subjectOf(c, body.mfa_ticket));
+      const started = await mfa.enroll(subjectOf(c, body.mfa_ticket), c.get("meta"));
       return c.json({ secret: started.secret, otpauth_url: started.otpauthUrl, qr_svg: started.qrSvg }, 200);
     },
   );

@@ -218,10 +218,12 @@ export function createMfa(ctx: EngineContext, settings: MfaSettings) {
     gate,
 
     /**
-     * Starts (or restarts) a TOTP enrolment: a fresh seed, sealed at rest, replacing an unverified one.
-     * @throws ConflictError `mfa_already_enabled`; ValidationError `invalid_ticket`.
+     * Starts (or restarts) a TOTP enrolment: a fresh seed, sealed at rest, replacing an unverified one; with `meta`,
+     * counted on the client's `mfaChallenge` limit.
+     * @throws ConflictError `mfa_already_enabled`; ValidationError `invalid_ticket`; RateLimitError `rate_limited`.
      */
-    async enroll(subject: EnrollSubject): Promise<TotpEnrollment> {
+    async enroll(subject: EnrollSubject, meta?: RequestMeta): Promise<TotpEnrollment> {
+      if (meta) await protection.limit("mfaChallenge", meta);
       const user = subject.user ?? (await enrollTicketUser(subject.ticket));
       const id = typeid("amfa").toString();
       const secret = newTotpSecret();

@@ -125,10 +125,11 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
           const user = await tx.users.create({ ...profile, createdAt: at });
           await passwordStore(tx).setInitial(user.id, hash, at);
           const pending = sendsVerification ? { verification: await verification.create(tx, user) } : {};
-          if (config.requireEmailVerification || gated) {
+          if (config.requireEmailVerification) {
             await ctx.events.emit("user.signed_up", { userId: user.id, meta, metadata: { method: "password" } }, tx);
             return { user, ...pending };
           }
+          if (gated) return { user, ...pending }; // the event goes with the session (or the challenge), below
           const issued = await ctx.sessions.issue(user, meta, tx, { event: { type: "user.signed_up", metadata: { method: "password" } }, method: "password" });
           return { user, issued, ...pending };
         });
@@ -142,14 +143,24 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
         throw err;
       }
       await ctx.hooks.after("signUp.after", { user: outcome.user, meta }, store);
-      if (outcome.verification) verification.send(outcome.user, outcome.verification, links.base(linkBase));
-      if (config.requireEmailVerification) return { verificationRequired: true, user: outcome.user };
+      // Mail is queued once the request's own statements are done, so its work never lands among them.
+      const sendVerification = () => outcome.verification && verification.send(outcome.user, outcome.verification, links.base(linkBase));
+      if (config.requireEmailVerification) {
+        sendVerification();
+        return { verificationRequired: true, user: outcome.user };
+      }
       let issued = outcome.issued;
       if (!issued) {
-        const result = await ctx.signIns.complete(outcome.user, meta, { method: "password" });
-        if (result.kind === "challenge") return { verificationRequired: false, challenge: result, user: outcome.user };
+        const signedUp = { type: "user.signed_up", metadata: { method: "password" } };
+        const result = await ctx.signIns.complete(outcome.user, meta, { method: "password", event: signedUp });
+        if (result.kind === "challenge") {
+          await ctx.events.emit(signedUp.type, { userId: outcome.user.id, meta, metadata: signedUp.metadata });
+          sendVerification();
+          return { verificationRequired: false, challenge: result, user: outcome.user };
+        }
         issued = result;
       }
+      sendVerification();
       // Signing up proves as much as signing in: this browser gets past a later lockout too.
       return { verificationRequired: false, user: outcome.user, ...issued, deviceCookie: ctx.devices.issue(outcome.user.id, credentialVersion(hash)) };
     },
