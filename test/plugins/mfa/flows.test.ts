@@ -112,6 +112,17 @@ describe("enrolment", () => {
     expect((await e.call("POST", "/mfa/totp/verify", { token, body: { code: codeAt(e, second, 1) } })).body.code).toBe("mfa_already_enabled");
   });
 
+  it("leaves a sign-up's session to the gate at a cost of one statement, and its one user.signed_up event with it", async () => {
+    const email = uniqueEmail("signup-cost");
+    e.t.counter.reset();
+    const res = await e.call("POST", "/signup", { body: { email, password } });
+    expect(res.status).toBe(201);
+    // BEGIN, the user, the password hash, COMMIT; the gate's read; the session with its event.
+    expect(res.statements).toBeLessThanOrEqual(6);
+    expect(await countRows(e, "authsome_audit_events WHERE user_id = $1 AND type = 'user.signed_up' AND metadata->>'sessionId' = $2", [res.body.user.id, res.body.session.id])).toBe(1);
+    expect(await countRows(e, "authsome_audit_events WHERE user_id = $1", [res.body.user.id])).toBe(1);
+  });
+
   it("needs a session or a ticket", async () => {
     expect((await e.call("POST", "/mfa/totp/enroll", { body: {} })).status).toBe(401);
     expect((await e.call("POST", "/mfa/totp/verify", { body: { code: "123456" } })).status).toBe(401);
