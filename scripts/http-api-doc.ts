@@ -722,9 +722,12 @@ ${perIpLimits().join("\n")}
 - The password checks of \`DELETE /me\` and \`POST /change-password\` (made from a session), and the second-factor
   step-ups of \`POST /mfa/recovery-codes\` and \`DELETE /mfa/totp\`, have a budget of their own: ${lockout.maxAttempts} per
   ${minutes(lockout.windowSeconds)} per account, then 429 \`account_locked\` until the window ends.
-- Answers to a \`mfa_required\` ticket (\`POST /mfa/challenge\`) count as sign-in attempts of the account's email, so a
-  first factor in someone else's hands gets no more guesses at the second than the lockout allows; a right answer
-  resets the count.
+- Answers to a second factor's ticket (\`POST /mfa/challenge\`, and \`POST /mfa/totp/verify\` with a ticket) are
+  counted per account, apart from password attempts: the lockout's count of wrong ones within its window locks the
+  account's answers and its password sign-ins for the lockout's duration (a password reset does not lift the answers'
+  lock), so a first factor in someone else's hands gets no more guesses at the second; a stranger's password guesses
+  do not stop the owner's right code. A right answer resets the count; a right password that stops at the gate
+  clears the password's count.
 - Trusted devices (\`lockout.trustedDevices\`, default ${String(lockout.trustedDevices)}): a browser that presents a valid
   \`${deviceCookieName}\` cookie issued to the locked account may still sign in, with its own budget of
   ${lockout.maxAttempts} attempts per window — so nobody can lock the owner out with wrong passwords. A changed or reset

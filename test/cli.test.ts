@@ -107,9 +107,10 @@ describe("authsome migrate", () => {
     for (const m of coreMigrations) expect(status.stdout).toMatch(new RegExp(`core\\s+applied\\s+${m.name}\\s+\\d{4}-`));
     expect(status.stdout).toMatch(/password\s+pending\s+0000_initial/);
     expect(status.stdout).toMatch(/mfa\s+pending\s+0000_initial/);
-    expect(status.stdout).toContain(`${coreMigrations.length} applied, 2 pending`);
+    expect(status.stdout).toMatch(/mfa\s+pending\s+0001_app_policies/);
+    expect(status.stdout).toContain(`${coreMigrations.length} applied, 3 pending`);
     const again = await runCli(["migrate", ...target, "--status", "--plugins", "password,mfa"], { cwd });
-    expect(again.stdout).toContain(`${coreMigrations.length} applied, 2 pending`);
+    expect(again.stdout).toContain(`${coreMigrations.length} applied, 3 pending`);
   });
 
   it("--status without --plugins lists every group: applied ones, the package's pending ones, and unknown ones", async () => {

@@ -191,17 +191,23 @@ describe("completing a sign-in", () => {
 
   it("counts wrong answers on the account: at the lockout's count it locks, and no ticket is checked beyond it", async () => {
     const { email } = await signUp(e, { secondFactor: "8" });
-    // The password sign-ins count too (attempts are counted before the check; only a session clears them).
-    const tickets: string[] = [];
-    for (let i = 0; i < 2; i++) tickets.push((await e.call("POST", "/signin", { body: { email, password: pw } })).body.details.test_ticket as string);
+    const ticketOf = async () => (await e.call("POST", "/signin", { body: { email, password: pw } })).body.details.test_ticket as string;
+    const answer = async (ticket: string, value: string) => (await e.call("POST", "/test-gate/answer", { body: { test_ticket: ticket, answer: value } })).body.code;
     const codes: string[] = [];
-    for (const ticket of tickets) {
-      for (let i = 0; i < 2; i++) codes.push((await e.call("POST", "/test-gate/answer", { body: { test_ticket: ticket, answer: "x" } })).body.code);
-    }
-    // 2 sign-ins + 3 wrong answers reach the lockout's 5: the third wrong answer locks the account, and no answer is
-    // checked after it.
-    expect(codes).toEqual(["wrong_answer", "wrong_answer", "account_locked", "account_locked"]);
+    for (const ticket of [await ticketOf(), await ticketOf()]) for (let i = 0; i < 2; i++) codes.push(await answer(ticket, "x"));
+    const last = await ticketOf();
+    codes.push(await answer(last, "x")); // the account's 5th wrong answer (the lockout's count) locks it
+    codes.push(await answer(last, "8")); // and no answer is checked while it is locked, the right one neither
+    expect(codes).toEqual(["wrong_answer", "wrong_answer", "wrong_answer", "wrong_answer", "account_locked", "account_locked"]);
     expect((await e.call("POST", "/signin", { body: { email, password: pw } })).body.code).toBe("account_locked");
+  });
+
+  it("does not let password guesses by a stranger stop the owner's right answer", async () => {
+    const { email } = await signUp(e, { secondFactor: "4" });
+    const ticket = (await e.call("POST", "/signin", { body: { email, password: pw } })).body.details.test_ticket as string;
+    for (let i = 0; i < 6; i++) await e.call("POST", "/signin", { body: { email, password: `wrong-guess-${i}-xyz` } });
+    expect((await e.call("POST", "/signin", { body: { email, password: pw } })).body.code).toBe("account_locked");
+    expect((await e.call("POST", "/test-gate/answer", { body: { test_ticket: ticket, answer: "4" } })).status).toBe(200);
   });
 
   it("a right answer clears the account's count of failed sign-ins", async () => {

@@ -175,6 +175,11 @@ export function createProtection({ store, config, now, declaredLimits }: Protect
       return (await store.rateLimits.hit(lockoutKeys(id).lock, config.lockout.durationSeconds, now())).count === 1;
     },
 
+    /** Sets the lock row `key` for the lockout's duration (a lock of something other than an identifier). */
+    async lockKey(key: string): Promise<void> {
+      if (config.lockout) await store.rateLimits.hit(key, config.lockout.durationSeconds, now());
+    },
+
     /**
      * Counts one password check made from an existing session (change password, delete the account), before the
      * password is compared: a stolen session gets `maxAttempts` guesses per lockout window, then none. Its own

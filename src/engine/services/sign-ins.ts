@@ -8,7 +8,7 @@ import type { RequestMeta } from "../request-meta.js";
 import { scopeOf, type Tenant } from "../tenants.js";
 import type { Ceremonies } from "./ceremonies.js";
 import type { Protection } from "./protection.js";
-import { identifiersOf, lockoutKeys, normalizeIdentifier } from "./protection.js";
+import { identifiersOf } from "./protection.js";
 import type { IssuedSession, SessionService } from "./sessions.js";
 
 /** A sign-in whose first factor was proven: who, from where, and how (`password`, `social:github`, `magic_link`, …). */
@@ -29,6 +29,11 @@ export interface SignInChallenge {
   message: string;
   /** Sent in the error's `details`, next to the ticket. */
   details?: Record<string, unknown>;
+  /**
+   * What the ticket is for, when a gate issues tickets of several kinds (the MFA gate: `challenge`, `enroll`): an
+   * answer (`resume`) or a read (`inspect`) naming another purpose finds no ticket — nothing is counted.
+   */
+  purpose?: string;
   /**
    * Kept with the ticket (in the store, never sent) and handed back to the gate's `verify` as `PendingSignIn.state`:
    * what the gate read at sign-in so that checking the answer costs no second read. No secret in the clear.
@@ -95,6 +100,8 @@ export type GateVerdict = boolean | { factor: string };
 
 export interface ResumeOptions {
   gate: string;
+  /** Only a ticket the gate issued for this purpose (`SignInChallenge.purpose`) takes the answer. */
+  purpose?: string;
   meta: RequestMeta;
   /** A per-IP limit (declared by the plugin) counted in the same statement as the answer. */
   limit?: string;
@@ -105,11 +112,22 @@ export interface ResumeOptions {
 interface TicketPayload extends Record<string, unknown> {
   userId: string;
   method: string;
-  resetRateLimitKey: string | null;
-  /** The account's answer counter (its email's sign-in attempts), while lockout is on. */
-  accountKey: string | null;
+  /** Whether the first factor's method proved two factors itself; carried on unchanged past every gate. */
+  multiFactor: boolean;
+  purpose: string | null;
+  /** The user's answer counter and lock (`answerKeysOf`), while lockout is on. */
+  answerKeys: { attempts: string; lock: string } | null;
   meta: RequestMeta;
   state: Record<string, unknown>;
+}
+
+/**
+ * The rows counting a user's answers to second-factor tickets, apart from the sign-in attempts of their identifiers:
+ * a stranger's password guesses must not stop the owner's right code, nor a password reset restore an attacker's
+ * guesses.
+ */
+function answerKeysOf(userId: string): { attempts: string; lock: string } {
+  return { attempts: `signin-answers:${userId}`, lock: `signin-answers-lock:${userId}` };
 }
 
 const defaultTicketTtlSeconds = 300;
@@ -156,26 +174,24 @@ export function createSignIns(deps: SignInDeps) {
     }
   }
 
-  /** The counter answers to any of the user's tickets count on: the sign-in attempts of their email. */
-  function accountKeyOf(user: User): string | null {
-    if (!config.lockout || !user.email) return null;
-    return lockoutKeys({ appId: user.appId, envId: user.envId, kind: "email", value: normalizeIdentifier(user.email) }).attempts;
-  }
-
   async function passGates(attempt: SignInAttempt, from: number, resetRateLimitKey: string | null): Promise<Extract<SignInResult, { kind: "challenge" }> | null> {
     for (const gate of gates.slice(from)) {
       const challenge = await gate.check(attempt);
       if (!challenge) continue;
-      const { state = {}, ...shown } = challenge;
+      const { state = {}, purpose, ...shown } = challenge;
       const payload: TicketPayload = {
         userId: attempt.user.id,
         method: attempt.method,
-        resetRateLimitKey,
-        accountKey: accountKeyOf(attempt.user),
+        multiFactor: attempt.multiFactor,
+        purpose: purpose ?? null,
+        answerKeys: config.lockout ? answerKeysOf(attempt.user.id) : null,
         meta: { ipAddress: attempt.meta.ipAddress, userAgent: attempt.meta.userAgent },
         state,
       };
       const ticket = await ceremonies.begin(`signin:${gate.id}`, payload, gate.ticket?.ttlSeconds ?? defaultTicketTtlSeconds, { prefix: "st_" });
+      // The first factor was right: its identifier's attempt counter is cleared (a user who leaves the code prompt a
+      // few times is not locked out); the second factor's answers are counted on their own.
+      if (resetRateLimitKey) await store.rateLimits.reset(resetRateLimitKey);
       return { kind: "challenge", user: attempt.user, method: attempt.method, gate: gate.id, ticket, challenge: shown, field: gate.ticket?.field ?? "ticket" };
     }
     return null;
@@ -276,6 +292,7 @@ export function createSignIns(deps: SignInDeps) {
         scope: scopeOf(deps.tenant()),
         kind,
         keyHash,
+        purpose: options.purpose ?? null,
         maxAttempts,
         now: now(),
         ipLimit,
@@ -288,7 +305,8 @@ export function createSignIns(deps: SignInDeps) {
       const payload = open.ceremony.payload as TicketPayload;
       assertAllowed(user);
       const accountAttempts = open.accountAttempts;
-      if (protection.exceedsLimit(accountAttempts ?? 0)) throw protection.lockedError();
+      // Past the lockout's count, or while the answers are locked, no answer is checked.
+      if (protection.isLocked(open.accountLockedUntil) || protection.exceedsLimit(accountAttempts ?? 0)) throw protection.lockedError();
       const verdict = await options.verify({
         user,
         method: payload.method,
@@ -301,23 +319,27 @@ export function createSignIns(deps: SignInDeps) {
       // A spent ticket is not deleted: it takes no more answers (the count is at its maximum), while a right answer
       // already checked, whose session is being written, still consumes it.
       if (verdict === false) {
-        if (accountAttempts !== null && protection.reachesLimit(accountAttempts)) {
+        const locks = accountAttempts !== null && protection.reachesLimit(accountAttempts) && payload.answerKeys !== null;
+        if (locks && payload.answerKeys) {
+          // The account locks: its answers for the lockout's duration, and its password sign-ins with them.
+          await protection.lockKey(payload.answerKeys.lock);
           for (const id of identifiersOf(user)) await protection.lock(id);
-          throw protection.lockedError();
         }
+        if (open.attempts < maxAttempts && locks) throw protection.lockedError();
         if (open.attempts >= maxAttempts) {
           throw new RateLimitError("too_many_attempts", "Too many wrong answers: sign in again", 1, { details: { fields: { [gate.ticket?.field ?? "ticket"]: "was used up by wrong answers" } } });
         }
         return null;
       }
       const method = typeof verdict === "object" ? `${payload.method}+${verdict.factor}` : payload.method;
-      const attempt: SignInAttempt = { user, meta: options.meta, method, multiFactor: true };
-      const next = await passGates(attempt, index + 1, payload.resetRateLimitKey);
+      // What the first factor proved is carried on as it was: answering one gate satisfies no other.
+      const attempt: SignInAttempt = { user, meta: options.meta, method, multiFactor: payload.multiFactor === true };
+      const next = await passGates(attempt, index + 1, null);
       if (next) {
         if (!(await ceremonies.consume(kind, ticket))) throw invalidTicket(gate); // a concurrent right answer won
         return next;
       }
-      const resets = [...new Set([payload.resetRateLimitKey, payload.accountKey].filter((k): k is string => typeof k === "string"))];
+      const resets = payload.answerKeys ? [payload.answerKeys.attempts] : [];
       try {
         return await issue(attempt, resets, { consumeCeremony: { kind, keyHash } });
       } catch (err) {
@@ -330,11 +352,12 @@ export function createSignIns(deps: SignInDeps) {
      * The sign-in an open ticket stands for, without counting an answer (e.g. to enrol the second factor a policy
      * requires before the ticket's answer); null for an unknown, expired or used ticket, or one of another app.
      */
-    async inspect(ticket: string, options: { gate: string }): Promise<{ user: User; method: string; state: Record<string, unknown> } | null> {
+    async inspect(ticket: string, options: { gate: string; purpose?: string }): Promise<{ user: User; method: string; state: Record<string, unknown> } | null> {
       const { gate } = gateOf(options.gate);
       const open = await store.ceremonies.find(scopeOf(deps.tenant()), `signin:${gate.id}`, hashToken(ticket), now());
-      if (!open) return null;
+      if (!open || open.attempts >= (gate.ticket?.maxAttempts ?? defaultMaxAttempts)) return null;
       const payload = open.payload as TicketPayload;
+      if (options.purpose !== undefined && payload.purpose !== options.purpose) return null;
       const user = await store.users.findById(scopeOf(deps.tenant()), payload.userId);
       if (!user || user.deletedAt) return null;
       return { user, method: payload.method, state: payload.state ?? {} };

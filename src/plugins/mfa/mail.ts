@@ -4,6 +4,14 @@ function notice(to: string, subject: string, lines: string[]): MailMessage {
   return { to, subject, text: `${lines.join("\n\n")}\n`, html: lines.map((line) => `<p>${escapeHtml(line)}</p>`).join("") };
 }
 
+/** Two-factor authentication was turned on: an authenticator now signs in with the account. */
+export function mfaEnabledMail(to: string): MailMessage {
+  return notice(to, "Two-factor authentication was turned on", [
+    `Two-factor authentication was turned on for your account (${to}): signing in now needs a code from the authenticator app that was set up.`,
+    "If this was not you, someone else's authenticator can now sign in with your password: reset your password, sign in with a recovery code if you have one, and contact support.",
+  ]);
+}
+
 /** Two-factor authentication was turned off for the account. */
 export function mfaDisabledMail(to: string): MailMessage {
   return notice(to, "Two-factor authentication was turned off", [

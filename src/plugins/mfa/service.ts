@@ -14,7 +14,7 @@ import {
   type User,
   ValidationError,
 } from "../../plugin/index.js";
-import { mfaDisabledMail, mfaLockedMail, recoveryCodeUsedMail } from "./mail.js";
+import { mfaDisabledMail, mfaEnabledMail, mfaLockedMail, recoveryCodeUsedMail } from "./mail.js";
 import { hashRecoveryCode, matchRecoveryCode, newRecoveryCodes } from "./recovery-codes.js";
 import { mfaStore, type StoredRecoveryCode } from "./store.js";
 import { acceptedStep, newTotpSecret, otpauthUrl } from "./totp.js";
@@ -161,6 +161,8 @@ export function createMfa(ctx: EngineContext, settings: MfaSettings) {
     });
     if (!confirmed) throw alreadyEnabled(); // a concurrent verify won, or the enrolment was replaced
     await ctx.hooks.after("mfa.enabled.after", { user, meta, method: "totp" }, store);
+    // Told, since an authenticator someone else enrolled would survive a password reset.
+    notify(user, "mfa_enabled", () => mfaEnabledMail(user.email));
     return plain;
   }
 
@@ -189,8 +191,8 @@ export function createMfa(ctx: EngineContext, settings: MfaSettings) {
   }
 
   async function enrollTicketUser(ticket: string): Promise<User> {
-    const pending = await ctx.signIns.inspect(ticket, { gate: mfaGateId });
-    if (!pending || pending.state.purpose !== "enroll") throw invalidTicket();
+    const pending = await ctx.signIns.inspect(ticket, { gate: mfaGateId, purpose: "enroll" });
+    if (!pending) throw invalidTicket();
     return pending.user;
   }
 
@@ -204,11 +206,11 @@ export function createMfa(ctx: EngineContext, settings: MfaSettings) {
       if (enrollment?.verifiedAt) {
         const state: ChallengeState = { purpose: "challenge", enrollmentId: enrollment.id, secretSealed: enrollment.secretSealed, recoveryCodes: read.recoveryCodes };
         const methods = read.recoveryCodes.length > 0 ? ["totp", "recovery_code"] : ["totp"];
-        return { code: "mfa_required", message: "Enter a code from your authenticator app (or a recovery code)", details: { methods }, state };
+        return { code: "mfa_required", message: "Enter a code from your authenticator app (or a recovery code)", details: { methods }, purpose: "challenge", state };
       }
       if (read.appRequires ?? settings.required) {
         const state: EnrollState = { purpose: "enroll" };
-        return { code: "mfa_enrollment_required", message: "Set up two-factor authentication to finish signing in", details: { methods: ["totp"] }, state };
+        return { code: "mfa_enrollment_required", message: "Set up two-factor authentication to finish signing in", details: { methods: ["totp"] }, purpose: "enroll", state };
       }
       return null;
     },
@@ -248,10 +250,10 @@ export function createMfa(ctx: EngineContext, settings: MfaSettings) {
       let recoveryCodes: string[] | null = null;
       const result = await ctx.signIns.resume(subject.ticket, {
         gate: mfaGateId,
+        purpose: "enroll",
         meta,
         limit: "mfaChallenge",
         verify: async (pending) => {
-          if (pending.state.purpose !== "enroll") throw invalidTicket();
           recoveryCodes = await confirm(pending.user, code, meta);
           if (recoveryCodes) return { factor: "totp" };
           await failed(pending.user, meta, "totp", "enrollment", pending);
@@ -272,11 +274,11 @@ export function createMfa(ctx: EngineContext, settings: MfaSettings) {
       let spentBy: User | null = null;
       const answered = ctx.signIns.resume(ticket, {
         gate: mfaGateId,
+        purpose: "challenge", // an enrolment ticket is answered only by enrolling
         meta,
         limit: "mfaChallenge",
         verify: async (pending) => {
-          const state = pending.state as ChallengeState | EnrollState;
-          if (state.purpose !== "challenge") throw invalidTicket(); // an enrolment ticket answers only by enrolling
+          const state = pending.state as ChallengeState;
           const ok =
             factor === "totp"
               ? await spendTotp(state.enrollmentId, state.secretSealed, proof.code as string)

@@ -21,14 +21,16 @@ export interface SignInAnswerInput {
   scope: TenantScope;
   kind: string;
   keyHash: string;
+  /** Only a ticket whose payload's `purpose` is this one; null: any. */
+  purpose: string | null;
   /** Answers the ticket takes; an answer beyond them finds nothing. */
   maxAttempts: number;
   now: Date;
   /** A per-IP limit counted first; over it, the ticket is not touched. */
   ipLimit: { key: string; limit: number; windowSeconds: number } | null;
   /**
-   * The window of the account's answer counter (the rate-limit row the payload's `accountKey` names), counted with
-   * the ticket's; null: not counted.
+   * The window of the account's answer counter — the rate-limit rows the payload's `answerKeys` name: `attempts`,
+   * counted with the ticket's answer unless `lock` is set — null: neither counted nor read.
    */
   accountWindowSeconds: number | null;
 }
@@ -41,8 +43,10 @@ export interface SignInAnswer {
     ceremony: Ceremony;
     /** Answers to this ticket, this one included. */
     attempts: number;
-    /** Answers counted on the account in its window, this one included; null when not counted. */
+    /** Answers counted on the account in its window, this one included; null when not counted (or locked). */
     accountAttempts: number | null;
+    /** Until when the account's answers are locked, if they are. */
+    accountLockedUntil: Date | null;
     /** The ticket's user, when still live in the tenant. */
     user: User | null;
   } | null;

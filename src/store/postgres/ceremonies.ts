@@ -10,9 +10,10 @@ import { inScope } from "./scope.js";
 
 /**
  * An answer to a sign-in ticket, in one statement: $1 the IP key, $2 now, $3 the IP window's end, $4 whether the IP
- * is counted, $5 the IP limit; $6 the ticket's key hash, $7 app, $8 environment, $9 kind, $10 its answers; $11 the
- * account window's end, $12 whether the account is counted. Over the IP limit nothing else is touched; the account's
- * counter (the payload's `accountKey`) is counted only for a ticket that took the answer.
+ * is counted, $5 the IP limit; $6 the ticket's key hash, $7 app, $8 environment, $9 kind, $10 its answers, $13 its
+ * purpose (null: any); $11 the account window's end, $12 whether the account is counted. Over the IP limit nothing
+ * else is touched; the account's counter (the payload's `answerKeys.attempts`) is counted only for a ticket that took
+ * the answer, and only while its lock (`answerKeys.lock`) is not set.
  */
 const signInAnswer: Statement = {
   name: "authsome_signin_answer",
@@ -26,16 +27,22 @@ const signInAnswer: Statement = {
     ), ticket AS (
       UPDATE authsome_ceremonies SET attempts = attempts + 1
       WHERE key_hash = $6 AND app_id = $7 AND env_id = $8 AND kind = $9 AND expires_at > $2 AND attempts < $10
+        AND ($13::text IS NULL OR payload->>'purpose' = $13::text)
         AND (SELECT ok FROM within_ip)
       RETURNING key_hash, kind, payload, attempts, expires_at
+    ), account_lock AS (
+      SELECT l.expires_at FROM authsome_rate_limits l, ticket t
+      WHERE $12 AND l.key = t.payload->'answerKeys'->>'lock' AND l.expires_at > $2
     ), account AS (
       INSERT INTO authsome_rate_limits (key, hits, window_started_at, expires_at)
-      SELECT t.payload->>'accountKey', 1, $2, $11 FROM ticket t WHERE $12 AND t.payload->>'accountKey' IS NOT NULL
+      SELECT t.payload->'answerKeys'->>'attempts', 1, $2, $11 FROM ticket t
+      WHERE $12 AND t.payload->'answerKeys'->>'attempts' IS NOT NULL AND NOT EXISTS (SELECT 1 FROM account_lock)
       ${countHitOnConflict}
       RETURNING hits
     )
     SELECT t.key_hash AS t_key_hash, t.kind AS t_kind, t.payload AS t_payload, t.attempts AS t_attempts,
       t.expires_at AS t_expires_at, (SELECT hits FROM account) AS account_attempts,
+      (SELECT expires_at FROM account_lock) AS account_locked_until,
       ip.hits AS ip_hits, ip.expires_at AS ip_reset_at, u.*
     FROM (SELECT 1) AS one
     LEFT JOIN ticket t ON true
@@ -127,6 +134,7 @@ export class PgCeremoniesStore implements CeremoniesStore {
       input.maxAttempts,
       ends(accountWindowSeconds ?? 0),
       accountWindowSeconds !== null,
+      input.purpose,
     ]);
     const r = row as Record<string, unknown>;
     const rateLimit = r.ip_hits === null || r.ip_hits === undefined ? null : { count: Number(r.ip_hits), resetAt: asDate(r.ip_reset_at) };
@@ -146,6 +154,7 @@ export class PgCeremoniesStore implements CeremoniesStore {
         ceremony,
         attempts,
         accountAttempts: r.account_attempts === null || r.account_attempts === undefined ? null : Number(r.account_attempts),
+        accountLockedUntil: r.account_locked_until === null || r.account_locked_until === undefined ? null : asDate(r.account_locked_until),
         user: r.id === null || r.id === undefined ? null : mapRow(users, r),
       },
     };

@@ -9,7 +9,15 @@ import { hashToken } from "../../../src/crypto/tokens.js";
 import type { AuthsomePlugin, HookEvents } from "../../../src/plugin/index.js";
 import { countRows, defaultUserAgent, uniqueEmail } from "../../support/engine.js";
 import { decodeQrSvg } from "../../support/qr.js";
+import { mfa } from "../../../src/plugins/mfa/index.js";
+import { createTestEngine } from "../../support/engine.js";
 import { authenticatorFrom, codeAt, createMfaEngine, type MfaEngine, password, signUpEnrolled, ticketFor } from "./support.js";
+
+/** An engine whose `plugins` come before `mfa()` (their gates run first). */
+async function createTestEngineWith(plugins: AuthsomePlugin[]): Promise<MfaEngine> {
+  const e = await createTestEngine({ plugins: [...plugins, mfa()] });
+  return Object.assign(e, { api: e.auth.api as MfaEngine["api"] });
+}
 
 const secret = "mfa-flows-test-secret-0123456789abcdef";
 const meta = { ipAddress: "203.0.113.9", userAgent: "in-process" };
@@ -132,6 +140,7 @@ describe("enrolment", () => {
   it("records mfa.enabled and runs mfa.enabled.after", async () => {
     const u = await signUpEnrolled(e, "enabled-event");
     expect(await eventsOf(e, u.userId, "mfa.enabled")).toHaveLength(1);
+    expect(e.mailer.lastTo(u.email)?.subject).toBe("Two-factor authentication was turned on");
     expect(hooks.fired).toContainEqual({ name: "mfa.enabled.after", userId: u.userId, method: "totp" });
   });
 });
@@ -243,8 +252,8 @@ describe("the challenge", () => {
 
 describe("wrong codes", () => {
   it("the 5th burns the ticket: 429 too_many_attempts, and even the right code is refused after", async () => {
-    // Lockout off, so only the ticket's own count is at work.
-    const loose = await createMfaEngine({ engine: { config: { lockout: false } } });
+    // The default lockout: the 5th wrong code is also the account's 5th, and the ticket's answer wins the reply.
+    const loose = await createMfaEngine();
     try {
       const u = await signUpEnrolled(loose, "burn");
       const ticket = await ticketFor(loose, u.email);
@@ -298,16 +307,83 @@ describe("wrong codes", () => {
   it("count toward the account lockout: the account locks, password sign-ins are refused, and the owner is told", async () => {
     const u = await signUpEnrolled(e, "lockout");
     e.mailer.clear();
-    const ticket = await ticketFor(e, u.email); // the sign-in's own attempt counts: 1
+    const wrong = async (ticket: string) => (await e.call("POST", "/mfa/challenge", { body: { mfa_ticket: ticket, code: "000000" } })).body.code;
     const codes: string[] = [];
-    for (let i = 0; i < 5; i++) codes.push((await e.call("POST", "/mfa/challenge", { body: { mfa_ticket: ticket, code: "000000" } })).body.code);
-    expect(codes).toEqual(["invalid_mfa_code", "invalid_mfa_code", "invalid_mfa_code", "account_locked", "account_locked"]);
+    const first = await ticketFor(e, u.email);
+    for (let i = 0; i < 3; i++) codes.push(await wrong(first));
+    const second = await ticketFor(e, u.email);
+    codes.push(await wrong(second));
+    codes.push(await wrong(second)); // the account's 5th wrong code: locked
+    expect(codes).toEqual(["invalid_mfa_code", "invalid_mfa_code", "invalid_mfa_code", "invalid_mfa_code", "account_locked"]);
+    // While locked no code is checked — the right one neither — and password sign-ins are refused.
+    expect((await e.call("POST", "/mfa/challenge", { body: { mfa_ticket: second, code: codeAt(e, u.app) } })).body.code).toBe("account_locked");
     const signin = await e.call("POST", "/signin", { body: { email: u.email, password } });
     expect(signin.status).toBe(429);
     expect(signin.body.code).toBe("account_locked");
     expect(e.mailer.lastTo(u.email)?.subject).toBe("Too many wrong two-factor codes");
     const failures = await eventsOf(e, u.userId, "mfa.challenge_failed");
     expect(failures.map((f) => f.metadata.locked)).toContain(true);
+    // The lock lasts the lockout's duration; then the owner's code works again.
+    e.clock.advance(15 * 60 + 1);
+    const later = await ticketFor(e, u.email);
+    expect((await e.call("POST", "/mfa/challenge", { body: { mfa_ticket: later, code: codeAt(e, u.app) } })).status).toBe(200);
+  });
+
+  it("a stranger's password guesses do not stop the owner's code (the answers are counted apart)", async () => {
+    const u = await signUpEnrolled(e, "stranger");
+    const ticket = await ticketFor(e, u.email);
+    for (let i = 0; i < 6; i++) await e.call("POST", "/signin", { body: { email: u.email, password: `wrong-guess-${i}-xyz` } });
+    expect((await e.call("POST", "/signin", { body: { email: u.email, password } })).body.code).toBe("account_locked");
+    expect((await e.call("POST", "/mfa/challenge", { body: { mfa_ticket: ticket, code: codeAt(e, u.app) } })).status).toBe(200);
+  });
+
+  it("a right password that stopped at the code prompt does not count toward the lockout", async () => {
+    const u = await signUpEnrolled(e, "abandoned");
+    for (let i = 0; i < 7; i++) await ticketFor(e, u.email);
+    const ticket = await ticketFor(e, u.email);
+    expect((await e.call("POST", "/mfa/challenge", { body: { mfa_ticket: ticket, code: codeAt(e, u.app) } })).status).toBe(200);
+  });
+
+  it("a password reset restores no guesses: the answers' lock outlives it", async () => {
+    const u = await signUpEnrolled(e, "reset-lock");
+    // Five wrong codes over two tickets lock the answers.
+    for (const ticket of [await ticketFor(e, u.email), await ticketFor(e, u.email)]) {
+      for (let i = 0; i < 3; i++) await e.call("POST", "/mfa/challenge", { body: { mfa_ticket: ticket, code: "000000" } });
+    }
+    await e.call("POST", "/forgot-password", { body: { email: u.email } });
+    const token = new URL(/https?:\/\/\S+/.exec(e.mailer.lastTo(u.email)?.text ?? "")?.[0] ?? "http://x").searchParams.get("token");
+    expect((await e.call("POST", "/reset-password", { body: { token, new_password: "another horse battery staple" } })).status).toBe(200);
+    const ticket = (await e.call("POST", "/signin", { body: { email: u.email, password: "another horse battery staple" } })).body.details.mfa_ticket;
+    expect((await e.call("POST", "/mfa/challenge", { body: { mfa_ticket: ticket, code: codeAt(e, u.app) } })).body.code).toBe("account_locked");
+  });
+
+  it("answering another gate first satisfies no second factor", async () => {
+    const terms: AuthsomePlugin = {
+      id: "terms",
+      setup(ctx) {
+        ctx.signIns.addGate({ id: "terms", check: async ({ user }) => (user.metadata.terms === "pending" ? { code: "terms_required", message: "Accept the terms" } : null) });
+        ctx.router.post("/terms/accept", async (c) => {
+          const { ticket } = (await c.req.json()) as { ticket: string };
+          const result = await ctx.signIns.resume(ticket, { gate: "terms", meta: c.get("meta"), verify: async () => true });
+          return ctx.http.sendSignIn(c, result as NonNullable<typeof result>);
+        });
+        return {};
+      },
+    };
+    // The terms gate runs first: its answer must lead to the MFA gate, not past it.
+    const both = await createTestEngineWith([terms]);
+    try {
+      const u = await signUpEnrolled(both, "terms");
+      await both.t.query(`UPDATE authsome_users SET metadata = '{"terms":"pending"}' WHERE id = $1`, [u.userId]);
+      const gated = await both.call("POST", "/signin", { body: { email: u.email, password } });
+      expect(gated.body.code).toBe("terms_required");
+      const accepted = await both.call("POST", "/terms/accept", { body: { ticket: gated.body.details.ticket } });
+      expect(accepted.status).toBe(403);
+      expect(accepted.body.code).toBe("mfa_required");
+      expect((await both.call("POST", "/mfa/challenge", { body: { mfa_ticket: accepted.body.details.mfa_ticket, code: codeAt(both, u.app) } })).status).toBe(200);
+    } finally {
+      await both.drop();
+    }
   });
 });
 

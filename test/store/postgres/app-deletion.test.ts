@@ -2,7 +2,7 @@
 // another app.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { builtInMigrationGroup, migrationGroupNames } from "../../../src/migrate/groups.js";
-import { mfaEnrollments, mfaRecoveryCodes } from "../../../src/plugins/mfa/schema.js";
+import { mfaAppPolicies, mfaEnrollments, mfaRecoveryCodes } from "../../../src/plugins/mfa/schema.js";
 import { passkeys } from "../../../src/plugins/passkey/schema.js";
 import { passwordHashes } from "../../../src/plugins/password/schema.js";
 import { oauthAccounts } from "../../../src/plugins/social/schema.js";
@@ -50,6 +50,7 @@ async function seedEverything(slug: string): Promise<string> {
   await db.insert(passwordHashes).values({ userId, hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA" });
   await db.insert(mfaEnrollments).values({ userId, method: "totp", secretSealed: "v1.sealed" });
   await db.insert(mfaRecoveryCodes).values({ userId, codeHash: fakeHash() });
+  await db.insert(mfaAppPolicies).values({ appId: app.id, required: true });
   await db.insert(passkeys).values({ appId: app.id, userId, credentialId: `cred-${slug}`, publicKey: new Uint8Array([1, 2, 3]) });
   await db.insert(oauthAccounts).values({ appId: app.id, envId: env.id, userId, provider: "github", providerAccountId: `gh-${slug}` });
   return app.id;
@@ -75,7 +76,7 @@ describe("deleting an app", () => {
     await seedEverything("survivor");
     const before = await countsByTable();
     // Every core and plugin table but rate limits, whose counters are keyed by client, not by app.
-    expect(Object.keys(before)).toHaveLength(28);
+    expect(Object.keys(before)).toHaveLength(29);
     for (const [table, n] of Object.entries(before)) expect(n, table).toBeGreaterThanOrEqual(2);
 
     await s.store.apps.delete(doomed);

@@ -90,22 +90,36 @@ describe("ceremonies.recordAttempt", () => {
 
 describe("ceremonies.recordSignInAnswer and find", () => {
   const answer = (keyHash: string, overrides: Partial<Parameters<typeof s.store.ceremonies.recordSignInAnswer>[0]> = {}) =>
-    s.store.ceremonies.recordSignInAnswer({ scope: scope(), kind: "signin:mfa", keyHash, maxAttempts: 3, now, ipLimit: null, accountWindowSeconds: 900, ...overrides });
+    s.store.ceremonies.recordSignInAnswer({ scope: scope(), kind: "signin:mfa", keyHash, purpose: null, maxAttempts: 3, now, ipLimit: null, accountWindowSeconds: 900, ...overrides });
 
   it("counts the ticket's and the account's answers and reads the live user, in one statement", async () => {
     const user = await seedUser(s.store, s.tenant);
-    const accountKey = `signin-attempts:${fakeHash()}`;
-    const ceremony = await putCeremony({ kind: "signin:mfa", payload: { userId: user.id, accountKey } });
+    const answerKeys = { attempts: `signin-answers:${fakeHash()}`, lock: `signin-answers-lock:${fakeHash()}` };
+    const accountKey = answerKeys.attempts;
+    const ceremony = await putCeremony({ kind: "signin:mfa", payload: { userId: user.id, answerKeys, purpose: "challenge" } });
     s.t.counter.reset();
-    const first = await answer(ceremony.keyHash);
+    const first = await answer(ceremony.keyHash, { purpose: "challenge" });
     expect(s.t.counter.count).toBe(1);
     expect(first.rateLimit).toBeNull();
-    expect(first.ticket).toMatchObject({ attempts: 1, accountAttempts: 1, user: { id: user.id, email: user.email }, ceremony: { kind: "signin:mfa", payload: { userId: user.id, accountKey } } });
+    expect(first.ticket).toMatchObject({ attempts: 1, accountAttempts: 1, accountLockedUntil: null, user: { id: user.id, email: user.email }, ceremony: { kind: "signin:mfa", payload: { userId: user.id, answerKeys } } });
+    // Another purpose finds nothing, and counts nothing.
+    expect((await answer(ceremony.keyHash, { purpose: "enroll" })).ticket).toBeNull();
     expect((await answer(ceremony.keyHash))?.ticket?.accountAttempts).toBe(2);
     expect((await s.store.rateLimits.findByKey(accountKey, now))?.count).toBe(2);
     expect((await answer(ceremony.keyHash, { accountWindowSeconds: null }))?.ticket).toMatchObject({ attempts: 3, accountAttempts: null });
     expect((await answer(ceremony.keyHash)).ticket).toBeNull(); // out of answers
     expect((await s.store.rateLimits.findByKey(accountKey, now))?.count).toBe(2);
+  });
+
+  it("reads the account's answer lock and counts nothing on the account while it is set", async () => {
+    const user = await seedUser(s.store, s.tenant);
+    const answerKeys = { attempts: `signin-answers:${fakeHash()}`, lock: `signin-answers-lock:${fakeHash()}` };
+    const ceremony = await putCeremony({ kind: "signin:mfa", payload: { userId: user.id, answerKeys } });
+    await s.store.rateLimits.hit(answerKeys.lock, 3600, now);
+    const locked = await answer(ceremony.keyHash);
+    expect(locked.ticket?.accountLockedUntil).toEqual(at(3600));
+    expect(locked.ticket?.accountAttempts).toBeNull();
+    expect(await s.store.rateLimits.findByKey(answerKeys.attempts, now)).toBeNull();
   });
 
   it("over the IP limit touches nothing else; another tenant's, kind's or an expired ticket is not found", async () => {
