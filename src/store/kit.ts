@@ -12,7 +12,7 @@ import type { StoreRepositories } from "./contract/index.js";
 import { guard, internalDetails } from "./postgres/errors.js";
 
 export { runStatement, type Statement, type StatementTarget } from "./postgres/prepared.js";
-export { countHitOnConflict } from "./postgres/rate-limits.js";
+export { countHitOnConflict, ipHitCtes } from "./postgres/rate-limits.js";
 export { type EventColumns, newEventId, recordEvents, recordedEvent } from "./postgres/events.js";
 export { mapRow, rowsOf } from "./postgres/rows.js";
 

@@ -1,5 +1,5 @@
 import { and, eq, isNull } from "drizzle-orm";
-import { countHitOnConflict, defineStore, type LimitSpec, mapRow, runStatement, type Statement, type User } from "../../plugin/index.js";
+import { countHitOnConflict, defineStore, ipHitCtes, type LimitSpec, mapRow, runStatement, type Statement, type User } from "../../plugin/index.js";
 import { users } from "../../schema/users.js";
 import { passwordHashes } from "./schema.js";
 
@@ -43,14 +43,7 @@ export interface AttemptWindow {
 function signInStatement(name: string, identity: string): Statement {
   return {
     name,
-    text: `WITH ip_hit AS (
-        INSERT INTO authsome_rate_limits (key, hits, window_started_at, expires_at)
-        SELECT $1, 1, $2, $3 WHERE $4
-        ${countHitOnConflict}
-        RETURNING hits, expires_at
-      ), within_ip AS (
-        SELECT NOT EXISTS (SELECT 1 FROM ip_hit WHERE hits > $7) AS ok
-      ), lock AS (
+    text: `WITH ${ipHitCtes({ key: "$1", now: "$2", windowEnd: "$3", counted: "$4", limit: "$7" })}, lock AS (
         SELECT expires_at FROM authsome_rate_limits WHERE key = $12 AND expires_at > $2
       ), candidate AS (
         SELECT u.*, ph.hash AS password_hash

@@ -4,7 +4,7 @@ import { ceremonies } from "../../schema/ceremonies.js";
 import { users } from "../../schema/users.js";
 import type { CeremoniesStore, Ceremony, NewCeremony, SignInAnswer, SignInAnswerInput, TenantScope } from "../contract/index.js";
 import { runStatement, type Statement, type StatementTarget } from "./prepared.js";
-import { countHitOnConflict } from "./rate-limits.js";
+import { countHitOnConflict, ipHitCtes } from "./rate-limits.js";
 import { mapRow } from "./rows.js";
 import { inScope } from "./scope.js";
 
@@ -17,14 +17,7 @@ import { inScope } from "./scope.js";
  */
 const signInAnswer: Statement = {
   name: "authsome_signin_answer",
-  text: `WITH ip_hit AS (
-      INSERT INTO authsome_rate_limits (key, hits, window_started_at, expires_at)
-      SELECT $1, 1, $2, $3 WHERE $4
-      ${countHitOnConflict}
-      RETURNING hits, expires_at
-    ), within_ip AS (
-      SELECT NOT EXISTS (SELECT 1 FROM ip_hit WHERE hits > $5) AS ok
-    ), ticket AS (
+  text: `WITH ${ipHitCtes({ key: "$1", now: "$2", windowEnd: "$3", counted: "$4", limit: "$5" })}, ticket AS (
       UPDATE authsome_ceremonies SET attempts = attempts + 1
       WHERE key_hash = $6 AND app_id = $7 AND env_id = $8 AND kind = $9 AND expires_at > $2 AND attempts < $10
         AND ($13::text IS NULL OR payload->>'purpose' = $13::text)

@@ -18,6 +18,22 @@ export const countHitOnConflict = `ON CONFLICT (key) DO UPDATE SET
   expires_at = CASE WHEN authsome_rate_limits.expires_at <= excluded.window_started_at
                THEN excluded.expires_at ELSE authsome_rate_limits.expires_at END`;
 
+/**
+ * The CTEs of a statement that counts the client's per-IP hit before anything else: `ip_hit` (the counted row's
+ * `hits` and `expires_at`; no row when not counted) and `within_ip` (`ok`: not over the limit). Each argument is the
+ * statement's parameter (`$1`, …) for the key, now, the window's end, whether to count, and the limit.
+ */
+export function ipHitCtes(p: { key: string; now: string; windowEnd: string; counted: string; limit: string }): string {
+  return `ip_hit AS (
+      INSERT INTO authsome_rate_limits (key, hits, window_started_at, expires_at)
+      SELECT ${p.key}, 1, ${p.now}, ${p.windowEnd} WHERE ${p.counted}
+      ${countHitOnConflict}
+      RETURNING hits, expires_at
+    ), within_ip AS (
+      SELECT NOT EXISTS (SELECT 1 FROM ip_hit WHERE hits > ${p.limit}) AS ok
+    )`;
+}
+
 const hitStatement: Statement = {
   name: "authsome_rate_limit_hit",
   text: `INSERT INTO authsome_rate_limits (key, hits, window_started_at, expires_at) VALUES ($1, 1, $2, $3)
