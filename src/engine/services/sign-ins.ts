@@ -272,14 +272,15 @@ export function createSignIns(deps: SignInDeps) {
 
     /**
      * Carries on a sign-in a gate challenged. One statement counts the client's hit on `options.limit`, one answer
-     * on the ticket and one on the account (the lockout's count of failed sign-ins), and reads the user; then
-     * `verify` checks the answer. Right: the session — its statement consumes the ticket, so one ticket yields one
-     * session — or the next gate's challenge. Wrong: null while the ticket has answers left.
-     * @throws ValidationError `invalid_ticket` (naming the ticket's field) for an unknown, expired, used or burned
-     *   ticket, or one of another app; RateLimitError `too_many_attempts` for the ticket's last wrong answer (it is
-     *   burned: sign in again), `account_locked` once the account's failed sign-ins reach the lockout (the answer is
-     *   not checked beyond it), `rate_limited` over the per-IP limit; ForbiddenError as `complete` when the user was
-     *   banned meanwhile.
+     * on the ticket (of `options.purpose`, if given) and one on the account's answers (counted apart from password
+     * attempts), and reads the user; then `verify` checks the answer. Right: the session — its statement consumes
+     * the ticket, so one ticket yields one session — or the next gate's challenge. Wrong: null while the ticket has
+     * answers left.
+     * @throws ValidationError `invalid_ticket` (naming the ticket's field) for an unknown, expired, used or spent
+     *   ticket, or one of another app or purpose; RateLimitError `too_many_attempts` for the ticket's last wrong
+     *   answer (it takes no more: sign in again), `account_locked` when a wrong answer reaches the lockout's count
+     *   (the account's answers and identifiers lock; none is checked while they are), `rate_limited` over the per-IP
+     *   limit; ForbiddenError as `complete` when the user was banned meanwhile.
      */
     async resume(ticket: string, options: ResumeOptions): Promise<SignInResult | null> {
       const { gate, index } = gateOf(options.gate);
