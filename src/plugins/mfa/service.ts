@@ -35,16 +35,14 @@ const ticketAnswers = 5;
 export type MfaProof = { code: string; recoveryCode?: never } | { recoveryCode: string; code?: never };
 type Factor = "totp" | "recovery_code";
 
-/** What a `mfa_required` ticket keeps: the enrolment as the sign-in read it (the seed still sealed) and the codes' hashes. */
+/**
+ * What a `mfa_required` ticket (purpose `challenge`) keeps: the enrolment as the sign-in read it (the seed still
+ * sealed) and the recovery codes' hashes. A `mfa_enrollment_required` ticket (purpose `enroll`) keeps nothing.
+ */
 interface ChallengeState extends Record<string, unknown> {
-  purpose: "challenge";
   enrollmentId: string;
   secretSealed: string;
   recoveryCodes: StoredRecoveryCode[];
-}
-/** A `mfa_enrollment_required` ticket allows enrolment only. */
-interface EnrollState extends Record<string, unknown> {
-  purpose: "enroll";
 }
 
 export interface MfaSettings {
@@ -204,13 +202,12 @@ export function createMfa(ctx: EngineContext, settings: MfaSettings) {
       const read = await mfaStore(store).gateRead(user.id, user.appId);
       const enrollment = read.enrollment;
       if (enrollment?.verifiedAt) {
-        const state: ChallengeState = { purpose: "challenge", enrollmentId: enrollment.id, secretSealed: enrollment.secretSealed, recoveryCodes: read.recoveryCodes };
+        const state: ChallengeState = { enrollmentId: enrollment.id, secretSealed: enrollment.secretSealed, recoveryCodes: read.recoveryCodes };
         const methods = read.recoveryCodes.length > 0 ? ["totp", "recovery_code"] : ["totp"];
         return { code: "mfa_required", message: "Enter a code from your authenticator app (or a recovery code)", details: { methods }, purpose: "challenge", state };
       }
       if (read.appRequires ?? settings.required) {
-        const state: EnrollState = { purpose: "enroll" };
-        return { code: "mfa_enrollment_required", message: "Set up two-factor authentication to finish signing in", details: { methods: ["totp"] }, purpose: "enroll", state };
+        return { code: "mfa_enrollment_required", message: "Set up two-factor authentication to finish signing in", details: { methods: ["totp"] }, purpose: "enroll" };
       }
       return null;
     },
