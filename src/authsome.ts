@@ -159,6 +159,7 @@ export function createAuthsome<const P extends readonly AuthsomePlugin<object>[]
   const random = options.random ? { random: options.random } : {};
   const sessions = createSessionService({ store, config, now, tenant, events, ...random });
   const ceremonies = createCeremonies({ store, now, tenant, ...random });
+  const devices = createTrustedDevices(codes, now, options.random);
   let started = false;
 
   const context: EngineContext = {
@@ -170,7 +171,7 @@ export function createAuthsome<const P extends readonly AuthsomePlugin<object>[]
     random: options.random,
     hooks,
     sessions,
-    signIns: createSignIns({ store, config, now, hooks, sessions, ceremonies, events, protection, tenant }),
+    signIns: createSignIns({ store, config, now, hooks, sessions, ceremonies, events, protection, devices, tenant }),
     signInMethods: createSignInMethods(store, () => context.scope()),
     redirects: createRedirects(config),
     events,
@@ -180,7 +181,7 @@ export function createAuthsome<const P extends readonly AuthsomePlugin<object>[]
     protection,
     outbox: createOutbox({ queue: mailQueue, mailer, store, protection, logger, now, tenant, withTenant: (t, fn) => scope.run(t, fn) }),
     codes,
-    devices: createTrustedDevices(codes, now, options.random),
+    devices,
     reauthenticators: [],
     tenants,
     tenant() {

@@ -10,6 +10,7 @@ import type { Ceremonies } from "./ceremonies.js";
 import type { Protection } from "./protection.js";
 import { identifiersOf } from "./protection.js";
 import type { IssuedSession, SessionService } from "./sessions.js";
+import type { TrustedDevices } from "./trusted-devices.js";
 
 /** A sign-in whose first factor was proven: who, from where, and how (`password`, `social:github`, `magic_link`, …). */
 export interface SignInAttempt {
@@ -73,6 +74,11 @@ export interface CompleteOptions {
   /** The method proved two factors itself (see `SignInAttempt.multiFactor`). Default false. */
   multiFactor?: boolean;
   /**
+   * The credential version an `authsome_device` cookie is bound to (the password plugin: its hash's), for a sign-in a
+   * gate challenges: the right answer earns the browser that cookie, as a sign-in without a gate does.
+   */
+  deviceCredential?: string;
+  /**
    * The event the session is written with, when no gate challenges, instead of `signin.succeeded` (the password
    * sign-up's `user.signed_up`: one event, in the session's statement). A challenged sign-in writes none.
    */
@@ -117,6 +123,8 @@ interface TicketPayload extends Record<string, unknown> {
   purpose: string | null;
   /** The user's answer counter and lock (`answerKeysOf`), while lockout is on. */
   answerKeys: { attempts: string; lock: string } | null;
+  /** `CompleteOptions.deviceCredential`, or null. */
+  deviceCredential: string | null;
   meta: RequestMeta;
   state: Record<string, unknown>;
 }
@@ -152,6 +160,7 @@ export interface SignInDeps {
   ceremonies: Ceremonies;
   events: Events;
   protection: Protection;
+  devices: TrustedDevices;
   /** The app the current request acts for (a ticket and its user are that tenant's). */
   tenant: () => Tenant;
 }
@@ -174,7 +183,12 @@ export function createSignIns(deps: SignInDeps) {
     }
   }
 
-  async function passGates(attempt: SignInAttempt, from: number, resetRateLimitKey: string | null): Promise<Extract<SignInResult, { kind: "challenge" }> | null> {
+  async function passGates(
+    attempt: SignInAttempt,
+    from: number,
+    resetRateLimitKey: string | null,
+    deviceCredential: string | null,
+  ): Promise<Extract<SignInResult, { kind: "challenge" }> | null> {
     for (const gate of gates.slice(from)) {
       const challenge = await gate.check(attempt);
       if (!challenge) continue;
@@ -185,6 +199,7 @@ export function createSignIns(deps: SignInDeps) {
         multiFactor: attempt.multiFactor,
         purpose: purpose ?? null,
         answerKeys: config.lockout ? answerKeysOf(attempt.user.id) : null,
+        deviceCredential,
         meta: { ipAddress: attempt.meta.ipAddress, userAgent: attempt.meta.userAgent },
         state,
       };
@@ -267,7 +282,7 @@ export function createSignIns(deps: SignInDeps) {
       assertAllowed(user);
       const attempt: SignInAttempt = { user, meta, method: options.method, multiFactor: options.multiFactor ?? false };
       const reset = options.resetRateLimitKey ?? null;
-      return (gates.length > 0 ? await passGates(attempt, 0, reset) : null) ?? issue(attempt, reset ? [reset] : [], options.event ? { event: options.event } : {});
+      return (gates.length > 0 ? await passGates(attempt, 0, reset, options.deviceCredential ?? null) : null) ?? issue(attempt, reset ? [reset] : [], options.event ? { event: options.event } : {});
     },
 
     /**
@@ -335,14 +350,16 @@ export function createSignIns(deps: SignInDeps) {
       const method = typeof verdict === "object" ? `${payload.method}+${verdict.factor}` : payload.method;
       // What the first factor proved is carried on as it was: answering one gate satisfies no other.
       const attempt: SignInAttempt = { user, meta: options.meta, method, multiFactor: payload.multiFactor === true };
-      const next = await passGates(attempt, index + 1, null);
+      const next = await passGates(attempt, index + 1, null, payload.deviceCredential ?? null);
       if (next) {
         if (!(await ceremonies.consume(kind, ticket))) throw invalidTicket(gate); // a concurrent right answer won
         return next;
       }
       const resets = payload.answerKeys ? [payload.answerKeys.attempts] : [];
       try {
-        return await issue(attempt, resets, { consumeCeremony: { kind, keyHash } });
+        const result = await issue(attempt, resets, { consumeCeremony: { kind, keyHash } });
+        // The browser that proved both factors is trusted past a later lockout, as after a sign-in without a gate.
+        return result.kind === "session" && payload.deviceCredential ? { ...result, deviceCookie: deps.devices.issue(user.id, payload.deviceCredential) } : result;
       } catch (err) {
         if (isAuthsomeError(err) && err.code === "ceremony_consumed") throw invalidTicket(gate); // a concurrent right answer won
         throw err;

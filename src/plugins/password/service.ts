@@ -218,16 +218,18 @@ export function createPasswordService(ctx: EngineContext, hasher: PasswordHasher
       const { user } = candidate;
       // With no gate challenging: the session, its event and the reset of the attempt counter in one statement. A
       // banned or unverified user is refused here, before anything of theirs is written.
-      const result = await ctx.signIns.complete(user, meta, { method: "password", resetRateLimitKey: counted });
+      // The password is right: an outdated hash is upgraded first, so the device cookie binds to the one now stored.
       let current = candidate.hash;
       if (hasher.needsRehash(current)) {
         const upgraded = await hasher.hash(input.password);
         await store.transaction((tx) => passwordStore(tx).replace(user.id, upgraded, now()));
         current = upgraded;
       }
-      // A browser that signed in here is trusted past a later lockout of this account. A sign-in a gate challenged
-      // earns no device cookie: the gate's answer route finishes it, without the password.
-      return result.kind === "session" ? { ...result, deviceCookie: ctx.devices.issue(user.id, credentialVersion(current)) } : result;
+      // A browser that signed in here is trusted past a later lockout of this account; after a gate's challenge, once
+      // its answer is right (the ticket keeps the credential version the cookie is bound to).
+      const deviceCredential = credentialVersion(current);
+      const result = await ctx.signIns.complete(user, meta, { method: "password", resetRateLimitKey: counted, deviceCredential });
+      return result.kind === "session" ? { ...result, deviceCookie: ctx.devices.issue(user.id, deviceCredential) } : result;
     },
 
     /**

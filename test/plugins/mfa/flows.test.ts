@@ -337,6 +337,20 @@ describe("wrong codes", () => {
     expect((await e.call("POST", "/mfa/challenge", { body: { mfa_ticket: ticket, code: codeAt(e, u.app) } })).status).toBe(200);
   });
 
+  it("a right answer earns the browser the device cookie, which gets it past a stranger's lock of the password", async () => {
+    const u = await signUpEnrolled(e, "device");
+    const ticket = await ticketFor(e, u.email);
+    const res = await e.call("POST", "/mfa/challenge", { body: { mfa_ticket: ticket, code: codeAt(e, u.app) } });
+    expect(res.status).toBe(200);
+    const device = /authsome_device=([^;]+)/.exec(res.headers.get("set-cookie") ?? "")?.[1];
+    expect(device).toBeTruthy();
+    for (let i = 0; i < 6; i++) await e.call("POST", "/signin", { body: { email: u.email, password: `wrong-guess-${i}-xyz` } });
+    expect((await e.call("POST", "/signin", { body: { email: u.email, password } })).body.code).toBe("account_locked");
+    const trusted = await e.call("POST", "/signin", { body: { email: u.email, password }, cookie: `authsome_device=${device}` });
+    expect(trusted.status).toBe(403);
+    expect(trusted.body.code).toBe("mfa_required");
+  });
+
   it("a right password that stopped at the code prompt does not count toward the lockout", async () => {
     const u = await signUpEnrolled(e, "abandoned");
     for (let i = 0; i < 7; i++) await ticketFor(e, u.email);
