@@ -335,13 +335,14 @@ export function createSignIns(deps: SignInDeps) {
       // A spent ticket is not deleted: it takes no more answers (the count is at its maximum), while a right answer
       // already checked, whose session is being written, still consumes it.
       if (verdict === false) {
-        const locks = accountAttempts !== null && protection.reachesLimit(accountAttempts) && payload.answerKeys !== null;
-        if (locks && payload.answerKeys) {
-          // The account locks: its answers for the lockout's duration, and its password sign-ins with them.
-          await protection.lockKey(payload.answerKeys.lock);
+        // This answer reaching the lockout's count locks the account: its answers for the lockout's duration, and its
+        // password sign-ins with them.
+        const locking = accountAttempts !== null && protection.reachesLimit(accountAttempts) ? payload.answerKeys : null;
+        if (locking) {
+          await protection.lockKey(locking.lock);
           for (const id of identifiersOf(user)) await protection.lock(id);
         }
-        if (open.attempts < maxAttempts && locks) throw protection.lockedError();
+        if (open.attempts < maxAttempts && locking) throw protection.lockedError();
         if (open.attempts >= maxAttempts) {
           throw new RateLimitError("too_many_attempts", "Too many wrong answers: sign in again", 1, { details: { fields: { [gate.ticket?.field ?? "ticket"]: "was used up by wrong answers" } } });
         }
@@ -368,16 +369,17 @@ export function createSignIns(deps: SignInDeps) {
 
     /**
      * The sign-in an open ticket stands for, without counting an answer (e.g. to enrol the second factor a policy
-     * requires before the ticket's answer); null for an unknown, expired or used ticket, or one of another app.
+     * requires before the ticket's answer).
+     * @throws ValidationError `invalid_ticket` (as `resume`) for an unknown, expired, used or spent ticket, one of
+     *   another app or purpose, or one whose user is gone.
      */
-    async inspect(ticket: string, options: { gate: string; purpose?: string }): Promise<{ user: User; method: string; state: Record<string, unknown> } | null> {
+    async inspect(ticket: string, options: { gate: string; purpose?: string }): Promise<{ user: User; method: string; state: Record<string, unknown> }> {
       const { gate } = gateOf(options.gate);
       const open = await store.ceremonies.find(scopeOf(deps.tenant()), `signin:${gate.id}`, hashToken(ticket), now());
-      if (!open || open.attempts >= (gate.ticket?.maxAttempts ?? defaultMaxAttempts)) return null;
-      const payload = open.payload as TicketPayload;
-      if (options.purpose !== undefined && payload.purpose !== options.purpose) return null;
-      const user = await store.users.findById(scopeOf(deps.tenant()), payload.userId);
-      if (!user || user.deletedAt) return null;
+      const payload = open?.payload as TicketPayload | undefined;
+      const usable = open && payload && open.attempts < (gate.ticket?.maxAttempts ?? defaultMaxAttempts) && (options.purpose === undefined || payload.purpose === options.purpose);
+      const user = usable ? await store.users.findById(scopeOf(deps.tenant()), payload.userId) : null;
+      if (!payload || !user || user.deletedAt) throw invalidTicket(gate);
       return { user, method: payload.method, state: payload.state ?? {} };
     },
   };

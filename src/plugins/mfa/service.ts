@@ -74,8 +74,6 @@ const invalidCode = (factor: Factor) =>
   new AuthenticationError("invalid_mfa_code", factor === "totp" ? "The code is wrong, expired or already used" : "The recovery code is wrong or already used", {
     details: { fields: { [proofField(factor)]: "is wrong, expired or already used" } },
   });
-const invalidTicket = () =>
-  new ValidationError("invalid_ticket", "The sign-in ticket is invalid, expired or used up", { details: { fields: { [ticketField]: "is invalid, expired or used up" } } });
 const alreadyEnabled = () => new ConflictError("mfa_already_enabled", "Two-factor authentication is already on; turn it off first to enrol a new authenticator");
 const notEnrolled = () => new ValidationError("mfa_not_enrolled", "Start an enrolment first (POST /mfa/totp/enroll)");
 const notEnabled = () => new NotFoundError("mfa_not_enabled", "Two-factor authentication is not on for this account");
@@ -188,10 +186,9 @@ export function createMfa(ctx: EngineContext, settings: MfaSettings) {
     return factor;
   }
 
+  /** The user of a `mfa_enrollment_required` ticket. @throws ValidationError `invalid_ticket` */
   async function enrollTicketUser(ticket: string): Promise<User> {
-    const pending = await ctx.signIns.inspect(ticket, { gate: mfaGateId, purpose: "enroll" });
-    if (!pending) throw invalidTicket();
-    return pending.user;
+    return (await ctx.signIns.inspect(ticket, { gate: mfaGateId, purpose: "enroll" })).user;
   }
 
   const gate: SecondFactorGate = {

@@ -4,26 +4,20 @@
 // A method that proved two factors itself (a passkey-like test plugin) passes the gate.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashToken } from "../../../src/plugin/index.js";
-import { magicLink } from "../../../src/plugins/magic-link/index.js";
-import { github, social } from "../../../src/plugins/social/index.js";
 import { type CallResult, countRows, linkIn, uniqueEmail } from "../../support/engine.js";
-import { type GitHubStandIn, startGitHubStandIn } from "../../support/github-standin.js";
-import { callbackUrl, setCookie, signInVia } from "../social/harness.js";
-import { codeAt, createMfaEngine, type Enrolled, enrolWithSession, type MfaEngine, passkeyLike, password, sessionMethod, signUpEnrolled, ticketFor } from "./support.js";
+import type { GitHubStandIn } from "../../support/github-standin.js";
+import { setCookie, signInVia } from "../social/harness.js";
+import { codeAt, type Enrolled, enrolWithSession, type MfaEngine, password, sessionMethod, signUpEnrolled, startEveryWayIn, ticketFor } from "./support.js";
 
 let gh: GitHubStandIn;
 let e: MfaEngine;
+let close: () => Promise<void> = async () => {};
 let nextGitHubId = 7000;
 
 beforeAll(async () => {
-  gh = await startGitHubStandIn({ callbackUrl: callbackUrl("github") });
-  const provider = github({ clientId: gh.clientId, clientSecret: gh.clientSecret, redirectURI: callbackUrl("github"), baseUrl: gh.baseUrl, apiBaseUrl: gh.apiBaseUrl });
-  e = await createMfaEngine({ plugins: [social({ providers: [provider], timeoutMs: 500 }), magicLink(), passkeyLike] });
+  ({ e, gh, close } = await startEveryWayIn());
 });
-afterAll(async () => {
-  await e?.drop();
-  await gh?.close();
-});
+afterAll(() => close());
 
 const sessionsOf = (userId: string) => countRows(e, "authsome_sessions WHERE user_id = $1", [userId]);
 const challenge = (body: Record<string, unknown>) => e.call("POST", "/mfa/challenge", { body });

@@ -3,12 +3,10 @@
 // that ticket (no session needed) completes the sign-in. The app policy overrides the plugin's option both ways, and
 // a method that proved two factors itself passes without enrolling.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { magicLink } from "../../../src/plugins/magic-link/index.js";
-import { github, social } from "../../../src/plugins/social/index.js";
 import { type CallResult, countRows, linkIn, uniqueEmail } from "../../support/engine.js";
-import { type GitHubStandIn, startGitHubStandIn } from "../../support/github-standin.js";
-import { callbackUrl, setCookie, signInVia } from "../social/harness.js";
-import { authenticatorFrom, codeAt, createMfaEngine, type MfaEngine, passkeyLike, password, sessionMethod, ticketFor } from "./support.js";
+import type { GitHubStandIn } from "../../support/github-standin.js";
+import { setCookie, signInVia } from "../social/harness.js";
+import { authenticatorFrom, codeAt, createMfaEngine, type MfaEngine, password, sessionMethod, startEveryWayIn, ticketFor } from "./support.js";
 
 interface Account {
   email: string;
@@ -77,17 +75,13 @@ async function expectEnrolledSignIn(e: MfaEngine, res: CallResult, userId: strin
 describe("mfa({ required: true })", () => {
   let gh: GitHubStandIn;
   let e: MfaEngine;
+  let close: () => Promise<void> = async () => {};
   let nextGitHubId = 9000;
 
   beforeAll(async () => {
-    gh = await startGitHubStandIn({ callbackUrl: callbackUrl("github") });
-    const provider = github({ clientId: gh.clientId, clientSecret: gh.clientSecret, redirectURI: callbackUrl("github"), baseUrl: gh.baseUrl, apiBaseUrl: gh.apiBaseUrl });
-    e = await createMfaEngine({ mfa: { required: true }, plugins: [social({ providers: [provider], timeoutMs: 500 }), magicLink(), passkeyLike] });
+    ({ e, gh, close } = await startEveryWayIn({ required: true }));
   });
-  afterAll(async () => {
-    await e?.drop();
-    await gh?.close();
-  });
+  afterAll(() => close());
 
   it("stops the password sign-up itself: 403 mfa_enrollment_required, the account made but no session", async () => {
     // The sign-up's first session passes the gates like any sign-in, so required MFA asks for enrolment here too.

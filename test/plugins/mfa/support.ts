@@ -3,8 +3,12 @@
 import * as OTPAuth from "otpauth";
 import { expect } from "vitest";
 import type { AuthsomePlugin } from "../../../src/plugin/index.js";
+import { magicLink } from "../../../src/plugins/magic-link/index.js";
 import { mfa, type MfaApi, type MfaOptions } from "../../../src/plugins/mfa/index.js";
+import { github, social } from "../../../src/plugins/social/index.js";
 import { createTestEngine, type EngineOptions, type TestEngine, uniqueEmail } from "../../support/engine.js";
+import { type GitHubStandIn, startGitHubStandIn } from "../../support/github-standin.js";
+import { callbackUrl } from "../social/harness.js";
 
 export const password = "correct horse battery staple";
 
@@ -90,3 +94,21 @@ export const passkeyLike: AuthsomePlugin = {
     return {};
   },
 };
+
+/**
+ * An engine with `mfa(options)` and every way in beside the password — GitHub (the stand-in), magic links and the
+ * passkey-like test method — and the stand-in; `close` stops both.
+ */
+export async function startEveryWayIn(options?: MfaOptions): Promise<{ e: MfaEngine; gh: GitHubStandIn; close(): Promise<void> }> {
+  const gh = await startGitHubStandIn({ callbackUrl: callbackUrl("github") });
+  const provider = github({ clientId: gh.clientId, clientSecret: gh.clientSecret, redirectURI: callbackUrl("github"), baseUrl: gh.baseUrl, apiBaseUrl: gh.apiBaseUrl });
+  const e = await createMfaEngine({ ...(options ? { mfa: options } : {}), plugins: [social({ providers: [provider], timeoutMs: 500 }), magicLink(), passkeyLike] });
+  return {
+    e,
+    gh,
+    async close() {
+      await e.drop();
+      await gh.close();
+    },
+  };
+}
