@@ -171,6 +171,16 @@ export function imageUrlSchema(development: boolean) {
     });
 }
 
+/** A TypeID of `prefix` (`ases_…`), as ids in paths and cursors are. */
+export function typeIdSchema(prefix: string) {
+  return z.string().regex(new RegExp(`^${prefix}_[0-7][0-9a-hjkmnp-tv-z]{25}$`), "is not a valid id");
+}
+
+/** The contract's list query: `?limit=` (1–100, default 20) and `?cursor=` (the last id of the page before). */
+export function pageQuerySchema(idPrefix: string) {
+  return z.object({ limit: z.coerce.number().int().min(1).max(100).optional(), cursor: typeIdSchema(idPrefix).optional() });
+}
+
 export const StatusOkSchema = z.object({ status: z.literal("ok") }).openapi("StatusOk");
 
 const timestamp = z.string().openapi({ format: "date-time", example: "2026-11-27T12:00:00.000Z" });

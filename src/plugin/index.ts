@@ -54,7 +54,7 @@ export type { SealContext, Sealer } from "../crypto/sealing.js";
 export type { CodeHasher } from "../crypto/codes.js";
 export { generateNumericCode, generateToken, hashToken, isEqualHash, type RandomSource } from "../crypto/tokens.js";
 export type { Mailer, MailMessage } from "../mail/mailer.js";
-export { escapeHtml } from "../mail/html.js";
+export { escapeHtml, noticeMail } from "../mail/html.js";
 
 // HTTP: the contract's schemas and body shapes, so a plugin's routes answer like the core's.
 export {
@@ -65,6 +65,8 @@ export {
   jsonBody,
   optionalJsonBody,
   jsonResponse,
+  pageQuerySchema,
+  typeIdSchema,
   MetadataSchema,
   NameSchema,
   SessionSchema,
@@ -79,6 +81,7 @@ export {
 // The store: the contract's types, and the kit for a plugin's own tables and statements.
 export type { Page, PageRequest, Session, SessionWithUser, Store, StoreRepositories, TenantScope, User } from "../store/contract/index.js";
 export { type EventColumns, newEventId, recordEvents, recordedEvent } from "../store/kit.js";
+export { consumeCeremonyCte, keyset, type Keyset, toPage } from "../store/kit.js";
 export { countHitOnConflict, defineStore, ipHitCtes, mapRow, rowsOf, runStatement, type Statement, type ConflictMapping, type StatementTarget, type StoreOptions, type StorePort } from "../store/kit.js";
 export { builtInMigrationGroup, type MigrationGroup } from "../migrate/groups.js";
 

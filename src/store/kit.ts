@@ -4,7 +4,8 @@
  * to a table's typed shape (`mapRow`, `rowsOf`), the rate-limit counter's upsert for statements that count a hit
  * (`countHitOnConflict`), the audit event's row as a CTE of a plugin's own statement (`recordEvents`: call
  * `ctx.events.assertKnown(type)` first), and `defineStore`, which gives a plugin's queries the store's error guard and the plugin's
- * own conflict codes.
+ * own conflict codes. Also: a ceremony consumed inside a plugin's statement (`consumeCeremonyCte`), and the keyset
+ * pagination of the contract's lists (`keyset`, `toPage`).
  * @module
  */
 import { AuthsomeError, ConflictError } from "../errors.js";
@@ -15,6 +16,8 @@ export { runStatement, type Statement, type StatementTarget } from "./postgres/p
 export { countHitOnConflict, ipHitCtes } from "./postgres/rate-limits.js";
 export { type EventColumns, newEventId, recordEvents, recordedEvent } from "./postgres/events.js";
 export { mapRow, rowsOf } from "./postgres/rows.js";
+export { consumeCeremonyCte } from "./postgres/ceremonies.js";
+export { keyset, type Keyset, toPage } from "./postgres/pagination.js";
 
 /** What a plugin's store is built on: the sub-stores' database (a transaction's, inside one) and error mapping. */
 export type StorePort = Pick<StoreRepositories, "db" | "mapError" | "preparedStatements">;

@@ -807,6 +807,7 @@ export const expectedCatalog: ExpectedCatalog = {
 
   // ref §2.18 (authsome_passkey_credentials) + decisions: renamed table, credential_id as base64url text,
   // counter bigint, transports jsonb list, aaguid text, adds device_type / backed_up / last_used_at; no env_id.
+  // Issue 14: backup_eligible (the BE flag), flagged_at (a counter regression), credential_id unique per app.
   authsome_passkeys: {
     group: "passkey",
     primaryKey: ["id"],
@@ -819,17 +820,18 @@ export const expectedCatalog: ExpectedCatalog = {
       counter: { type: "bigint", nullable: false, default: "0" },
       transports: JSON_ARRAY,
       device_type: TEXT_EMPTY,
+      backup_eligible: BOOL_FALSE,
       backed_up: BOOL_FALSE,
       aaguid: TEXT_EMPTY,
       name: TEXT_EMPTY,
       last_used_at: TS_NULL,
+      flagged_at: TS_NULL,
       created_at: CREATED_AT,
       updated_at: UPDATED_AT,
     },
     indexes: [
-      { columns: ["credential_id"], unique: true },
+      { columns: ["app_id", "credential_id"], unique: true },
       { columns: ["user_id"], unique: false },
-      { columns: ["app_id"], unique: false },
     ],
     foreignKeys: [appFk, userFk],
   },

@@ -14,6 +14,8 @@ import {
   MetadataSchema,
   NameSchema,
   jsonBody,
+  pageQuerySchema,
+  typeIdSchema,
   jsonResponse,
   SessionSchema,
   StatusOkSchema,
@@ -23,16 +25,12 @@ import {
   UserSchema,
 } from "../schemas.js";
 
-const typeId = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[0-7][0-9a-hjkmnp-tv-z]{25}$`), "is not a valid id");
 
 const SessionEnvelope = z.object({ user: UserSchema, session: SessionSchema }).openapi("SessionEnvelope");
 const TokenPair = z
   .object({ session_token: z.string(), refresh_token: z.string(), expires_at: z.string() })
   .openapi("TokenPair");
-const PageQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).optional(),
-  cursor: typeId("ases").optional(),
-});
+const PageQuery = pageQuerySchema("ases");
 /** A function of `config.development`, which decides whether an `http:` image URL is acceptable. */
 const ProfilePatchBody = (development: boolean) =>
   z
@@ -85,7 +83,7 @@ const revokeSession = (auth: MiddlewareHandler<AuthsomeEnv>) => createRoute({
   middleware: [auth] as const,
   method: "delete",
   path: "/sessions/{id}",
-  request: { params: z.object({ id: typeId("ases") }) },
+  request: { params: z.object({ id: typeIdSchema("ases") }) },
   responses: { 200: jsonResponse(StatusOkSchema, "Revoked"), ...errorResponses(400, 401, 403, 404) },
 });
 const revokeOthers = (auth: MiddlewareHandler<AuthsomeEnv>) => createRoute({

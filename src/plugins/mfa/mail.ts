@@ -1,8 +1,4 @@
-import { escapeHtml, type MailMessage } from "../../plugin/index.js";
-
-function notice(to: string, subject: string, lines: string[]): MailMessage {
-  return { to, subject, text: `${lines.join("\n\n")}\n`, html: lines.map((line) => `<p>${escapeHtml(line)}</p>`).join("") };
-}
+import { type MailMessage, noticeMail as notice } from "../../plugin/index.js";
 
 /** Two-factor authentication was turned on: an authenticator now signs in with the account. */
 export function mfaEnabledMail(to: string): MailMessage {

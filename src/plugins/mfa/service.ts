@@ -117,13 +117,7 @@ export function createMfa(ctx: EngineContext, settings: MfaSettings) {
   }
 
   /** Mails the owner after the response (within their per-recipient budget). */
-  function notify(user: User, type: string, message: () => Promise<MailMessage> | MailMessage): void {
-    if (!user.email) return;
-    outbox.later(type, async () => {
-      if (!(await outbox.allowRecipient(user.email))) return;
-      outbox.send(await message(), { userId: user.id, type });
-    });
-  }
+  const notify = (user: User, type: string, message: () => Promise<MailMessage> | MailMessage) => outbox.notify(user, type, message);
 
   async function failed(user: User, meta: RequestMeta, factor: Factor, purpose: string, pending?: PendingSignIn): Promise<void> {
     const locked = pending?.locksAccount ?? false;

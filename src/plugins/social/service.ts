@@ -127,12 +127,11 @@ export function createSocialService(ctx: PluginContext, providers: ReadonlyMap<s
    * password change, so someone holding a stolen session should not add one unseen.
    */
   function notifyLinked(user: User, provider: SocialProvider): void {
-    if (!user.email) return;
-    ctx.outbox.later("social_linked", async () => {
-      if (!(await ctx.outbox.allowRecipient(user.email))) return;
-      const text = `A ${provider.name} account was linked to your account (${user.email}): you can now sign in with ${provider.name}.\n\nIf this was not you, sign in, unlink ${provider.name} from your account and change your password.\n`;
-      ctx.outbox.send({ to: user.email, subject: `${provider.name} was linked to your account`, text }, { userId: user.id, type: "social_linked" });
-    });
+    ctx.outbox.notify(user, "social_linked", () => ({
+      to: user.email,
+      subject: `${provider.name} was linked to your account`,
+      text: `A ${provider.name} account was linked to your account (${user.email}): you can now sign in with ${provider.name}.\n\nIf this was not you, sign in, unlink ${provider.name} from your account and change your password.\n`,
+    }));
   }
 
   const toMethod = (account: OAuthAccount): SignInMethod => ({ provider: account.provider, providerAccountId: account.providerAccountId, email: account.email, linkedAt: account.createdAt });

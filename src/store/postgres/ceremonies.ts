@@ -43,6 +43,20 @@ const signInAnswer: Statement = {
     LEFT JOIN ip_hit ip ON true`,
 };
 
+/**
+ * A ceremony consumed inside a plugin's own statement, as `consume` does it (tenant, kind and expiry in the WHERE
+ * clause; DELETE … RETURNING, so of concurrent statements exactly one gets the row): a CTE named `name` with the
+ * columns `key_hash`, `kind`, `payload`, `attempts`, `expires_at`. `when` guards it (e.g. `(SELECT ok FROM within_ip)`).
+ */
+export function consumeCeremonyCte(p: { name: string; keyHash: string; appId: string; envId: string; kind: string; now: string; when?: string }): string {
+  return `${p.name} AS (
+      DELETE FROM authsome_ceremonies
+      WHERE key_hash = ${p.keyHash} AND app_id = ${p.appId} AND env_id = ${p.envId} AND kind = ${p.kind} AND expires_at > ${p.now}
+        ${p.when ? `AND ${p.when}` : ""}
+      RETURNING key_hash, kind, payload, attempts, expires_at
+    )`;
+}
+
 const asDate = (value: unknown): Date => (value instanceof Date ? value : new Date(String(value)));
 
 const ceremonyColumns = {
