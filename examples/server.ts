@@ -1,5 +1,5 @@
-// `npm start`: Authsome's HTTP API with the password and magic-link plugins (and GitHub sign-in when configured) on a
-// plain node:http server, to try with curl or a browser.
+// `npm start`: Authsome's HTTP API with the password, magic-link and passkey plugins (and GitHub sign-in when
+// configured) on a plain node:http server, to try with curl or a browser.
 //
 //   HOST, PORT          where it listens (default 127.0.0.1:3000); the API is at http://HOST:PORT/v1/auth
 //   DATABASE_URL        a PostgreSQL server; without it, the embedded database in ./.authsome/data (PGlite)
@@ -10,6 +10,8 @@
 //   GITHUB_CLIENT_SECRET  (register the callback http://HOST:PORT/v1/auth/social/github/callback with the app)
 //   GITHUB_BASE_URL,    GitHub Enterprise Server: https://ghe.example.com and https://ghe.example.com/api/v3
 //   GITHUB_API_URL        (default github.com and api.github.com)
+//   PASSKEY_RP_ID,      the passkeys' RP ID and the origins allowed to use them, comma-separated (default: APP_URL's
+//   PASSKEY_ORIGINS       host and origin; for an IP address, localhost on any port — open http://localhost:PORT)
 //   NODE_ENV            not "production": mail is printed and kept at GET /dev/mail. "production": no mailbox,
 //                       and mail goes through SMTP_URL (from MAIL_FROM), since printed reset links would land in logs.
 //
@@ -18,6 +20,7 @@ import { createServer } from "node:http";
 import { drizzle } from "drizzle-orm/pglite";
 import { consoleMailer, createAuthsome, type Mailer, memoryMailer, type MemoryMailer, smtpMailer } from "../src/index.js";
 import { magicLink } from "../src/plugins/magic-link/index.js";
+import { passkey } from "../src/plugins/passkey/index.js";
 import { password } from "../src/plugins/password/index.js";
 import { github, social } from "../src/plugins/social/index.js";
 import { createPostgresStore, openEmbeddedDatabase, postgresStore } from "../src/store/postgres/index.js";
@@ -80,17 +83,32 @@ try {
   fail((err as Error).message); // e.g. GITHUB_BASE_URL on plain http: away from localhost
 }
 
-const auth = createAuthsome({
-  store,
-  plugins: [password(), magicLink(), ...(gitHub ? [social({ providers: [gitHub] })] : [])],
-  mailer,
-  config: { appId: "example", basePath, appUrl, trustedOrigins: [appUrl], secret },
-});
+const passkeyOrigins = env.PASSKEY_ORIGINS?.split(",").map((o) => o.trim()).filter(Boolean);
+function createExampleAuth() {
+  return createAuthsome({
+    store,
+    plugins: [
+      password(),
+      magicLink(),
+      passkey({ ...(env.PASSKEY_RP_ID ? { rpId: env.PASSKEY_RP_ID } : {}), ...(passkeyOrigins?.length ? { origins: passkeyOrigins } : {}) }),
+      ...(gitHub ? [social({ providers: [gitHub] })] : []),
+    ],
+    mailer,
+    config: { appId: "example", basePath, appUrl, trustedOrigins: [appUrl], secret },
+  });
+}
+const auth = (() => {
+  try {
+    return createExampleAuth();
+  } catch (err) {
+    return fail((err as Error).message); // e.g. passkeys on a plain http: APP_URL away from localhost
+  }
+})();
 
 const landing = `Authsome example server
 
 API          ${origin}${basePath}   (its OpenAPI document: ${basePath}/openapi.json)
-${mailbox ? `Mailbox      ${origin}/dev/mail   (every mail sent, as JSON)\n` : ""}${gitHub ? `GitHub       ${origin}${basePath}/social/github   (open it in a browser to sign in)\n` : ""}`;
+${mailbox ? `Mailbox      ${origin}/dev/mail   (every mail sent, as JSON)\n` : ""}${gitHub ? `GitHub       ${origin}${basePath}/social/github   (open it in a browser to sign in)\n` : ""}Passkeys     ${basePath}/passkeys/…   (from a page on an allowed origin; see the README's "Passkeys")\n`;
 
 // Links in mail point at appUrl: this server answers them with the curl command that completes the step, as an
 // application's pages would with a form.

@@ -20,6 +20,8 @@ import { magicLink } from "../src/plugins/magic-link/index.js";
 import { magicLinkRateLimits } from "../src/plugins/magic-link/service.js";
 import { mfa } from "../src/plugins/mfa/index.js";
 import { mfaRateLimits } from "../src/plugins/mfa/service.js";
+import { passkey } from "../src/plugins/passkey/index.js";
+import { passkeyRateLimits } from "../src/plugins/passkey/service.js";
 import { password } from "../src/plugins/password/index.js";
 import { github, social } from "../src/plugins/social/index.js";
 import { socialRateLimits } from "../src/plugins/social/service.js";
@@ -82,11 +84,15 @@ export interface OpenApiDocument {
   components?: { schemas?: Record<string, JsonSchema> };
 }
 
-/** The plugins the reference documents besides `password()`: social (one GitHub provider), magic links and MFA. */
+/** The RP ID of the documented passkey plugin: `docConfig` has no `appUrl`, and `localhost` needs no origins. */
+const documentedRpId = "localhost";
+
+/** The plugins the reference documents besides `password()`: social (one GitHub provider), magic links, MFA and passkeys. */
 export const documentedPlugins = () => [
   social({ providers: [github({ clientId: "doc", clientSecret: "doc", redirectURI: "https://api.example.com/v1/auth/social/github/callback" })] }),
   magicLink(),
   mfa(),
+  passkey({ rpId: documentedRpId }),
 ];
 
 /** The OpenAPI document of an engine with the documented plugins, over an in-memory PGlite (never started). */
@@ -150,7 +156,7 @@ const routeNotes: Record<string, string> = {
     "Sets the session cookies and answers the auth response. With `requireEmailVerification`, no session is issued: 201 `{user, verification_required: true}`, the same (and nothing written) for an address that is already registered. A verification mail goes out unless `sendVerificationOnSignUp` is false. Weak password: 400 `weak_password`; taken email or username: 409. The new account's session passes the second-factor gates like a sign-in: under required MFA the account is created and the answer is 403 `mfa_enrollment_required` with its `mfa_ticket`.",
   "POST /signin":
     "Sign in with `email` or `username`. An unknown account and a wrong password get the same 401 `invalid_credentials`. 403 `user_banned` / `email_not_verified`; 429 `rate_limited` / `account_locked`. Sets the session cookies and a fresh `authsome_device` cookie. " +
-    "With the MFA plugin, a user with a second factor gets 403 `mfa_required` instead, `details` `{mfa_ticket, methods}` (answer it at `POST /mfa/challenge`), and under required MFA a user without one 403 `mfa_enrollment_required` (enrol with the ticket); no session or cookie is set. Every way of signing in (social, magic links) stops at the same gate.",
+    "With the MFA plugin, a user with a second factor gets 403 `mfa_required` instead, `details` `{mfa_ticket, methods}` (answer it at `POST /mfa/challenge`), and under required MFA a user without one 403 `mfa_enrollment_required` (enrol with the ticket); no session or cookie is set. Every way of signing in (social, magic links, passkeys) stops at the same gate — a passkey sign-in with user verification has proved two factors and passes it.",
   "POST /change-password":
     "Wrong current password: 401 `invalid_credentials`; the same password again: 400 `password_unchanged`. Other sessions are revoked unless `revoke_other_sessions` is false. Counted against the sign-in rate limit.",
   "POST /forgot-password": `Always 200; a reset link (\`<appUrl>/reset-password?token=…\`, single use, valid ${resetTokenTtlSeconds / 3600} h) is mailed after the response only when the account exists.`,
@@ -163,7 +169,7 @@ const routeNotes: Record<string, string> = {
   "POST /social/{provider}": "The same start for single-page apps: the provider URL as `auth_url` (navigate to it; the binding cookie is set on this response).",
   "POST /social/{provider}/link": "Starts a flow whose callback links the provider account to the caller instead of signing in.",
   "GET /social/{provider}/callback": "The provider's redirect. State single use (10 min), bound to the starting browser. `Accept: application/json`: the auth response plus `provider`, `is_new_user`, `redirect_to` (or `{status: \"linked\"}` for a link). Otherwise the session cookies and 302 to `redirect_to` (default `appUrl`); after a valid state, errors land there too as `?error=<code>`, and a second factor's challenge as `?error=<code>#<ticket field>=<ticket>`.",
-  "GET /me/accounts": "The caller's sign-in methods: `password` (when set), `magic_link` (a verified address, with the magic-link plugin) and each linked account of a configured provider.",
+  "GET /me/accounts": "The caller's sign-in methods: `password` (when set), `magic_link` (a verified address, with the magic-link plugin), each linked account of a configured provider and each passkey that still signs in (`passkey`, its id as `provider_account_id`, with the passkey plugin).",
   "DELETE /me/accounts/{provider}": "Unlinks the provider; never the last way in (409 `last_sign_in_method`, decided under a lock on the user). No such link: 404.",
   "POST /magic-link/send": "Always 200; the account lookup, the per-address budget and the mail happen after the response. `redirect_to` is checked now (400 `invalid_redirect`).",
   "POST /magic-link/verify": "Single use (atomic). Signs in — creating the account, verified, when unknown and sign-up is allowed — through every sign-in rule. Bad, used or expired: 400 `invalid_token`.",
@@ -179,6 +185,19 @@ const routeNotes: Record<string, string> = {
   "DELETE /mfa/totp":
     "Turns MFA off — the enrolment and the recovery codes are deleted and the owner is mailed — after the same step-up as `POST /mfa/recovery-codes`. MFA off: 404 `mfa_not_enabled`; wrong proof: 401 `invalid_mfa_code`.",
   "GET /mfa": "Whether MFA is on for the caller, since when, and how many recovery codes are left.",
+  "POST /passkeys/register/options":
+    "Creation options for `startRegistration({ optionsJSON })` (`@simplewebauthn/browser`): a discoverable credential (resident key required) on the RP ID, the caller's passkeys excluded, attestation `none`. The challenge is a single-use ceremony of the caller, valid for `timeout` (default 5 min); `name` is kept for the verify step.",
+  "POST /passkeys/register/verify":
+    "Verifies the browser's response — an open ceremony of the caller (consumed), an accepted origin, the RP ID, user presence (and verification when `userVerification` is `required`) — and stores the passkey (`name`, else the one given with the options, else `Passkey`); its owner is mailed. A response that answers no open ceremony of the caller (expired, used, another user's) or does not verify: 400 `invalid_passkey`; a credential the app already has: 409 `passkey_exists`.",
+  "POST /passkeys/login/options":
+    "Request options for a discoverable sign-in — no email asked for, no `allowCredentials` (the authenticator offers its own; also for autofill with `mediation: \"conditional\"`) — and the `ceremony_id` to send back with the response (single use, valid for `timeout`).",
+  "POST /passkeys/login/verify":
+    "Consumes the ceremony (single use: one session however many requests race with it) and verifies the assertion: challenge, origin, RP ID, signature, user handle, user presence (and verification when required). An unknown, used or expired ceremony, an unknown or flagged passkey, or anything that does not verify: the same 401 `invalid_passkey`. " +
+    "The sign counter only moves forward (a compare-and-swap: the loser of a concurrent use is 401 `invalid_passkey`, no session); a counter that goes backwards after a valid signature flags the passkey (a cloned authenticator: it signs in no more, and its owner is mailed). Then every sign-in rule (403 `user_banned` / `email_not_verified`); with user verification the sign-in passes the MFA gate, without it a user with a second factor gets 403 `mfa_required`.",
+  "GET /passkeys": `The caller's passkeys, newest first; cursor pagination (\`limit\` default ${defaultPageLimit}, at most ${maxPageLimit}). Never the public key; \`flagged\`: its counter went backwards, it no longer signs in — delete it.`,
+  "PATCH /passkeys/{id}": "Renames one of the caller's passkeys; another user's (or an unknown) passkey is 404 `not_found`.",
+  "DELETE /passkeys/{id}":
+    "Deletes one of the caller's passkeys; never the last way in (409 `last_sign_in_method`, decided under a lock on the user), though a flagged passkey can always go. Another user's (or an unknown) passkey: 404 `not_found`.",
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -438,7 +457,7 @@ export function renderRoutes(doc: OpenApiDocument): string {
     "",
     `<!-- Generated from the OpenAPI document (${doc.openapi}) by scripts/http-api-doc.ts: run \`npm run docs:http-api\` after changing a route. -->`,
     "",
-    `Generated from \`GET ${basePath}/openapi.json\` of an engine with the \`password()\`, \`social({ providers: [github(…)] })\`, \`magicLink()\` and \`mfa()\` plugins and \`{ development: ${String(docConfig.development)}, basePath: "${docConfig.basePath}" }\`. Paths are relative to \`basePath\`. ` +
+    `Generated from \`GET ${basePath}/openapi.json\` of an engine with the \`password()\`, \`social({ providers: [github(…)] })\`, \`magicLink()\`, \`mfa()\` and \`passkey({ rpId: "${documentedRpId}" })\` plugins and \`{ development: ${String(docConfig.development)}, basePath: "${docConfig.basePath}" }\`. Paths are relative to \`basePath\`. ` +
       "413, 415 and 503 can answer any request that reaches a route; an unknown path is 404 `not_found`, a known path with another method 405 `method_not_allowed`. " +
       "In development an `image` may be an `http:` URL; otherwise it must be `https:`.",
     "",
@@ -466,13 +485,14 @@ function perIpLimits(): string[] {
   if (!defaults.rateLimits) throw new Error("rate limits are on by default");
   const { windowSeconds } = defaults.rateLimits;
   // What the engine and the documented plugins declare (each plugin declares its own names and defaults).
-  const declared = { ...coreRateLimits, ...passwordRateLimits, ...socialRateLimits, ...magicLinkRateLimits, ...mfaRateLimits };
+  const declared = { ...coreRateLimits, ...passwordRateLimits, ...socialRateLimits, ...magicLinkRateLimits, ...mfaRateLimits, ...passkeyRateLimits };
   const owners: Record<string, string> = {
     ...Object.fromEntries(Object.keys(coreRateLimits).map((n) => [n, "engine"])),
     ...Object.fromEntries(Object.keys(passwordRateLimits).map((n) => [n, "password"])),
     ...Object.fromEntries(Object.keys(socialRateLimits).map((n) => [n, "social"])),
     ...Object.fromEntries(Object.keys(magicLinkRateLimits).map((n) => [n, "magic-link"])),
     ...Object.fromEntries(Object.keys(mfaRateLimits).map((n) => [n, "mfa"])),
+    ...Object.fromEntries(Object.keys(passkeyRateLimits).map((n) => [n, "passkey"])),
   };
   const routes: Record<keyof typeof declared, string> = {
     refresh: "`POST /refresh`",
@@ -486,6 +506,9 @@ function perIpLimits(): string[] {
     magicLinkSend: "`POST /magic-link/send`",
     magicLinkVerify: "`POST /magic-link/verify`",
     mfaChallenge: "Every route that takes a second-factor code: `POST /mfa/challenge`, `POST /mfa/totp/verify`, and the step-ups of `POST /mfa/recovery-codes` and `DELETE /mfa/totp`; and `POST /mfa/totp/enroll`",
+    passkeyRegister: "`POST /passkeys/register/options`, `POST /passkeys/register/verify`",
+    passkeyLoginOptions: "`POST /passkeys/login/options` (each begins a ceremony)",
+    passkeyLogin: "`POST /passkeys/login/verify` (counted in the statement that consumes the ceremony: over the limit, none is consumed)",
   };
   const lines = [`| \`rateLimits.<name>\` | Declared by | Default per ${minutes(windowSeconds)} | Counts |`, "|---|---|---|---|"];
   for (const name of Object.keys(routes) as Array<keyof typeof declared>) {
@@ -516,6 +539,8 @@ const errorCodes: Array<[code: string, status: string, meaning: string]> = [
   ["invalid_id_token", "400", "The OpenID Connect ID token failed validation (issuer, audience, nonce, expiry)"],
   ["email_required", "400", "The provider shared no email address"],
   ["invalid_code", "400", "The verification code is wrong or expired"],
+  ["invalid_passkey", "400", "`POST /passkeys/register/verify`: the response answers no open registration of the caller (expired, used, another user's), comes from an origin the app does not accept, or does not verify (`details.fields.response`): start again"],
+  ["invalid_passkey", "401", "`POST /passkeys/login/verify`: the ceremony is unknown, expired or used, the passkey is unknown or flagged, the assertion does not verify, or a concurrent use moved the sign counter first — one code for all"],
   ["invalid_mfa_code", "401", "The TOTP code is wrong, expired or already used (replay), or the recovery code is wrong or used (`details.fields` names `code` or `recovery_code`)"],
   ["unauthorized", "401", "The route needs a session (or another accepted credential) and the request has no valid one"],
   ["forbidden", "403", "The principal's roles do not grant the permission the route requires"],
@@ -539,7 +564,8 @@ const errorCodes: Array<[code: string, status: string, meaning: string]> = [
   ["account_exists", "409", "A local account has the provider's address but the two cannot be linked safely: sign in, then link the provider"],
   ["account_linked_elsewhere", "409", "The provider account is linked to another user"],
   ["provider_already_linked", "409", "The user already has an account of this provider linked; unlink it first"],
-  ["last_sign_in_method", "409", "Removing this sign-in method would leave the account no way in"],
+  ["last_sign_in_method", "409", "Removing this sign-in method (a provider link, a passkey) would leave the account no way in"],
+  ["passkey_exists", "409", "The passkey (its credential id) is already registered in this app"],
   ["mfa_already_enabled", "409", "TOTP is already on (a new enrolment needs it turned off first), or a concurrent verify confirmed the enrolment first"],
   ["payload_too_large", "413", `The body is larger than ${maxBodyBytes / 1024} KiB`],
   ["unsupported_media_type", "415", "A request body that is not JSON"],
@@ -660,8 +686,8 @@ ${nonHttpCodes.map(([code, meaning]) => `| \`${code}\` | ${cell(meaning)} |`).jo
 
 - A request authenticates with \`Authorization: Bearer <session_token>\` or, without one, the \`${sessionCookie}\` cookie.
 - Tokens are opaque: a prefix and 43 base64url characters (256 random bits) — \`as_\` session, \`ar_\` refresh, \`pr_\`
-  reset link, \`ev_\` verification link, \`ul_\` unlock link, \`st_\` sign-in ticket (\`mfa_ticket\`). Only their SHA-256
-  hashes are stored.
+  reset link, \`ev_\` verification link, \`ul_\` unlock link, \`st_\` sign-in ticket (\`mfa_ticket\`), \`pkl_\` passkey
+  sign-in ceremony (\`ceremony_id\`). Only their SHA-256 hashes are stored.
 - Responses that create a session (sign-up, sign-in) or rotate it (refresh) set both session cookies; sign-out, account
   deletion and a failed refresh clear them.
 
@@ -742,7 +768,7 @@ ${perIpLimits().join("\n")}
   current?}\`; \`current\` appears in lists only; it never carries tokens.
 - Auth response (sign-up, sign-in) = \`{user: User, session: Session, session_token, refresh_token, expires_at}\`, where
   \`expires_at\` is the session token's expiry.
-- Ids are TypeIDs with a prefix per kind (\`ausr_…\` user, \`ases_…\` session).
+- Ids are TypeIDs with a prefix per kind (\`ausr_…\` user, \`ases_…\` session, \`apsk_…\` passkey).
 - The field tables are under [Schemas](#schemas).
 
 ### Pagination

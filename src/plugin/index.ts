@@ -80,7 +80,7 @@ export {
 
 // The store: the contract's types, and the kit for a plugin's own tables and statements.
 export type { Page, PageRequest, Session, SessionWithUser, Store, StoreRepositories, TenantScope, User } from "../store/contract/index.js";
-export { type EventColumns, newEventId, recordEvents, recordedEvent } from "../store/kit.js";
+export { type EventColumns, type FusedEvent, newEventId, recordEvents, recordedEvent } from "../store/kit.js";
 export { consumeCeremonyCte, keyset, type Keyset, toPage } from "../store/kit.js";
 export { countHitOnConflict, defineStore, ipHitCtes, mapRow, rowsOf, runStatement, type Statement, type ConflictMapping, type StatementTarget, type StoreOptions, type StorePort } from "../store/kit.js";
 export { builtInMigrationGroup, type MigrationGroup } from "../migrate/groups.js";

@@ -14,7 +14,7 @@ import { guard, internalDetails } from "./postgres/errors.js";
 
 export { runStatement, type Statement, type StatementTarget } from "./postgres/prepared.js";
 export { countHitOnConflict, ipHitCtes } from "./postgres/rate-limits.js";
-export { type EventColumns, newEventId, recordEvents, recordedEvent } from "./postgres/events.js";
+export { type EventColumns, type FusedEvent, newEventId, recordEvents, recordedEvent } from "./postgres/events.js";
 export { mapRow, rowsOf } from "./postgres/rows.js";
 export { consumeCeremonyCte } from "./postgres/ceremonies.js";
 export { keyset, type Keyset, toPage } from "./postgres/pagination.js";

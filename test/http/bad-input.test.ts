@@ -1,4 +1,4 @@
-// Bad input (shared/spec/quality.md): every route of the core, password, social, magic-link and MFA plugins — read from the engine's own
+// Bad input (shared/spec/quality.md): every route of the core, password, social, magic-link, MFA and passkey plugins — read from the engine's own
 // OpenAPI document, so a new route is covered without touching this file — is sent a generated table of bad inputs,
 // each once without and once with a valid bearer token. Every answer must be a 4xx JSON error `{error, code}`
 // (never a 5xx), and the database must be unchanged afterwards.
@@ -11,12 +11,15 @@
 //   an unknown token), so the strings reach the services and the SQL. A route with no such base (one whose every
 //   schema-valid body succeeds, such as forgot-password or introspect) gets them next to an unknown field instead.
 // Routes whose only input is the auth header (GET /session, POST /signout, …) accept any body, so they are left out
-// of the body table; they are sent bad credentials instead.
+// of the body table; they are sent bad credentials instead. A route that takes no input at all (POST
+// /passkeys/login/options: anyone may ask, and any request succeeds) only gets the bad app selectors every route gets.
 // Every 400 `invalid_request` must name what it refused in `details.fields`. Inputs aimed at one field whose refusal
 // must name it (names, metadata, URLs, unknown fields) say so in `names`: their 400 must name that field (or a path
 // under it), and those that no schema may accept (`mustRefuse`) must be that 400 (or a 401 sent without the bearer).
 // The MFA routes also get rows of their own: malformed codes, proofs and tickets sent against a real sign-in ticket
 // and a real enrolment, each a 400 `invalid_request` that counts no answer on the ticket and no failure on the account.
+// The passkey routes' base bodies are a well-formed registration response and assertion (made by a software
+// authenticator) that answer no open ceremony, and their `{id}` is also sent another user's real passkey.
 import * as OTPAuth from "otpauth";
 import { typeid } from "typeid-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -25,9 +28,11 @@ import { hashToken } from "../../src/crypto/tokens.js";
 import { memoryMailer } from "../../src/mail/memory.js";
 import { magicLink } from "../../src/plugins/magic-link/index.js";
 import { mfa } from "../../src/plugins/mfa/index.js";
+import { passkey } from "../../src/plugins/passkey/index.js";
 import { password } from "../../src/plugins/password/index.js";
 import { github, social } from "../../src/plugins/social/index.js";
 import { createTestStore } from "../support/store.js";
+import { SoftAuthenticator } from "../support/webauthn-authenticator.js";
 
 const basePath = "/v1/auth";
 const origin = "http://localhost";
@@ -44,6 +49,8 @@ const auth = createAuthsome({
     social({ providers: [github({ clientId: "bad-input", clientSecret: "bad-input-secret", redirectURI: `${origin}${basePath}/social/github/callback`, baseUrl: "http://127.0.0.1:9", apiBaseUrl: "http://127.0.0.1:9" })] }),
     magicLink(),
     mfa(),
+    // The RP `localhost`: any http://localhost:<port> page may run a ceremony (the fixture's passkey is registered so).
+    passkey({ rpId: "localhost" }),
   ],
   mailer,
   config: { development: true, basePath, appUrl: "http://app.test", rateLimits: false },
@@ -123,7 +130,9 @@ const routes: Route[] = Object.entries(doc.paths)
   )
   .filter((route) => !skipped.has(route.key));
 const withInputs = routes.filter((r) => r.branches.length > 0 || r.params.length > 0);
-const authHeaderOnly = routes.filter((r) => r.branches.length === 0 && r.params.length === 0);
+/** Routes without any input, credentials included: every request to them succeeds (only a bad app selector is refused). */
+const inputless = new Set(["POST /passkeys/login/options"]);
+const authHeaderOnly = routes.filter((r) => r.branches.length === 0 && r.params.length === 0 && !inputless.has(r.key));
 
 // ---------------------------------------------------------------------------------------------------------------
 // Fixtures: a signed-up user whose bearer token goes with every input, and a bystander who owns a username and a
@@ -136,6 +145,11 @@ interface Fixtures {
   refreshToken: string;
   takenUsername: string;
   otherSessionId: string;
+  /**
+   * The bystander's registered passkey, and request bodies of the right shape that answer no open ceremony: a
+   * registration response to a made-up `pkr_` challenge, and an assertion by that passkey for a made-up ceremony.
+   */
+  passkey: { otherPasskeyId: string; registration: Row; assertion: Row };
   /** A third user, with TOTP on: their session, and the `mfa_ticket` of a password sign-in they have not answered. */
   mfa: { userId: string; sessionToken: string; ticket: string; app: OTPAuth.TOTP };
 }
@@ -209,6 +223,40 @@ async function signUpWithMfa(email: string, password: string): Promise<Fixtures[
   return { userId: (signedUp.user as Row).id as string, sessionToken, ticket: (challenged.details as Row).mfa_ticket as string, app };
 }
 
+/** The page origin the passkey ceremonies come from (accepted for the RP `localhost`). */
+const pageOrigin = "http://localhost:3000";
+/** A challenge of the plugin's shape (`pkr_…`, `pkc_…`) that no ceremony was begun with, as options carry it. */
+const unknownChallenge = (prefix: string) => Buffer.from(`${prefix}${"A".repeat(43)}`, "utf8").toString("base64url");
+
+/** The bystander registers a passkey through the routes; the bases are made by the same authenticator, never sent. */
+async function registerBystanderPasskey(sessionToken: string): Promise<Fixtures["passkey"]> {
+  const authenticator = new SoftAuthenticator();
+  const options = await post("/passkeys/register/options", {}, sessionToken);
+  if (options.status !== 200) throw new Error(`fixture passkey options failed: ${options.status} ${JSON.stringify(options.json)}`);
+  const response = authenticator.register(options.json.options as Parameters<SoftAuthenticator["register"]>[0], pageOrigin);
+  const verified = await post("/passkeys/register/verify", { response }, sessionToken);
+  if (verified.status !== 201) throw new Error(`fixture passkey registration failed: ${verified.status} ${JSON.stringify(verified.json)}`);
+  const registration = new SoftAuthenticator().register(
+    {
+      rp: { id: "localhost", name: "bad input" },
+      user: { id: Buffer.from("ausr_nobody").toString("base64url"), name: "nobody", displayName: "nobody" },
+      challenge: unknownChallenge("pkr_"),
+      pubKeyCredParams: [{ alg: -7, type: "public-key" }],
+    },
+    pageOrigin,
+  );
+  const assertion = authenticator.authenticate({ rpId: "localhost", challenge: unknownChallenge("pkc_"), allowCredentials: [] }, pageOrigin);
+  // The bases pass the schemas and are refused by the service (so the strings put into them reach it), writing nothing.
+  for (const [path, body, expected] of [
+    ["/passkeys/register/verify", { response: registration }, "400 invalid_passkey"],
+    ["/passkeys/login/verify", { ceremony_id: `pkl_${"A".repeat(43)}`, response: assertion }, "401 invalid_passkey"],
+  ] as const) {
+    const res = await post(path, body as unknown as Row, sessionToken);
+    if (`${res.status} ${String(res.json.code)}` !== expected) throw new Error(`fixture passkey base for ${path}: ${res.status} ${JSON.stringify(res.json)} (expected ${expected})`);
+  }
+  return { otherPasskeyId: verified.json.id as string, registration: registration as unknown as Row, assertion: assertion as unknown as Row };
+}
+
 beforeAll(async () => {
   await auth.start();
   const signedUp = await signUp({ email: "victim@bad-input.test", password: "correct horse battery staple" });
@@ -220,6 +268,7 @@ beforeAll(async () => {
     refreshToken: signedUp.refresh_token as string,
     takenUsername: "taken_name",
     otherSessionId: (other.session as Row).id as string,
+    passkey: await registerBystanderPasskey(other.session_token as string),
     mfa: await signUpWithMfa("two-factor@bad-input.test", "correct horse battery staple"),
   };
   await auth.flushMail(); // the sign-ups' verification mail, sent after their responses
@@ -381,6 +430,13 @@ function knownBases(f: Fixtures): Record<string, Row[]> {
     // 404 mfa_not_enabled with the bearer (checked before any step-up is counted), 401 without.
     "POST /mfa/recovery-codes": [{ code: "000000" }, { recovery_code: "aaaaa-aaaaa" }],
     "DELETE /mfa/totp": [{ code: "000000" }, { recovery_code: "aaaaa-aaaaa" }],
+    // 400 invalid_passkey with the bearer: the response answers no open registration (nothing is consumed or stored);
+    // 401 without. (POST /passkeys/register/options has no such base: every valid body begins a ceremony.)
+    "POST /passkeys/register/verify": [{ response: f.passkey.registration }, { response: f.passkey.registration, name: "Laptop" }],
+    // 401 invalid_passkey: a real credential's assertion for a ceremony that was never begun (none is consumed).
+    "POST /passkeys/login/verify": [{ ceremony_id: `pkl_${"A".repeat(43)}`, response: f.passkey.assertion }],
+    // 404 not_found with the bearer (the `{id}` names no passkey of the caller's), 401 without.
+    "PATCH /passkeys/{id}": [{ name: "Laptop" }],
   };
 }
 
@@ -540,6 +596,7 @@ function generate(route: Route, f: Fixtures): BadInput[] {
         "a valid id that names nothing": encodeURIComponent(absentId(param.schema)),
         "an upper-cased valid id": encodeURIComponent(absentId(param.schema).toUpperCase()),
         ...(param.name === "id" && route.path.startsWith("/sessions/") ? { "another user's session": encodeURIComponent(f.otherSessionId) } : {}),
+        ...(param.name === "id" && route.path.startsWith("/passkeys/") ? { "another user's passkey": encodeURIComponent(f.passkey.otherPasskeyId) } : {}),
       };
       for (const [label, value] of Object.entries(values)) {
         add("bad path parameter", `${param.name} = ${label}`, undefined, {}, route.path.replace(`{${param.name}}`, value));
@@ -725,7 +782,7 @@ afterAll(async () => {
   const statuses = [...tally.byStatus].sort(([a], [b]) => a - b).map(([st, n]) => `${st}×${n}`).join(" ");
   const defects = Object.keys(knownDefects).length;
   console.info(
-    `bad input: tried ${tally.inputs} inputs (${tally.requests} requests, with and without a bearer) on ${withInputs.length + authHeaderOnly.length} routes — ${categories}; statuses ${statuses}${defects ? `; ${defects} known defects (500s) listed in knownDefects` : ""}`,
+    `bad input: tried ${tally.inputs} inputs (${tally.requests} requests, with and without a bearer) on ${routes.length} routes — ${categories}; statuses ${statuses}${defects ? `; ${defects} known defects (500s) listed in knownDefects` : ""}`,
   );
   await auth.stop();
   await s.t.drop();
@@ -756,7 +813,19 @@ describe("bad input on every route", () => {
     for (const key of ["POST /mfa/totp/enroll", "POST /mfa/totp/verify", "POST /mfa/challenge", "POST /mfa/recovery-codes", "DELETE /mfa/totp", "GET /mfa"]) {
       expect(keys).toContain(key);
     }
+    for (const key of [
+      "POST /passkeys/register/options",
+      "POST /passkeys/register/verify",
+      "POST /passkeys/login/options",
+      "POST /passkeys/login/verify",
+      "GET /passkeys",
+      "PATCH /passkeys/{id}",
+      "DELETE /passkeys/{id}",
+    ]) {
+      expect(keys).toContain(key);
+    }
     expect(authHeaderOnly.map((r) => r.key).sort()).toEqual(["DELETE /sessions", "GET /me", "GET /me/accounts", "GET /mfa", "GET /session", "POST /signout"]);
+    expect(routes.filter((r) => inputless.has(r.key)).map((r) => r.key)).toEqual([...inputless]);
   });
 
   for (const route of withInputs) {
@@ -886,6 +955,7 @@ describe("bad input on every route", () => {
     expect(Object.keys(before.tables)).toEqual(expect.arrayContaining(["authsome_users", "authsome_sessions", "authsome_password_hashes", "authsome_verifications"]));
     expect(before.tables.authsome_users?.rows).toBe(3);
     expect(before.tables.authsome_mfa_enrollments?.rows).toBe(1);
+    expect(before.tables.authsome_passkeys?.rows).toBe(1);
     expect(after.tables).toEqual(before.tables);
     expect(after.user).toEqual(before.user);
     expect(after.mails).toBe(before.mails);

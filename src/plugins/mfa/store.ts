@@ -1,5 +1,5 @@
 import { and, count, eq, isNotNull, isNull, sql } from "drizzle-orm";
-import { defineStore, mapRow, newEventId, recordEvents, runStatement, type Statement } from "../../plugin/index.js";
+import { defineStore, type FusedEvent, mapRow, newEventId, recordEvents, runStatement, type Statement } from "../../plugin/index.js";
 import { mfaAppPolicies, mfaEnrollments, mfaRecoveryCodes } from "./schema.js";
 
 export type MfaEnrollment = typeof mfaEnrollments.$inferSelect;
@@ -20,16 +20,8 @@ export interface GateRead {
   appRequires: boolean | null;
 }
 
-/** An audit event written by the same statement as a change ($-parameters appended by the query). */
-export interface FusedEvent {
-  appId: string;
-  envId: string;
-  type: string;
-  ipAddress: string;
-  userAgent: string;
-  metadata: Record<string, unknown>;
-  at: Date;
-}
+/** An audit event written by the same statement as a change, at `at`. */
+export type TimedEvent = FusedEvent & { at: Date };
 
 /** $1 user, $2 app: the TOTP enrolment, the unused recovery codes and the app's policy. */
 const gateRead: Statement = {
@@ -135,7 +127,7 @@ export const mfaStore = defineStore({}, function mfaQueries(repos) {
     },
 
     /** Uses code `id` once (atomic: of concurrent uses exactly one gets true), with `event` in the same statement. */
-    async useRecoveryCode(id: string, userId: string, at: Date, event: FusedEvent | null): Promise<boolean> {
+    async useRecoveryCode(id: string, userId: string, at: Date, event: TimedEvent | null): Promise<boolean> {
       const rows = await runStatement(repos, useRecoveryCode, [
         id,
         userId,

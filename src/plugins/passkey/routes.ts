@@ -17,7 +17,12 @@ import type { Passkey, Passkeys } from "./service.js";
 /** base64url text of at most `max` characters (WebAuthn's binary fields as JSON carries them). */
 const base64url = (max: number) => z.string().min(1).max(max).regex(/^[A-Za-z0-9_-]+$/, "must be base64url");
 /** A passkey's name: 1–100 characters, trimmed, no control characters. */
-export const PasskeyNameSchema = z.string().trim().min(1).pipe(NameSchema).openapi({ example: "MacBook Touch ID" });
+export const PasskeyNameSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .pipe(NameSchema)
+  .openapi({ example: "MacBook Touch ID", minLength: 1, maxLength: 100, description: "1–100 characters (trimmed); no control characters, bidirectional overrides or isolates, or unpaired surrogates" });
 const transports = z.array(z.string().max(32)).max(10);
 const credentialFields = {
   id: base64url(1366),
@@ -79,7 +84,7 @@ const RequestOptionsSchema = z
     options: z.record(z.string(), z.unknown()).openapi({ description: "PublicKeyCredentialRequestOptionsJSON, for startAuthentication({ optionsJSON })" }),
   })
   .openapi("PasskeyRequestOptions");
-const ceremonyId = z.string().min(1).max(128).openapi({ description: "The `ceremony_id` of POST /passkeys/login/options" });
+const ceremonyId = z.string().min(1).max(128).openapi({ description: "the `ceremony_id` of POST /passkeys/login/options" });
 const passkeyId = z.object({ id: typeIdSchema("apsk") });
 
 export function toPasskeyBody(passkey: Passkey): z.infer<typeof PasskeySchema> {

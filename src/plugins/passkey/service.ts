@@ -66,6 +66,8 @@ interface RegisterPayload extends Record<string, unknown> {
 /** A login ceremony: the challenge's SHA-256 (the challenge itself is only in the client's hands and the assertion). */
 interface LoginPayload extends Record<string, unknown> {
   challengeHash: string;
+  /** When it was issued (ms since the epoch): tells a late honest assertion from a copy's (see `login`). */
+  issuedAt: number;
 }
 
 export const toPasskey = (row: StoredPasskey): Passkey => ({
@@ -205,7 +207,9 @@ export function createPasskeys(ctx: EngineContext, rp: RelyingParty, settings: {
         timeout: timeoutMs,
         userVerification: rp.userVerification,
       });
-      const ceremonyId = await ceremonies.begin<LoginPayload>(loginKind, { challengeHash: hashToken(options.challenge) }, rp.timeoutSeconds, { prefix: "pkl_" });
+      const ceremonyId = await ceremonies.begin<LoginPayload>(loginKind, { challengeHash: hashToken(options.challenge), issuedAt: now().getTime() }, rp.timeoutSeconds, {
+        prefix: "pkl_",
+      });
       return { ceremonyId, options };
     },
 
@@ -242,7 +246,10 @@ export function createPasskeys(ctx: EngineContext, rp: RelyingParty, settings: {
       if (!verified.verified) throw invalidPasskey();
       const { newCounter, userVerified, credentialBackedUp } = verified.authenticationInfo;
       if ((newCounter > 0 || passkey.counter > 0) && newCounter <= passkey.counter) {
-        await flagRegression(passkey, user, newCounter, meta);
+        // An assertion for a challenge issued before the credential's last use can be an honest one that arrived late
+        // (two tabs signing in at once): refused, nothing more. One for a challenge issued since can only have been
+        // signed by a copy of the authenticator.
+        if (payload.issuedAt >= (passkey.lastUsedAt ?? passkey.createdAt).getTime()) await flagRegression(passkey, user, newCounter, meta);
         throw invalidPasskey();
       }
       events.assertKnown("passkey.used");

@@ -2,6 +2,7 @@ import { and, eq, isNull } from "drizzle-orm";
 import {
   consumeCeremonyCte,
   defineStore,
+  type FusedEvent,
   ipHitCtes,
   keyset,
   type LimitSpec,
@@ -30,16 +31,6 @@ export interface LoginLookup {
   passkey: StoredPasskey | null;
   /** Its live user in the current environment. */
   user: User | null;
-}
-
-/** An audit event written by the same statement as a change. */
-export interface FusedEvent {
-  appId: string;
-  envId: string;
-  type: string;
-  ipAddress: string;
-  userAgent: string;
-  metadata: Record<string, unknown>;
 }
 
 const passkeyColumns = Object.values({

@@ -16,6 +16,16 @@ export interface EventColumns {
   createdAt: string;
 }
 
+/** An audit event a plugin's statement writes beside its change (through `recordEvents`), its values bound as parameters. */
+export interface FusedEvent {
+  appId: string;
+  envId: string;
+  type: string;
+  ipAddress: string;
+  userAgent: string;
+  metadata: Record<string, unknown>;
+}
+
 /** The CTE `recordEvents` defines; `SELECT * FROM recorded_event` reads the rows it wrote. */
 export const recordedEvent = "recorded_event";
 

@@ -59,3 +59,30 @@ export async function signInWithPasskey(e: TestEngine, authenticator: SoftAuthen
 }
 
 export { SoftAuthenticator };
+
+/**
+ * A credential created on `authenticator` only (the server never saw it): for unknown credentials and for signing
+ * with a key that does not match a registered one. Returns its id.
+ */
+export function localCredential(authenticator: SoftAuthenticator, userId = "ausr_local"): string {
+  const response = authenticator.register(
+    {
+      rp: { id: "localhost", name: "local" },
+      user: { id: userHandle(userId), name: "local", displayName: "local" },
+      challenge: Buffer.from("never-sent").toString("base64url"),
+      pubKeyCredParams: [{ alg: -7, type: "public-key" }],
+    },
+    pageOrigin,
+  );
+  return response.id;
+}
+
+/** The WebAuthn user handle the plugin gives a user (their id's bytes, base64url). */
+export function userHandle(userId: string): string {
+  return Buffer.from(userId, "utf8").toString("base64url");
+}
+
+/** Call options sent as the app with this publishable key. */
+export function asApp(key: string, options: import("../../support/engine.js").CallOptions = {}): import("../../support/engine.js").CallOptions {
+  return { ...options, headers: { ...options.headers, "x-publishable-key": key } };
+}
