@@ -117,7 +117,9 @@ export function createPasskeys(ctx: EngineContext, rp: RelyingParty, settings: {
     // Another user's challenge is as unknown as a made-up one.
     if (!open || open.payload.userId !== user.id) throw invalidRegistration("answers no open registration of this account: it expired or was used");
     if (!rp.allows(client.origin)) throw invalidRegistration("comes from an origin this app does not accept");
-    return { payload: open.payload, ...client };
+    // The challenge the library checks is the canonical encoding of the key consumed, not the text the client sent
+    // (base64url decoding is lenient: other spellings of the same bytes are refused).
+    return { payload: open.payload, challenge: Buffer.from(key, "utf8").toString("base64url"), origin: client.origin };
   }
 
   /** Flags a credential whose counter went backwards after a verified signature, with its event; tells the owner once. */

@@ -396,6 +396,15 @@ describe("registration refusals", () => {
     expect(await passkeysOf(user.userId)).toBe(0);
   });
 
+  it("refuses another spelling of the challenge's bytes (non-canonical base64url), and the ceremony is spent", async () => {
+    const user = await signUp(e, "reg-spelling");
+    const opts = await options(user.token);
+    const padded = `${opts.challenge}${"=".repeat((4 - (opts.challenge.length % 4)) % 4 || 4)}`;
+    expect(Buffer.from(padded, "base64url").equals(Buffer.from(opts.challenge, "base64url"))).toBe(true);
+    expectRefused(await submit(user.token, new SoftAuthenticator().register(opts, pageOrigin, { challenge: padded })));
+    expectRefused(await submit(user.token, new SoftAuthenticator().register(opts, pageOrigin)));
+  });
+
   it("answers 409 passkey_exists for a credential id registered twice, by the same user or another", async () => {
     const user = await signUp(e, "pk-reg-twice");
     const authenticator = new SoftAuthenticator();
