@@ -45,6 +45,7 @@ import {
   withAdmin,
   withBenchDatabase,
 } from "./database.js";
+import { SoftAuthenticator } from "../test/support/webauthn-authenticator.js";
 import { type LoadRequest, type LoadResult, runLoad } from "./load.js";
 import { measureMigrations, measureStart, type MigrationSamples, type StartSample } from "./migrate.js";
 import { measurePagination, pct, type PaginationResult, seedPaginationUsers } from "./store.js";
@@ -265,6 +266,8 @@ const routes = [
   "POST /signin (mfa() mounted, no second factor)",
   "POST /signin (TOTP on: 403 mfa_required)",
   "POST /mfa/challenge",
+  "POST /passkeys/login/options",
+  "POST /passkeys/login/verify (TOTP on, user verified)",
 ] as const;
 type Route = (typeof routes)[number];
 
@@ -334,7 +337,32 @@ async function roundTripPass(harness: Harness, label: string): Promise<Record<Ro
   out["POST /mfa/challenge"] = await counted(counter, mfaAuth, async () =>
     expectStatus("POST /mfa/challenge", await call(mfaAuth, "POST", "/mfa/challenge", { body: { mfa_ticket: ticket, code } }), 200),
   );
+
+  // The same user adds a passkey (the software authenticator of the tests) and signs in with it, no email typed: user
+  // verification passes the MFA gate.
+  const authenticator = await registerPasskey(mfaAuth, mfaSignedUp!.body.session_token as string);
+  let login: CallResult | undefined;
+  out["POST /passkeys/login/options"] = await counted(counter, mfaAuth, async () => {
+    login = expectStatus("POST /passkeys/login/options", await call(mfaAuth, "POST", "/passkeys/login/options", {}), 200);
+  });
+  const assertion = authenticator.authenticate(login!.body.options as never, passkeyOrigin);
+  out["POST /passkeys/login/verify (TOTP on, user verified)"] = await counted(counter, mfaAuth, async () =>
+    expectStatus("POST /passkeys/login/verify", await call(mfaAuth, "POST", "/passkeys/login/verify", { body: { ceremony_id: login!.body.ceremony_id, response: assertion } }), 200),
+  );
   return out;
+}
+
+/** Any `http://localhost:<port>` may use credentials of the RP `localhost`. */
+const passkeyOrigin = "http://localhost:3000";
+
+/** Registers a passkey for the session's user through the routes; the authenticator that holds it. */
+async function registerPasskey(auth: BenchAuth, token: string): Promise<SoftAuthenticator> {
+  const authenticator = new SoftAuthenticator();
+  const options = expectStatus("passkey set-up: POST /passkeys/register/options", await call(auth, "POST", "/passkeys/register/options", { token, body: {} }), 200);
+  const response = authenticator.register(options.body.options as never, passkeyOrigin);
+  expectStatus("passkey set-up: POST /passkeys/register/verify", await call(auth, "POST", "/passkeys/register/verify", { token, body: { response } }), 201);
+  await auth.flushMail(); // the "passkey added" mail belongs to the set-up
+  return authenticator;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -391,6 +419,10 @@ interface MfaTimingFigure {
   challenge_ratio: number;
   /** median(sign-in + challenge) / median(sign-in without MFA). */
   total_ratio: number;
+  /** POST /passkeys/login/options + POST /passkeys/login/verify of a TOTP user (user verified: 200, a session). */
+  passkey_sign_in_ms: Stat;
+  /** median(passkey sign-in) / median(sign-in without MFA). */
+  passkey_ratio: number;
 }
 
 async function timedCall(auth: BenchAuth, path: string, body: unknown, status: number): Promise<{ ms: number; body: Record<string, unknown> }> {
@@ -405,7 +437,8 @@ async function timedCall(auth: BenchAuth, path: string, body: unknown, status: n
  * `samples` (+ warm-up) sequential rounds through the harness's engines, in process: a sign-in of a user without MFA
  * (the engine without `mfa()`, as the servers run), and a TOTP user's sign-in (403 with a ticket) answered at
  * POST /mfa/challenge with the next step's code (the engine with `mfa()`) — one TOTP user per round (the replay
- * guard allows each one challenge per step), the order swapped every round.
+ * guard allows each one challenge per step), the order swapped every round — then a passkey sign-in of a TOTP user
+ * (options and verify; user verification passes the gate).
  */
 async function measureMfaTiming(harness: Harness, samples: number): Promise<MfaTimingFigure> {
   const { auth, mfaAuth } = harness;
@@ -415,7 +448,20 @@ async function measureMfaTiming(harness: Harness, samples: number): Promise<MfaT
   const rounds = samples + sideBySideWarmup;
   const totpUsers: TotpUser[] = [];
   for (let i = 0; i < rounds; i++) totpUsers.push(await signUpWithTotp(mfaAuth, `mfa-timing-${i}-${tag}@example.com`));
-  const times = { plain: [] as number[], signIn: [] as number[], challenge: [] as number[] };
+  // A TOTP user with a passkey: its sign-in passes the gate on user verification alone.
+  const passkeyUser = await signUpWithTotp(mfaAuth, `mfa-timing-passkey-${tag}@example.com`);
+  const passkeySession = expectStatus("passkey set-up: POST /signin", await call(mfaAuth, "POST", "/signin", { body: { email: passkeyUser.email, password: seedPassword } }), 403);
+  const passkeyToken = (
+    await timedCall(mfaAuth, "/mfa/challenge", { mfa_ticket: (passkeySession.body.details as Record<string, unknown>).mfa_ticket, code: nextStepCode(passkeyUser.app) }, 200)
+  ).body.session_token as string;
+  const authenticator = await registerPasskey(mfaAuth, passkeyToken);
+  const withPasskey = async () => {
+    const options = await timedCall(mfaAuth, "/passkeys/login/options", {}, 200);
+    const response = authenticator.authenticate(options.body.options as never, passkeyOrigin);
+    const verify = await timedCall(mfaAuth, "/passkeys/login/verify", { ceremony_id: options.body.ceremony_id, response }, 200);
+    return options.ms + verify.ms;
+  };
+  const times = { plain: [] as number[], signIn: [] as number[], challenge: [] as number[], passkey: [] as number[] };
   for (let i = 0; i < rounds; i++) {
     checkpoint();
     const withoutMfa = () => timedCall(auth, "/signin", { email: plain, password: seedPassword }, 200);
@@ -435,7 +481,9 @@ async function measureMfaTiming(harness: Harness, samples: number): Promise<MfaT
       mfa = await withMfa();
       plainMs = (await withoutMfa()).ms;
     }
+    const passkeyMs = await withPasskey();
     if (i < sideBySideWarmup) continue;
+    times.passkey.push(passkeyMs);
     times.plain.push(plainMs);
     times.signIn.push(mfa.signIn);
     times.challenge.push(mfa.challenge);
@@ -449,6 +497,8 @@ async function measureMfaTiming(harness: Harness, samples: number): Promise<MfaT
     sign_in_and_challenge_ms: stat(totals),
     challenge_ratio: median(times.challenge) / median(times.plain),
     total_ratio: median(totals) / median(times.plain),
+    passkey_sign_in_ms: stat(times.passkey),
+    passkey_ratio: median(times.passkey) / median(times.plain),
   };
 }
 
@@ -475,6 +525,7 @@ const roundTripBars: Partial<Record<Route, { text: string; test: (n: number) => 
   // The answer (counted on the IP limit, the ticket and the account, the user read), the replay guard's step, and the
   // session, which consumes the ticket.
   "POST /mfa/challenge": { text: "≤ 3", test: (n) => n <= 3 },
+  "POST /passkeys/login/verify (TOTP on, user verified)": { text: "≤ 3", test: (n) => n <= 3 },
 };
 
 async function measureRoundTrips(harness: Harness, reps: number): Promise<Record<Route, RoundTripFigure>> {
@@ -1048,6 +1099,14 @@ function table(results: Results): string {
     `sign-in ${fmtMs(t.sign_in_with_mfa_ms, 1)} + challenge = ${fmtMs(t.sign_in_and_challenge_ms, 1)}`,
     `sign-in without MFA ${fmtMs(t.sign_in_without_mfa_ms, 1)}`,
     `${fixed(t.total_ratio, 2)}×`,
+    "— (side by side)",
+    "",
+  );
+  add(
+    `passkey sign-in (POST /passkeys/login/options + /verify; TOTP on, user verified) vs POST /signin without MFA (median of ${t.samples} each)`,
+    `passkey ${fmtMs(t.passkey_sign_in_ms, 1)}`,
+    `sign-in without MFA ${fmtMs(t.sign_in_without_mfa_ms, 1)}`,
+    `${fixed(t.passkey_ratio, 2)}×`,
     "— (side by side)",
     "",
   );

@@ -13,6 +13,7 @@
 import { generateToken, hashToken } from "../../src/crypto/tokens.js";
 import { createAuthsome } from "../../src/authsome.js";
 import { mfa } from "../../src/plugins/mfa/index.js";
+import { passkey } from "../../src/plugins/passkey/index.js";
 import { password } from "../../src/plugins/password/index.js";
 import type { Mailer } from "../../src/mail/mailer.js";
 import type { Store, User } from "../../src/store/contract/index.js";
@@ -28,13 +29,14 @@ export const benchMailer: Mailer = {
 };
 
 /**
- * The benchmark's engine. With `mfa`, `mfa()` is mounted too (and its limit raised like the others): the harness's
- * own engine, which counts the MFA challenge's round trips and times it; the servers under test run without it.
+ * The benchmark's engine. With `mfa`, `mfa()` and `passkey({ rpId: "localhost" })` are mounted too (their limits
+ * raised like the others): the harness's own engine, which counts the MFA challenge's and the passkey sign-in's round
+ * trips and times the challenge; the servers under test run without them.
  */
 export function createBenchAuth(store: Store, options: { mfa?: boolean } = {}) {
   if (options.mfa) {
     const config = { ...authsomeBenchConfig, rateLimits: { ...raisedRateLimits, ...raisedMfaRateLimits } };
-    return createAuthsome({ store, plugins: [password(), mfa()], config, mailer: benchMailer });
+    return createAuthsome({ store, plugins: [password(), mfa(), passkey({ rpId: "localhost" })], config, mailer: benchMailer });
   }
   return createAuthsome({ store, plugins: [password()], config: authsomeBenchConfig, mailer: benchMailer });
 }
