@@ -32,7 +32,14 @@ export const raisedRateLimits = {
  * The MFA plugin's limit (every route that takes a second-factor code), raised the same way — in an engine that
  * mounts `mfa()` only: a configuration may name only the limits of the engine and its mounted plugins.
  */
-export const raisedMfaRateLimits = { mfaChallenge: raisedRateLimit, passkeyRegister: raisedRateLimit, passkeyLoginOptions: raisedRateLimit, passkeyLogin: raisedRateLimit } satisfies RateLimitConfig;
+export const raisedMfaRateLimits = { mfaChallenge: raisedRateLimit } satisfies RateLimitConfig;
+
+/** The passkey plugin's limits (registration, sign-in options, sign-in), raised the same way — where `passkey()` is mounted. */
+export const raisedPasskeyRateLimits = {
+  passkeyRegister: raisedRateLimit,
+  passkeyLoginOptions: raisedRateLimit,
+  passkeyLogin: raisedRateLimit,
+} satisfies RateLimitConfig;
 
 export const authsomeBasePath = "/v1/auth";
 

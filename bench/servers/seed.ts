@@ -1,8 +1,8 @@
 /**
  * The engine every Authsome process of the benchmark builds (the server under test, the PGlite variant and the
  * harness's own, which seeds the database and counts round trips): `createAuthsome` with `password()` (the harness's
- * also with `mfa()`), the benchmark's configuration (./config.ts) and a mailer that discards — and the seeding of its
- * users and sessions.
+ * also with `mfa()` and `passkey()`), the benchmark's configuration (./config.ts) and a mailer that discards — and
+ * the seeding of its users and sessions.
  *
  * Users are signed up through the real API (real argon2id hashes, as in production); nothing verifies their email,
  * so they stay unverified (the resend-verification timing relies on it and checks it). Sessions are then created
@@ -17,7 +17,7 @@ import { passkey } from "../../src/plugins/passkey/index.js";
 import { password } from "../../src/plugins/password/index.js";
 import type { Mailer } from "../../src/mail/mailer.js";
 import type { Store, User } from "../../src/store/contract/index.js";
-import { authsomeBenchConfig, raisedMfaRateLimits, raisedRateLimits, seedEmail, seedPassword } from "./config.js";
+import { authsomeBenchConfig, raisedMfaRateLimits, raisedPasskeyRateLimits, raisedRateLimits, seedEmail, seedPassword } from "./config.js";
 
 /**
  * Accepts every message and keeps nothing. The mail-sending routes (forgot-password, verification resend, sign-up's
@@ -29,14 +29,15 @@ export const benchMailer: Mailer = {
 };
 
 /**
- * The benchmark's engine. With `mfa`, `mfa()` and `passkey({ rpId: "localhost" })` are mounted too (their limits
- * raised like the others): the harness's own engine, which counts the MFA challenge's and the passkey sign-in's round
- * trips and times the challenge; the servers under test run without them.
+ * The benchmark's engine. With `mfa`, `mfa()` is mounted too, and with `passkey`, `passkey({ rpId: "localhost" })`
+ * (their limits raised like the others): the harness's own engine, which counts the MFA challenge's and the passkey
+ * sign-in's round trips and times them; the servers under test run without them.
  */
-export function createBenchAuth(store: Store, options: { mfa?: boolean } = {}) {
-  if (options.mfa) {
-    const config = { ...authsomeBenchConfig, rateLimits: { ...raisedRateLimits, ...raisedMfaRateLimits } };
-    return createAuthsome({ store, plugins: [password(), mfa(), passkey({ rpId: "localhost" })], config, mailer: benchMailer });
+export function createBenchAuth(store: Store, options: { mfa?: boolean; passkey?: boolean } = {}) {
+  if (options.mfa || options.passkey) {
+    const plugins = [password(), ...(options.mfa ? [mfa()] : []), ...(options.passkey ? [passkey({ rpId: "localhost" })] : [])];
+    const rateLimits = { ...raisedRateLimits, ...(options.mfa ? raisedMfaRateLimits : {}), ...(options.passkey ? raisedPasskeyRateLimits : {}) };
+    return createAuthsome({ store, plugins, config: { ...authsomeBenchConfig, rateLimits }, mailer: benchMailer });
   }
   return createAuthsome({ store, plugins: [password()], config: authsomeBenchConfig, mailer: benchMailer });
 }

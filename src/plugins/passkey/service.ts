@@ -218,7 +218,8 @@ export function createPasskeys(ctx: EngineContext, rp: RelyingParty, settings: {
     /**
      * A discoverable sign-in: one statement counts the client's hit, consumes the ceremony (single use) and reads the
      * credential with its user; the assertion is verified (origin, RP ID, challenge, signature, user handle, user
-     * presence — and user verification when required); a second statement moves the counter forward with
+     * presence — and user verification when required); a counter that did not move forward is refused, and flags the
+     * credential when the challenge is newer than its last use; a second statement moves the counter forward with
      * `passkey.used`; then `signIns.complete` (method `passkey`; with user verification it passes a second-factor gate).
      * @throws AuthenticationError `invalid_passkey`; RateLimitError; ForbiddenError as `complete`
      */
