@@ -11,9 +11,10 @@
  *     and the medians of sign-in with an unknown email and with a wrong password, side by side; likewise
  *     forgot-password and the verification resend with a known (unverified) address and an unknown one (bar: the
  *     two medians within 1.2× of each other). The servers' mailer discards what it is given.
- *  3. Round trips — statements per request (session check, sign-in, sign-up, refresh, sign-out); with `mfa()` mounted
- *     too, sign-up and sign-in of a user without a second factor and the MFA challenge of a TOTP user. And the
- *     challenge's time against a sign-in without MFA — sequential, in process, medians side by side.
+ *  3. Round trips — statements per request (session check, sign-in, sign-up, refresh, sign-out); with `mfa()` and
+ *     `passkey()` mounted too, sign-up and sign-in of a user without a second factor, the MFA challenge of a TOTP user
+ *     and that user's passkey sign-in (login options and verify). And the challenge's time, and a passkey sign-in's,
+ *     against a password sign-in without MFA — sequential, in process, medians side by side.
  *  4. Pagination — a users page at depth 1,000,000 against the first page.
  *  5. Migrations — fresh and up-to-date `start()`, `store.migrate` of every group, PGlite cold start.
  *  6. Memory — the Authsome server's RSS after the session-check load.
@@ -36,6 +37,7 @@ import type { Store, User } from "../src/store/contract/index.js";
 import { createPool } from "../src/store/postgres/pool.js";
 import { postgresStore } from "../src/store/postgres/store.js";
 import { countPool, type QueryCounter } from "../src/store/query-counter.js";
+import { SoftAuthenticator } from "../test/support/webauthn-authenticator.js";
 import {
   type BenchDatabase,
   type CreatedDatabase,
@@ -45,13 +47,20 @@ import {
   withAdmin,
   withBenchDatabase,
 } from "./database.js";
-import { SoftAuthenticator } from "../test/support/webauthn-authenticator.js";
 import { type LoadRequest, type LoadResult, runLoad } from "./load.js";
 import { measureMigrations, measureStart, type MigrationSamples, type StartSample } from "./migrate.js";
 import { measurePagination, pct, type PaginationResult, seedPaginationUsers } from "./store.js";
 import type { BetterAuthDetails } from "./servers/better-auth.js";
 import type { AuthsomePgliteDetails } from "./servers/authsome-pglite.js";
-import { authsomeBasePath, benchPoolSize, raisedMfaRateLimits, raisedRateLimit, raisedRateLimits, seedPassword } from "./servers/config.js";
+import {
+  authsomeBasePath,
+  benchPoolSize,
+  raisedMfaRateLimits,
+  raisedPasskeyRateLimits,
+  raisedRateLimit,
+  raisedRateLimits,
+  seedPassword,
+} from "./servers/config.js";
 import { type BenchAuth, createBenchAuth, type SeededAuthsome, seedAuthsome } from "./servers/seed.js";
 import { killAllServers, type ServerProcess, spawnServer, stopAllServers } from "./servers/spawn.js";
 
@@ -176,12 +185,13 @@ function checkpoint(): void {
 // ---------------------------------------------------------------------------------------------------------------
 // The harness's own engine: same configuration as the Authsome server, on a pool whose statements are counted.
 // It migrates and seeds the database, and the round trips are counted through it. Beside it, on the same store and
-// pool, the same engine with `mfa()` mounted too (its limit raised like the others): the MFA rows are counted and
-// timed through that one, so the rows of the servers' configuration stay as they are.
+// pool, the same engine with `mfa()` and `passkey({ rpId: "localhost" })` mounted too (their limits raised like the
+// others): the MFA and passkey rows are counted and timed through that one, so the rows of the servers'
+// configuration stay as they are.
 
 interface Harness {
   auth: BenchAuth;
-  /** `password()` and `mfa()`: the MFA rows, and what mounting `mfa()` costs sign-up and sign-in. */
+  /** `password()`, `mfa()` and `passkey()`: the MFA and passkey rows, and what mounting them costs sign-up and sign-in. */
   mfaAuth: BenchAuth;
   store: Store;
   counter: QueryCounter;
@@ -195,8 +205,8 @@ async function openHarness(databaseUrl: string): Promise<Harness> {
   const store = postgresStore(drizzle(pool));
   const auth = createBenchAuth(store);
   await auth.start();
-  const mfaAuth = createBenchAuth(store, { mfa: true });
-  await mfaAuth.start(); // migrates the mfa group (the servers under test ignore its tables)
+  const mfaAuth = createBenchAuth(store, { mfa: true, passkey: true });
+  await mfaAuth.start(); // migrates the mfa and passkey groups (the servers under test ignore their tables)
   return {
     auth,
     mfaAuth,
@@ -474,6 +484,7 @@ async function measureMfaTiming(harness: Harness, samples: number): Promise<MfaT
     };
     let plainMs: number;
     let mfa: { signIn: number; challenge: number };
+    const passkeyFirst = i % 2 === 0 ? await withPasskey() : 0;
     if (i % 2 === 0) {
       plainMs = (await withoutMfa()).ms;
       mfa = await withMfa();
@@ -481,7 +492,8 @@ async function measureMfaTiming(harness: Harness, samples: number): Promise<MfaT
       mfa = await withMfa();
       plainMs = (await withoutMfa()).ms;
     }
-    const passkeyMs = await withPasskey();
+    // The passkey sign-in alternates too: before the pair on even rounds, after it on odd ones.
+    const passkeyMs = i % 2 === 0 ? passkeyFirst : await withPasskey();
     if (i < sideBySideWarmup) continue;
     times.passkey.push(passkeyMs);
     times.plain.push(plainMs);
@@ -1188,7 +1200,7 @@ function printPreamble(settings: Settings, machine: Record<string, unknown>): vo
   );
   console.log(
     `RATE LIMITS RAISED for the throughput runs: Authsome's limits are set to ${raisedRateLimit.toLocaleString("en")} per window ` +
-      `(${Object.keys(raisedRateLimits).join(", ")}; in the harness's engine with mfa() also ${Object.keys(raisedMfaRateLimits).join(", ")}) — raised, not disabled, so the limiter still runs on every request; ` +
+      `(${Object.keys(raisedRateLimits).join(", ")}; in the harness's engine with mfa() and passkey() also ${[...Object.keys(raisedMfaRateLimits), ...Object.keys(raisedPasskeyRateLimits)].join(", ")}) — raised, not disabled, so the limiter still runs on every request; ` +
       `the account lockout stays at its default. better-auth's rate limiter is off (bench/better-auth.ts: BETTER_AUTH_RATE_LIMIT_DISABLED).`,
   );
 }
@@ -1335,7 +1347,8 @@ function settingsRecord(settings: Settings, betterAuthRateLimitDisabled: unknown
     better_auth_rate_limit_disabled: betterAuthRateLimitDisabled ?? null,
     enumeration_samples: settings.enumerationSamples,
     round_trip_repetitions: settings.roundTripReps,
-    round_trip_engines: "the servers' configuration (password()); the MFA rows and the (mfa() mounted) rows: password() and mfa()",
+    round_trip_engines:
+      "the servers' configuration (password()); the MFA and passkey rows and the (mfa() mounted) rows: password(), mfa() and passkey({ rpId: \"localhost\" })",
     mfa_timing_samples: settings.mfaTimingSamples,
     pagination_depth: settings.paginationDepth,
     pagination_samples: settings.paginationSamples,

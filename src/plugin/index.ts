@@ -13,6 +13,8 @@ export type { HookEvents, HookHandler, HookMap, HookName } from "../engine/hooks
 export type { Logger } from "../engine/logger.js";
 export type { RequestMeta } from "../engine/request-meta.js";
 export { type Duration, durationSeconds } from "../engine/duration.js";
+/** How recent a sign-in must be to count as proof of presence (account deletion without a password, adding a passkey). */
+export { reauthenticationWindowSeconds } from "../engine/services/core-api.js";
 
 // Completing a sign-in, second-factor gates, sessions.
 export type {

@@ -112,11 +112,15 @@ export function registerPasskeyRoutes(ctx: PluginContext, passkeys: Passkeys): v
       method: "post",
       path: "/passkeys/register/options",
       request: optionalJsonBody(z.strictObject({ name: PasskeyNameSchema.optional() }).openapi("PasskeyRegisterOptions")),
-      responses: { 200: jsonResponse(CreationOptionsSchema, "Creation options for navigator.credentials.create"), ...errorResponses(400, 401, 429) },
+      responses: {
+        200: jsonResponse(CreationOptionsSchema, "Creation options for navigator.credentials.create (the session must have signed in within the last 5 minutes)"),
+        ...errorResponses(400, 401, 403, 429),
+      },
     }),
     async (c) => {
       const body = (c.req.valid("json") ?? {}) as { name?: string };
-      const options = await passkeys.registrationOptions(http.session(c).user, c.get("meta"), body.name ?? null);
+      const { user, session } = http.session(c);
+      const options = await passkeys.registrationOptions(user, c.get("meta"), body.name ?? null, session);
       return c.json({ options: options as unknown as Record<string, unknown> }, 200);
     },
   );

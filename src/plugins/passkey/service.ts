@@ -14,13 +14,16 @@ import {
   AuthenticationError,
   ConflictError,
   type EngineContext,
+  ForbiddenError,
   generateToken,
   hashToken,
   isEqualHash,
   NotFoundError,
   type Page,
+  reauthenticationWindowSeconds,
   type PageRequest,
   type RequestMeta,
+  type Session,
   type SignInMethod,
   type SignInResult,
   type StoreRepositories,
@@ -90,7 +93,9 @@ const userHandleText = (userId: string) => Buffer.from(userId, "utf8").toString(
 /** The client data a response carries (the origin and challenge the browser saw), or null when it is not readable. */
 function clientDataOf(clientDataJSON: string): { challenge: string; origin: string } | null {
   try {
-    const data = JSON.parse(Buffer.from(clientDataJSON, "base64url").toString("utf8")) as { challenge?: unknown; origin?: unknown };
+    const data = JSON.parse(Buffer.from(clientDataJSON, "base64url").toString("utf8")) as { challenge?: unknown; origin?: unknown; crossOrigin?: unknown };
+    // A ceremony in a frame of another site is refused, whether or not the browser names the top origin.
+    if (data.crossOrigin === true) return null;
     return typeof data.challenge === "string" && typeof data.origin === "string" ? { challenge: data.challenge, origin: data.origin } : null;
   } catch {
     return null;
@@ -135,10 +140,16 @@ export function createPasskeys(ctx: EngineContext, rp: RelyingParty, settings: {
   return {
     /**
      * Creation options for a new passkey of `user`: a discoverable credential (resident key required), the user's
-     * credentials excluded, the challenge a ceremony of theirs (stored hashed) for `timeout`.
+     * credentials excluded, the challenge a ceremony of theirs (stored hashed) for `timeout`. With the `session` asking
+     * (HTTP), it must have signed in within `reauthenticationWindowSeconds`: 403 `reauthentication_required` otherwise.
      */
-    async registrationOptions(user: User, meta: RequestMeta, name: string | null): Promise<PublicKeyCredentialCreationOptionsJSON> {
+    async registrationOptions(user: User, meta: RequestMeta, name: string | null, session?: Session): Promise<PublicKeyCredentialCreationOptionsJSON> {
       await protection.limit("passkeyRegister", meta);
+      // A passkey is a way in that outlives a password change and, verified, passes the MFA gate: only a sign-in of the
+      // last few minutes — one that passed every gate — may add one, never a session token that was merely stolen.
+      if (session && now().getTime() - session.createdAt.getTime() > reauthenticationWindowSeconds * 1000) {
+        throw new ForbiddenError("reauthentication_required", "Sign in again (within the last 5 minutes) to add a passkey");
+      }
       const existing = await passkeyStore(store).credentialsOf(user.id);
       const key = await ceremonies.begin<RegisterPayload>(registerKind, { userId: user.id, name }, rp.timeoutSeconds, { prefix: "pkr_" });
       const person = [user.firstName, user.lastName].filter(Boolean).join(" ");

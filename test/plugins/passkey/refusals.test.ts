@@ -346,6 +346,34 @@ describe("registration refusals", () => {
   const passkeysOf = (userId: string) => countRows(e, "authsome_passkeys WHERE user_id = $1", [userId]);
   const registeredEvents = (userId: string) => countRows(e, "authsome_audit_events WHERE user_id = $1 AND type = 'passkey.registered'", [userId]);
 
+  it("refuses to add a passkey from a session that signed in more than 5 minutes ago (a stolen token must not become a way in past MFA)", async () => {
+    const user = await signUp(e, "pk-reg-stale-session");
+    e.clock.advance(5 * 60 + 1);
+    const ceremonies = await countRows(e, "authsome_ceremonies WHERE kind = 'passkey:register'");
+    const res = await e.call("POST", "/passkeys/register/options", { token: user.token, body: {} });
+    expect(res.status, JSON.stringify(res.body)).toBe(403);
+    expect(res.body.code).toBe("reauthentication_required");
+    expect(await countRows(e, "authsome_ceremonies WHERE kind = 'passkey:register'")).toBe(ceremonies);
+    // A refresh keeps the session's sign-in time: it does not make the session fresh.
+    const signedIn = await e.call("POST", "/signin", { body: { email: user.email, password } });
+    e.clock.advance(5 * 60 + 1);
+    const refreshed = await e.call("POST", "/refresh", { body: { refresh_token: signedIn.body.refresh_token } });
+    expect(refreshed.status, JSON.stringify(refreshed.body)).toBe(200);
+    expect((await e.call("POST", "/passkeys/register/options", { token: refreshed.body.session_token, body: {} })).status).toBe(403);
+    // A new sign-in may.
+    const now = await e.call("POST", "/signin", { body: { email: user.email, password } });
+    expect((await submit(now.body.session_token, new SoftAuthenticator().register(await options(now.body.session_token), pageOrigin))).status).toBe(201);
+  });
+
+  it("refuses a ceremony run in a frame of another site (crossOrigin)", async () => {
+    const user = await signUp(e, "pk-reg-framed");
+    const response = new SoftAuthenticator().register(await options(user.token), pageOrigin);
+    const clientData = JSON.parse(Buffer.from(response.response.clientDataJSON, "base64url").toString("utf8"));
+    const framed = { ...response, response: { ...response.response, clientDataJSON: Buffer.from(JSON.stringify({ ...clientData, crossOrigin: true })).toString("base64url") } };
+    expectRefused(await submit(user.token, framed));
+    expect(await passkeysOf(user.userId)).toBe(0);
+  });
+
   it("refuses a response to another user's options", async () => {
     const alice = await signUp(e, "pk-reg-alice");
     const mallory = await signUp(e, "pk-reg-mallory");
@@ -383,9 +411,11 @@ describe("registration refusals", () => {
     const stale = await options(user.token);
     e.clock.advance(5 * 60 + 1);
     expectRefused(await submit(user.token, new SoftAuthenticator().register(stale, pageOrigin)));
-    const fresh = await options(user.token);
+    // A new sign-in: adding a passkey needs one of the last 5 minutes.
+    const again = await e.call("POST", "/signin", { body: { email: user.email, password } });
+    const fresh = await options(again.body.session_token);
     e.clock.advance(5 * 60 - 5);
-    expect((await submit(user.token, new SoftAuthenticator().register(fresh, pageOrigin))).status).toBe(201);
+    expect((await submit(again.body.session_token, new SoftAuthenticator().register(fresh, pageOrigin))).status).toBe(201);
     expect(await passkeysOf(user.userId)).toBe(1);
   });
 
