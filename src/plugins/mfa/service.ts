@@ -4,7 +4,6 @@ import {
   AuthenticationError,
   ConflictError,
   type EngineContext,
-  type MailMessage,
   NotFoundError,
   type PendingSignIn,
   type RequestMeta,
@@ -113,16 +112,14 @@ export function createMfa(ctx: EngineContext, settings: MfaSettings) {
   }
 
   function recoveryCodeNotice(user: User): void {
-    notify(user, "mfa_recovery_code_used", async () => recoveryCodeUsedMail(user.email, await mfaStore(store).countUnusedRecoveryCodes(user.id)));
+    outbox.notify(user, "mfa_recovery_code_used", async () => recoveryCodeUsedMail(user.email, await mfaStore(store).countUnusedRecoveryCodes(user.id)));
   }
 
-  /** Mails the owner after the response (within their per-recipient budget). */
-  const notify = (user: User, type: string, message: () => Promise<MailMessage> | MailMessage) => outbox.notify(user, type, message);
 
   async function failed(user: User, meta: RequestMeta, factor: Factor, purpose: string, pending?: PendingSignIn): Promise<void> {
     const locked = pending?.locksAccount ?? false;
     await events.emit("mfa.challenge_failed", { userId: user.id, meta, metadata: { factor, purpose, ...(pending ? { attempts: pending.attempts, locked } : {}) } });
-    if (locked) notify(user, "mfa_locked", () => mfaLockedMail(user.email));
+    if (locked) outbox.notify(user, "mfa_locked", () => mfaLockedMail(user.email));
   }
 
   /** A new set of recovery codes for the user: as shown once, and as stored. */
@@ -152,7 +149,7 @@ export function createMfa(ctx: EngineContext, settings: MfaSettings) {
     if (!confirmed) throw alreadyEnabled(); // a concurrent verify won, or the enrolment was replaced
     await ctx.hooks.after("mfa.enabled.after", { user, meta, method: "totp" }, store);
     // Told, since an authenticator someone else enrolled would survive a password reset.
-    notify(user, "mfa_enabled", () => mfaEnabledMail(user.email));
+    outbox.notify(user, "mfa_enabled", () => mfaEnabledMail(user.email));
     return plain;
   }
 
@@ -291,7 +288,7 @@ export function createMfa(ctx: EngineContext, settings: MfaSettings) {
         await events.emit("mfa.disabled", { userId: user.id, meta, metadata: { factor } }, tx);
       });
       await ctx.hooks.after("mfa.disabled.after", { user, meta, method: "totp" }, store);
-      notify(user, "mfa_disabled", () => mfaDisabledMail(user.email));
+      outbox.notify(user, "mfa_disabled", () => mfaDisabledMail(user.email));
     },
 
     /** New recovery codes after a step-up; the old ones stop working. */

@@ -69,7 +69,8 @@ export interface RelyingPartyInput {
  */
 export function relyingParty(input: RelyingPartyInput, appUrl: string | null): RelyingParty {
   // An app on an IP address (a development loopback URL) has no host to scope credentials to: localhost instead.
-  const appHost = appUrl === null || ipShape.test(new URL(appUrl).hostname) ? null : new URL(appUrl).hostname;
+  const appHostname = appUrl === null ? null : new URL(appUrl).hostname;
+  const appHost = appHostname !== null && !ipShape.test(appHostname) ? appHostname : null;
   const rpId = checkedRpId(input.rpId ?? appHost ?? "localhost");
   if (input.origins !== undefined && (!Array.isArray(input.origins) || input.origins.length === 0)) throw invalid("origins", "must be a non-empty list of origins");
   const origins = input.origins?.map((o, i) => checkedOrigin(String(o), rpId, `origins[${i}]`)) ?? defaultOrigins(appUrl, rpId);

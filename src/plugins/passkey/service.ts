@@ -73,7 +73,7 @@ interface LoginPayload extends Record<string, unknown> {
   issuedAt: number;
 }
 
-export const toPasskey = (row: StoredPasskey): Passkey => ({
+const toPasskey = (row: StoredPasskey): Passkey => ({
   id: row.id,
   name: row.name,
   createdAt: row.createdAt,

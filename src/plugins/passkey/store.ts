@@ -1,4 +1,4 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, getTableColumns, isNull } from "drizzle-orm";
 import {
   consumeCeremonyCte,
   defineStore,
@@ -33,25 +33,9 @@ export interface LoginLookup {
   user: User | null;
 }
 
-const passkeyColumns = Object.values({
-  id: "id",
-  appId: "app_id",
-  userId: "user_id",
-  credentialId: "credential_id",
-  publicKey: "public_key",
-  counter: "counter",
-  transports: "transports",
-  deviceType: "device_type",
-  backupEligible: "backup_eligible",
-  backedUp: "backed_up",
-  aaguid: "aaguid",
-  name: "name",
-  lastUsedAt: "last_used_at",
-  flaggedAt: "flagged_at",
-  createdAt: "created_at",
-  updatedAt: "updated_at",
-} satisfies Record<keyof StoredPasskey, string>)
-  .map((column) => `p.${column} AS pk_${column}`)
+/** Every column of the table, aliased `pk_<column>` (for `mapRow(passkeys, row, "pk_")` beside the user's columns). */
+const passkeyColumns = Object.values(getTableColumns(passkeys))
+  .map(({ name }) => `p.${name} AS pk_${name}`)
   .join(", ");
 
 /**
