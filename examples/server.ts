@@ -2,7 +2,8 @@
 // configured) on a plain node:http server, to try with curl or a browser.
 //
 //   HOST, PORT          where it listens (default 127.0.0.1:3000); the API is at http://HOST:PORT/v1/auth
-//   DATABASE_URL        a PostgreSQL server; without it, the embedded database in ./.authsome/data (PGlite)
+//   DATABASE_URL        a PostgreSQL server; without it, the embedded database in ./.authsome/data (PGlite). Behind
+//                       PgBouncer in transaction mode, add ?pgbouncer=true (no named prepared statements)
 //   AUTHSOME_SECRET     seals stored secrets; without it, one is generated once into ./.authsome/secret
 //   APP_URL             where links in mail point (a path is kept), also trusted for CORS (default: this server's
 //                       own origin); links are never built from a request's Host header
@@ -12,6 +13,7 @@
 //   GITHUB_API_URL        (default github.com and api.github.com)
 //   PASSKEY_RP_ID,      the passkeys' RP ID and the origins allowed to use them, comma-separated (default: APP_URL's
 //   PASSKEY_ORIGINS       host and origin; for an IP address, localhost on any port — open http://localhost:PORT)
+//   SHUTDOWN_TIMEOUT_MS on SIGTERM/SIGINT: how long in-flight requests and queued mail may take (default 10000)
 //   NODE_ENV            not "production": mail is printed and kept at GET /dev/mail. "production": no mailbox,
 //                       and mail goes through SMTP_URL (from MAIL_FROM), since printed reset links would land in logs.
 //
@@ -41,6 +43,8 @@ function fail(message: string): never {
 }
 
 if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`PORT must be a port number from 1 to 65535, not "${env.PORT}"`);
+const shutdownTimeoutMs = Number(env.SHUTDOWN_TIMEOUT_MS || 10_000);
+if (!Number.isSafeInteger(shutdownTimeoutMs) || shutdownTimeoutMs < 0) fail(`SHUTDOWN_TIMEOUT_MS must be a whole number of milliseconds, not "${env.SHUTDOWN_TIMEOUT_MS}"`);
 
 let mailbox: MemoryMailer | undefined;
 let mailer: Mailer;
@@ -119,8 +123,14 @@ const linkSteps: Record<string, (token: string) => string> = {
   "/magic-link": (token) => `-d '{"token":"${token}"}' ${origin}${basePath}/magic-link/verify`,
 };
 
+let stopping = false;
 const server = createServer((req, res) => {
   const [path = "/", query = ""] = (req.url ?? "/").split("?"); // not new URL(): a malformed target would throw
+  if (stopping && !path.startsWith(basePath)) {
+    // Draining: the API answers 503 shutting_down itself; this server's own pages do the same.
+    res.writeHead(503, { connection: "close", "retry-after": "5", "content-type": "text/plain; charset=utf-8" }).end("Shutting down.\n");
+    return;
+  }
   const token = new URLSearchParams(query).get("token") ?? "";
   const text = (status: number, body: string) => res.writeHead(status, { "content-type": "text/plain; charset=utf-8" }).end(body);
   if (req.method === "GET" && path === "/") {
@@ -156,16 +166,19 @@ if (gitHub) console.log(`GitHub:   open ${origin}${basePath}/social/github in a 
 if (mailbox) console.log(`Mailbox:  curl -s ${origin}/dev/mail`);
 console.log(`Authsome example listening on ${origin}${basePath}`); // last: scripts may wait for this line
 
-let stopping = false;
 async function shutdown(signal: NodeJS.Signals): Promise<void> {
   // Ctrl-C reaches npm, tsx and this process at once, and tsx relays it again: repeats are ignored, not fatal.
   if (stopping) return;
   stopping = true;
-  console.log(`${signal}: shutting down`);
-  setTimeout(() => fail("shutdown took longer than 10 s"), 10_000).unref();
-  await new Promise<void>((resolve) => server.close(() => resolve())); // idle keep-alive connections close at once
-  await auth.stop(); // also closes the mailer
+  console.log(`${signal}: draining (up to ${shutdownTimeoutMs} ms), then exiting`);
+  setTimeout(() => fail(`shutdown took longer than ${shutdownTimeoutMs + 5_000} ms`), shutdownTimeoutMs + 5_000).unref();
+  // No new connections; idle keep-alive ones close at once. What still arrives on a busy one gets 503 + Connection: close.
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  await auth.stop({ timeoutMs: shutdownTimeoutMs }); // in-flight requests finish, then queued mail is sent; closes the mailer
+  server.closeAllConnections(); // past the drain: whatever is left
+  await closed;
   await store.close();
+  console.log("stopped");
   process.exitCode = 0;
 }
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

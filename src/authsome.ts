@@ -11,6 +11,7 @@ import type { EngineContext, Tenant } from "./engine/context.js";
 import { createEvents } from "./engine/events.js";
 import { createHookBus, type HookName } from "./engine/hooks.js";
 import type { Logger } from "./engine/logger.js";
+import { createAvailability } from "./engine/services/availability.js";
 import { createCeremonies } from "./engine/services/ceremonies.js";
 import { corePurgeCounts, createCoreApi, type CoreApi, type PurgeContribution } from "./engine/services/core-api.js";
 import { createOutbox } from "./engine/services/outbox.js";
@@ -27,7 +28,7 @@ import type { Mailer } from "./mail/mailer.js";
 import { createMailQueue, type MailQueueOptions } from "./mail/queue.js";
 import type { MigrationGroup } from "./migrate/groups.js";
 import type { AuthsomePlugin, PluginContext, PluginHttp, PluginLifecycle } from "./plugin/types.js";
-import type { Store } from "./store/contract/index.js";
+import type { Store, StoreMetrics } from "./store/contract/index.js";
 
 export interface AuthsomeOptions<P extends readonly AuthsomePlugin<object>[]> {
   store: Store;
@@ -55,7 +56,16 @@ type PluginApis<P extends readonly AuthsomePlugin<object>[]> = UnionToIntersecti
 export interface Authsome<Api> {
   /** Migrates (core + every plugin's group), initialises plugins' state, ensures the app and its default environment. */
   start(): Promise<void>;
-  stop(): Promise<void>;
+  /**
+   * Drains, then stops: from the call on, new requests get 503 `shutting_down` with `Connection: close` (and
+   * `/health` says unavailable, so a load balancer takes the instance out); requests already running finish; then
+   * plugins' workers and the mail queue finish what they hold — all within `timeoutMs` (default 10 s), after which
+   * what is left is abandoned and logged. Queued mail lives only in memory (its bodies carry live tokens): a crash
+   * loses what was queued, a `stop()` sends it.
+   */
+  stop(options?: { timeoutMs?: number }): Promise<void>;
+  /** Figures for monitoring: the pool, requests in flight, the mail queue, the database as workers see it. */
+  metrics(): AuthsomeMetrics;
   /** The HTTP API as a Fetch handler (`Request → Response`): Bun, Deno, Hono, Next.js route handlers… */
   handler(request: Request): Promise<Response>;
   /**
@@ -79,6 +89,30 @@ export interface Authsome<Api> {
   readonly api: CoreApi & Api;
   readonly config: ReturnType<typeof resolveConfig>;
   readonly store: Store;
+}
+
+/** What `auth.metrics()` reports. Counters count since the process started. */
+export interface AuthsomeMetrics {
+  /** The connection pool (`null` on PGlite, which has one connection and no pool). */
+  pool: StoreMetrics["pool"];
+  requests: {
+    /** Being handled now. */
+    inFlight: number;
+    /** Handled since start. */
+    total: number;
+  };
+  mailQueue: {
+    /** Mail jobs queued, running or waiting for a retry. */
+    size: number;
+  };
+  database: {
+    /** False while background workers see the database as down (they pause and probe until it answers). */
+    available: boolean;
+    /** Outages background workers have seen. */
+    outages: number;
+  };
+  /** True from `stop()` on: new requests are refused with 503 while the in-flight ones finish. */
+  draining: boolean;
 }
 
 const defaultLogger: Logger = {
@@ -142,7 +176,8 @@ export function createAuthsome<const P extends readonly AuthsomePlugin<object>[]
   const { store } = options;
   const logger = options.logger ?? defaultLogger;
   for (const deprecation of config.deprecations) logger.warn(deprecation, {});
-  const mailQueue = createMailQueue(logger, options.mailQueue);
+  const availability = createAvailability({ ping: () => store.ping(), logger });
+  const mailQueue = createMailQueue(logger, options.mailQueue, availability);
   const mailer: Mailer = options.mailer ?? {
     async send() {
       throw new AuthsomeError("mail_not_configured", "No mailer is configured");
@@ -161,6 +196,14 @@ export function createAuthsome<const P extends readonly AuthsomePlugin<object>[]
   const ceremonies = createCeremonies({ store, now, tenant, ...random });
   const devices = createTrustedDevices(codes, now, options.random);
   let started = false;
+  let draining = false;
+  let inFlight = 0;
+  let handled = 0;
+  let drained: (() => void) | undefined;
+  const finished = () => {
+    inFlight--;
+    if (inFlight === 0) drained?.();
+  };
 
   const context: EngineContext = {
     config,
@@ -182,6 +225,7 @@ export function createAuthsome<const P extends readonly AuthsomePlugin<object>[]
     outbox: createOutbox({ queue: mailQueue, mailer, store, protection, logger, now, tenant, withTenant: (t, fn) => scope.run(t, fn) }),
     codes,
     devices,
+    availability,
     reauthenticators: [],
     tenants,
     tenant() {
@@ -209,7 +253,7 @@ export function createAuthsome<const P extends readonly AuthsomePlugin<object>[]
     },
   };
   const api = createCoreApi(context, purges) as CoreApi & PluginApis<P>;
-  const http = createHttpApp(context, api, { isStarted: () => started });
+  const http = createHttpApp(context, api, { isStarted: () => started, isDraining: () => draining });
   const pluginHttp: PluginHttp = http.http;
   const pluginContext: PluginContext = { ...context, router: http.router, http: pluginHttp, lifecycle };
   for (const plugin of plugins) mergeApi(api, plugin.id, plugin.setup?.(pluginContext) ?? {});
@@ -219,31 +263,61 @@ export function createAuthsome<const P extends readonly AuthsomePlugin<object>[]
 
   return {
     async start() {
+      await store.verify(); // e.g. a pooler that cannot carry prepared statements: refused now, not at random later
       if (options.migrations !== false) {
         const groups = plugins.map((p) => p.migrations).filter((g): g is MigrationGroup => g !== undefined);
         await store.migrate(...groups);
       }
       await tenants.start();
       mailQueue.start();
+      draining = false;
       started = true;
       for (const start of starts) await start();
     },
-    async stop() {
+    async stop(stopOptions = {}) {
+      const timeoutMs = stopOptions.timeoutMs ?? 10_000;
+      if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0) throw new ValidationError("invalid_config", "stop({ timeoutMs }) must be a non-negative whole number");
+      const deadline = Date.now() + timeoutMs;
+      draining = true;
+      if (inFlight > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          new Promise<void>((resolve) => (drained = resolve)),
+          new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs).unref())),
+        ]);
+        clearTimeout(timer);
+        drained = undefined;
+        if (inFlight > 0) logger.error("stop: requests still running at the drain timeout", { inFlight });
+      }
       for (const stop of stops) await stop(); // plugins' workers finish what they hold while the engine still serves them
-      await mailQueue.stop(); // mail already promised goes out first
+      await mailQueue.stop(Math.max(0, deadline - Date.now())); // mail already promised goes out first
+      availability.stop();
       started = false;
       tenants.stop();
       await options.mailer?.close?.();
     },
+    metrics: () => ({
+      pool: store.metrics().pool,
+      requests: { inFlight, total: handled },
+      mailQueue: { size: mailQueue.size },
+      database: { available: availability.open, outages: availability.outages },
+      draining,
+    }),
     flushMail: () => mailQueue.idle(),
-    handler: (request) => Promise.resolve(http.fetch(request)),
+    handler(request) {
+      inFlight++;
+      handled++;
+      return Promise.resolve(http.fetch(request)).finally(finished);
+    },
     nodeHandler: (req, res, next) => {
       // Express strips a mount path from req.url; originalUrl keeps it.
       const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? "/";
       const path = url.split("?", 1)[0] as string;
       if (next && path !== config.basePath && !path.startsWith(`${config.basePath}/`)) return next();
       req.url = url;
-      void listener(req, res);
+      inFlight++;
+      handled++;
+      void listener(req, res).finally(finished);
     },
     async withApp(app, fn) {
       if (!started) throw notStartedError();

@@ -7,7 +7,7 @@
  * `authsome/plugin`.
  * @module
  */
-export { createAuthsome, type Authsome, type AuthsomeOptions } from "./authsome.js";
+export { createAuthsome, type Authsome, type AuthsomeMetrics, type AuthsomeOptions } from "./authsome.js";
 export type { AuthsomeConfig, LockoutConfig, RateLimitConfig, RateLimitSettings, ResolvedConfig } from "./engine/config.js";
 export type { EngineContext, Tenant } from "./engine/context.js";
 export type { Duration } from "./engine/duration.js";
@@ -46,6 +46,7 @@ export type {
   Session,
   SessionWithUser,
   Store,
+  StoreMetrics,
   StoreRepositories,
   User,
 } from "./store/contract/index.js";

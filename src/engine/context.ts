@@ -7,6 +7,7 @@ import type { ResolvedConfig } from "./config.js";
 import type { HookBus } from "./hooks.js";
 import type { Logger } from "./logger.js";
 import type { Events } from "./events.js";
+import type { Availability } from "./services/availability.js";
 import type { Ceremonies } from "./services/ceremonies.js";
 import type { Outbox } from "./services/outbox.js";
 import type { Protection } from "./services/protection.js";
@@ -65,6 +66,12 @@ export interface EngineContext {
   readonly codes: CodeHasher;
   /** Signed `authsome_device` cookies: browsers that signed in to an account before pass its lockout. */
   readonly devices: TrustedDevices;
+  /**
+   * The database as background workers see it: a job that fails because it is unreachable closes the gate
+   * (`absorb(error)`), workers start nothing while it is closed (`open`, `whenOpen()`), and it probes with backoff
+   * until the database answers. Any worker a plugin runs uses it the same way the mail queue does.
+   */
+  readonly availability: Availability;
   /** Credentials plugins registered for re-authentication (see `Reauthenticator`). */
   readonly reauthenticators: Reauthenticator[];
   readonly tenants: TenantResolver;

@@ -9,7 +9,7 @@ import type { CoreApi } from "../engine/services/core-api.js";
 import type { IssuedSession } from "../engine/services/sessions.js";
 import type { SignInResult } from "../engine/services/sign-ins.js";
 import { deviceCookieName } from "../engine/services/trusted-devices.js";
-import { AuthenticationError, ForbiddenError, invalidRequest, NotFoundError, notStartedError, ValidationError } from "../errors.js";
+import { AuthenticationError, ForbiddenError, invalidRequest, NotFoundError, notStartedError, shuttingDownError, ValidationError } from "../errors.js";
 import { allowedMethodsLookup } from "./allowed-methods.js";
 import { createAuthentication, routeSecurity } from "./auth.js";
 import { setDeviceCookie, setPluginCookie, setSessionCookies } from "./cookies.js";
@@ -59,7 +59,7 @@ export interface HttpApp {
   fetch(request: Request, env?: unknown): Response | Promise<Response>;
 }
 
-export function createHttpApp(ctx: EngineContext, api: CoreApi, state: { isStarted: () => boolean }): HttpApp {
+export function createHttpApp(ctx: EngineContext, api: CoreApi, state: { isStarted: () => boolean; isDraining: () => boolean }): HttpApp {
   const { config } = ctx;
   const trusted = new Set(config.trustedOrigins);
   const router: AuthsomeApp = new OpenAPIHono<AuthsomeEnv>({ defaultHook: validationHook });
@@ -117,7 +117,8 @@ export function createHttpApp(ctx: EngineContext, api: CoreApi, state: { isStart
       throw new HTTPException(413);
     },
   });
-  const appFree = new Set([`${config.basePath}/health`, `${config.basePath}/openapi.json`]);
+  const healthPath = `${config.basePath}/health`;
+  const appFree = new Set([healthPath, `${config.basePath}/openapi.json`]);
 
   // One middleware in front of every route (each middleware step costs the session check measurably): CORS, then the
   // start gate and the request's app, then the body and origin checks of state changes.
@@ -128,6 +129,8 @@ export function createHttpApp(ctx: EngineContext, api: CoreApi, state: { isStart
 
   function resolveApp(c: Context<AuthsomeEnv>, next: Next): Promise<void> {
     c.set("meta", requestMeta(c, config.trustProxy));
+    // Draining (auth.stop()): nothing new starts, /health included, so a load balancer takes this instance out.
+    if (state.isDraining() && c.req.path !== healthPath) throw shuttingDownError();
     if (appFree.has(c.req.path)) return checkStateChange(c, next);
     if (!state.isStarted()) throw notStartedError();
     // Multi-app: the publishable key names the app (a query parameter too, for browser navigations that cannot
@@ -182,7 +185,7 @@ export function createHttpApp(ctx: EngineContext, api: CoreApi, state: { isStart
     return config.development && isLoopbackOrigin(origin) && origin === requestOrigin(c, config.trustProxy);
   }
 
-  registerCoreRoutes(router, ctx, api, auth);
+  registerCoreRoutes(router, ctx, api, auth, state.isDraining);
 
   const putSessionCookies = (c: Context<AuthsomeEnv>, issued: IssuedSession) => setSessionCookies(c, config, issued, ctx.tenant().session);
   const putDeviceCookie = (c: Context<AuthsomeEnv>, value: string) => setDeviceCookie(c, config, value);

@@ -92,6 +92,8 @@ export function renderError(c: Context, err: unknown, logger: ErrorLogger): Resp
   // A 503 is temporary by definition: tell clients (and load balancers) when to come back rather than hammer it.
   const retryAfter = (known as Partial<RateLimitError>).retryAfterSeconds ?? (status === 503 ? unavailableRetrySeconds : undefined);
   if (typeof retryAfter === "number") c.header("Retry-After", String(Math.max(1, Math.ceil(retryAfter))));
+  // A draining instance answers what reaches it on a kept-alive connection, then closes it: the next request goes elsewhere.
+  if (known.code === "shutting_down") c.header("Connection", "close");
   const allow = (known as { [allowedMethods]?: string[] })[allowedMethods];
   if (allow) c.header("Allow", allow.join(", "));
   const body: ErrorBody = { error: known.message, code: known.code };

@@ -43,6 +43,22 @@ export interface MailQueue {
   readonly size: number;
 }
 
+/**
+ * What a worker shares with every other about a dependency they all need (the database): while it is down, jobs wait
+ * for it instead of spending their tries, and nothing new starts. The engine's gate probes with backoff.
+ */
+export interface OutageGate {
+  /** False while the dependency is known to be down. */
+  readonly open: boolean;
+  /** Resolves once it answers again (at once while open). */
+  whenOpen(): Promise<void>;
+  /**
+   * Looks at a job's failure: true when it was the dependency being down — the gate is then closed and probing — and
+   * the job should wait for `whenOpen()` without spending a try; false for any other failure (retried as usual).
+   */
+  absorb(error: unknown): Promise<boolean>;
+}
+
 interface Entry {
   label: string;
   job: () => Promise<void>;
@@ -61,7 +77,7 @@ function positive(value: number | undefined, fallback: number, name: string): nu
  * const queue = createMailQueue(logger, { maxAttempts: 3 });
  * queue.push("password_reset", () => mailer.send(message));
  */
-export function createMailQueue(logger: QueueLogger, options: MailQueueOptions = {}): MailQueue {
+export function createMailQueue(logger: QueueLogger, options: MailQueueOptions = {}, gate?: OutageGate): MailQueue {
   const maxSize = positive(options.maxSize, 1000, "maxSize");
   const maxAttempts = positive(options.maxAttempts, 5, "maxAttempts");
   const retryDelayMs = positive(options.retryDelayMs, 1000, "retryDelayMs");
@@ -73,6 +89,7 @@ export function createMailQueue(logger: QueueLogger, options: MailQueueOptions =
   let draining = false;
   let stopped = false;
   let idleWaiters: Array<() => void> = [];
+  let awaitingGate = false;
 
   const pending = () => waiting.length + running + retries.size;
 
@@ -84,6 +101,17 @@ export function createMailQueue(logger: QueueLogger, options: MailQueueOptions =
   }
 
   function pump(): void {
+    if (gate && !gate.open && waiting.length > 0 && !stopped) {
+      // The database is down: queued jobs would only fail; they start once it answers again.
+      if (!awaitingGate) {
+        awaitingGate = true;
+        void gate.whenOpen().then(() => {
+          awaitingGate = false;
+          pump();
+        });
+      }
+      return settle();
+    }
     while (running < concurrency && waiting.length > 0) {
       const entry = waiting.shift() as Entry;
       running++;
@@ -110,6 +138,12 @@ export function createMailQueue(logger: QueueLogger, options: MailQueueOptions =
     try {
       await attempt(entry);
     } catch (error) {
+      if (gate && !stopped && (await gate.absorb(error))) {
+        // An outage is nobody's fault: the job goes back to the front and waits for the database, its try not spent.
+        entry.attempts--;
+        waiting.unshift(entry);
+        return;
+      }
       if (entry.attempts >= maxAttempts || draining || stopped) {
         logger.error("mail job failed; giving up", { job: entry.label, attempts: entry.attempts, error });
       } else {
@@ -160,6 +194,11 @@ export function createMailQueue(logger: QueueLogger, options: MailQueueOptions =
         clearTimeout(timeout);
       }
       stopped = true;
+      if (waiting.length > 0) {
+        // Past the drain timeout (or the database never came back): what is left is dropped, and said so.
+        logger.error("mail jobs abandoned at stop", { waiting: waiting.length });
+        waiting.length = 0;
+      }
       settle();
     },
     get size() {

@@ -128,18 +128,18 @@ export function registerCoreRoutes(
   ctx: EngineContext,
   api: CoreApi,
   auth: Authentication,
+  isDraining: () => boolean = () => false,
 ): void {
   const { config, sessions } = ctx;
   const { requireSession } = auth;
 
   app.openapi(health, async (c) => {
-    try {
-      await ctx.store.ping();
-      return c.json({ status: "ok" as const }, 200);
-    } catch {
-      c.header("Retry-After", String(unavailableRetrySeconds));
-      return c.json({ status: "unavailable" as const }, 503);
-    }
+    // Draining counts as unavailable: a load balancer stops sending here while in-flight requests finish.
+    const up = !isDraining() && (await ctx.store.ping().then(() => true, () => false));
+    if (up) return c.json({ status: "ok" as const }, 200);
+    if (isDraining()) c.header("Connection", "close");
+    c.header("Retry-After", String(unavailableRetrySeconds));
+    return c.json({ status: "unavailable" as const }, 503);
   });
 
   app.openapi(getSession(requireSession), (c) => {

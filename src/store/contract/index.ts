@@ -106,12 +106,38 @@ export interface StoreRepositories {
   transaction<T>(fn: (tx: StoreRepositories) => Promise<T>): Promise<T>;
 }
 
+/** What `store.metrics()` reports. */
+export interface StoreMetrics {
+  /** `null` without a pool (PGlite: one connection). */
+  pool: {
+    /** Most connections the pool opens. */
+    max: number;
+    /** Open now (idle + in use). */
+    total: number;
+    idle: number;
+    /** Queries and transactions waiting for a connection. */
+    waiting: number;
+    /** Turned away at once (503) because `maxWaiting` were already waiting. */
+    refused: number;
+    /** Connections that failed: connects that failed or timed out, and idle connections the server or network dropped. */
+    errors: number;
+  } | null;
+}
+
 /** The whole store: the sub-stores plus lifecycle. */
 export interface Store extends StoreRepositories {
   /** Applies the core group and the given plugin groups (see `migrate`). */
   migrate(...groups: MigrationGroup[]): Promise<MigrateResult>;
   /** @throws UnavailableError when the database cannot be reached. */
   ping(): Promise<void>;
+  /**
+   * Checks once, at start, that the connection carries what the store relies on: behind a connection pooler
+   * (PgBouncer) named prepared statements must be off unless they were asked for explicitly.
+   * @throws ValidationError `invalid_config` naming what to set; UnavailableError when the database cannot be reached.
+   */
+  verify(): Promise<void>;
+  /** The connection pool's figures, for monitoring. */
+  metrics(): StoreMetrics;
   /** Releases the connections (ends the pool, or closes PGlite). */
   close(): Promise<void>;
 }

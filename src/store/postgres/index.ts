@@ -12,7 +12,8 @@
  * ```
  * @module
  */
-export { createPool, createPostgresStore, type PoolOptions } from "./pool.js";
+export { createPool, createPostgresStore, readPoolerFlag, type PoolOptions } from "./pool.js";
+export { BoundedPool } from "./bounded-pool.js";
 export { postgresStore, type PostgresStore, type PostgresStoreOptions } from "./store.js";
 export { normalizeEmail } from "./users.js";
 export { defaultPageLimit, maxPageLimit } from "./pagination.js";
@@ -66,6 +67,7 @@ export type {
   SessionWithUser,
   SessionsStore,
   Store,
+  StoreMetrics,
   StoreRepositories,
   TenantRecord,
   TenantScope,

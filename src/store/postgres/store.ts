@@ -1,14 +1,17 @@
 import { sql } from "drizzle-orm";
-import { UnavailableError } from "../../errors.js";
+import pg from "pg";
+import { UnavailableError, ValidationError } from "../../errors.js";
 import type { MigrationGroup } from "../../migrate/groups.js";
 import { type AnyPgDatabase, migrate, type MigrateOptions, type MigrateResult } from "../../migrate/runner.js";
-import type { Store, StoreRepositories } from "../contract/index.js";
+import type { Store, StoreMetrics, StoreRepositories } from "../contract/index.js";
 import { PgAppSessionConfigsStore } from "./app-session-configs.js";
 import { PgAppsStore } from "./apps.js";
 import { PgAuditEventsStore } from "./audit-events.js";
 import { PgCeremoniesStore } from "./ceremonies.js";
 import { PgEnvironmentsStore } from "./environments.js";
+import { findPgError } from "../../migrate/driver-errors.js";
 import { guardMethods, isDriverError, toStoreError } from "./errors.js";
+import { BoundedPool } from "./bounded-pool.js";
 import { PgNotificationsStore } from "./notifications.js";
 import { PgPasswordResetsStore } from "./password-resets.js";
 import { PgRateLimitsStore } from "./rate-limits.js";
@@ -25,7 +28,9 @@ export interface PostgresStoreOptions {
   close?: () => Promise<void>;
   /**
    * The session check runs as a named prepared statement (parsed and planned once per connection). Set `false`
-   * behind a pooler that cannot carry them (PgBouncer before 1.21, or without `max_prepared_statements`). Default true.
+   * behind a pooler that cannot carry them (PgBouncer in transaction mode before 1.21, or without
+   * `max_prepared_statements`; `pgbouncer=true` in the URL given to `createPostgresStore` does it). Left unset, they
+   * are on, and `verify()` (the engine's `start()`) refuses to start behind a pooler; `true` says the pooler carries them.
    */
   preparedStatements?: boolean;
 }
@@ -94,6 +99,31 @@ export function postgresStore(db: AnyPgDatabase, options: PostgresStoreOptions =
         throw new UnavailableError("unavailable", "Database unavailable", { cause: err });
       }
     },
+    async verify() {
+      const pool = poolOf(db);
+      if (!pool) return;
+      const pooled = await behindPooler(pool).catch((err: unknown) => {
+        // PgBouncer refuses startup parameters it does not know, statement_timeout among them: the same mistake.
+        if (/unsupported startup parameter/.test(findPgError(err)?.message ?? "")) throw poolerError("refuses the statement_timeout startup parameter");
+        throw toStoreError(err);
+      });
+      if (pooled && options.preparedStatements === undefined) throw poolerError("cannot carry named prepared statements in transaction mode");
+    },
+    metrics(): StoreMetrics {
+      const pool = poolOf(db);
+      if (!pool) return { pool: null };
+      const bounded = pool instanceof BoundedPool ? pool : undefined;
+      return {
+        pool: {
+          max: pool.options.max ?? 10,
+          total: pool.totalCount,
+          idle: pool.idleCount,
+          waiting: pool.waitingCount,
+          refused: bounded?.refused ?? 0,
+          errors: bounded?.errors ?? 0,
+        },
+      };
+    },
     async close() {
       if (options.close) return options.close();
       const client = (db as unknown as { $client?: { end?: () => Promise<void>; close?: () => Promise<void> } }).$client;
@@ -101,4 +131,36 @@ export function postgresStore(db: AnyPgDatabase, options: PostgresStoreOptions =
       else if (client?.close) await client.close();
     },
   };
+}
+
+function poolerError(what: string): ValidationError {
+  return new ValidationError(
+    "invalid_config",
+    `PostgreSQL is reached through a connection pooler (PgBouncer?), which ${what}: add pgbouncer=true to the connection ` +
+      "string (createPostgresStore then turns prepared statements off and sends no statement_timeout), or pass " +
+      "preparedStatements: false and pool.statementTimeoutMs: 0; if the pooler runs in session mode or carries prepared " +
+      "statements (PgBouncer 1.21+ with max_prepared_statements), pass preparedStatements: true",
+    { details: { field: "preparedStatements" } },
+  );
+}
+
+/** The node-postgres pool under a Drizzle database, if that is what it runs on. */
+function poolOf(db: AnyPgDatabase): (pg.Pool & { options: pg.PoolConfig }) | undefined {
+  const client = (db as unknown as { $client?: unknown }).$client;
+  return client instanceof pg.Pool ? (client as pg.Pool & { options: pg.PoolConfig }) : undefined;
+}
+
+/**
+ * True when a pooler stands between us and PostgreSQL. A server's BackendKeyData (the cancel key every connection
+ * gets at start) names the backend's own process id; a pooler hands out keys of its own, so the two disagree.
+ */
+async function behindPooler(pool: pg.Pool): Promise<boolean> {
+  const client = await pool.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+    const keyed = (client as unknown as { processID?: number | null }).processID;
+    return typeof keyed === "number" && rows[0]?.pid !== keyed;
+  } finally {
+    client.release();
+  }
 }
