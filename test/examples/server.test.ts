@@ -1,74 +1,14 @@
 // The example server behind `npm start` (examples/server.ts), run as a real process from an empty temp directory —
 // its imports resolve from the repository, its ./.authsome from the working directory — and driven with real fetch.
-import { type ChildProcessByStdio, spawn } from "node:child_process";
 import { access, mkdtemp, readFile, rm, stat } from "node:fs/promises";
-import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import type { Readable } from "node:stream";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTestDatabase, isPostgres, type TestDatabase } from "../support/database.js";
+import { type Example, killRunningExamples, startExample } from "../support/example-process.js";
 import { startGitHubStandIn } from "../support/github-standin.js";
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
-const example = join(root, "examples", "server.ts");
-// tsx's loader by absolute URL: `--import tsx` would resolve from the child's cwd, a temp dir without node_modules.
-const tsxLoader = pathToFileURL(join(root, "node_modules", "tsx", "dist", "loader.mjs")).href;
 const embeddedOnly = "the embedded-database variant runs in the pglite project; the postgres project runs it with DATABASE_URL";
-
-interface Example {
-  origin: string;
-  api: string;
-  stdout: () => string;
-  stderr: () => string;
-  /** Sends the signals (default SIGTERM) and resolves with the exit code once the process has ended. */
-  stop(...signals: NodeJS.Signals[]): Promise<number | null>;
-}
-
-const running = new Set<ChildProcessByStdio<null, Readable, Readable>>();
-
-/** A port nobody listens on right now: the example prints its URL from PORT, so PORT=0 would not do. */
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** Starts the example in `cwd` and resolves once it prints the URL it listens on, its last start-up line (read from stdout, no sleeping). */
-async function startExample(cwd: string, extraEnv: Record<string, string> = {}): Promise<Example> {
-  const env: NodeJS.ProcessEnv = { ...process.env, HOST: "127.0.0.1", PORT: String(await freePort()), ...extraEnv };
-  for (const name of ["DATABASE_URL", "AUTHSOME_SECRET", "NODE_ENV", "APP_URL"]) if (!(name in extraEnv)) delete env[name];
-  const child = spawn(process.execPath, ["--import", tsxLoader, example], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-  running.add(child);
-  let stdout = "";
-  let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
-  void exited.then(() => running.delete(child));
-
-  const url = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout }).on("line", (line) => {
-      stdout += `${line}\n`;
-      const match = /^Authsome example listening on (http:\/\/\S+)$/.exec(line);
-      if (match?.[1]) resolve(match[1]);
-    });
-    void exited.then((code) => reject(new Error(`the example exited (${code}) before listening:\n${stdout}${stderr}`)));
-  });
-  return {
-    origin: new URL(url).origin,
-    api: url,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    async stop(...signals) {
-      for (const signal of signals.length > 0 ? signals : (["SIGTERM"] as const)) child.kill(signal);
-      return exited;
-    },
-  };
-}
 
 async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
@@ -130,7 +70,7 @@ beforeEach(async () => {
   cwd = await mkdtemp(join(tmpdir(), "authsome-example-"));
 });
 afterEach(async () => {
-  for (const child of running) child.kill("SIGKILL"); // only after a failed case
+  killRunningExamples(); // only after a failed case
   await rm(cwd, { recursive: true, force: true });
 });
 
@@ -154,7 +94,8 @@ describe.skipIf(isPostgres)(`npm start on the embedded database (${isPostgres ? 
     // A second signal while stopping (Ctrl-C reaches npm, tsx and the server, and tsx relays it) is not fatal.
     expect(await server.stop("SIGTERM", "SIGINT")).toBe(0);
     // Node may run the two handlers in either order; one shutdown runs, the repeat is ignored.
-    expect(server.stdout().match(/^SIG(TERM|INT): shutting down$/gm)).toHaveLength(1);
+    expect(server.stdout().match(/^SIG(TERM|INT): draining \(up to \d+ ms\), then exiting$/gm)).toHaveLength(1);
+    expect(server.stdout()).toMatch(/^stopped$/m);
     expect(server.stderr()).toBe("");
     await expect(access(lock)).rejects.toMatchObject({ code: "ENOENT" });
   });
