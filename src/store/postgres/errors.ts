@@ -41,6 +41,13 @@ function constraintDetails(constraint: string | undefined): { details?: ErrorDet
   return constraint ? { details: internalDetails({ constraint }) } : {};
 }
 
+function ownCause(err: unknown): AuthsomeError | undefined {
+  for (let e = (err as { cause?: unknown })?.cause, depth = 0; e && typeof e === "object" && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    if (isAuthsomeError(e)) return e;
+  }
+  return undefined;
+}
+
 /** True for errors that came from the database driver (or Drizzle wrapping one). */
 export function isDriverError(err: unknown): boolean {
   return findPgError(err) !== undefined || isConnectionFailure(err) || (err as Error)?.name === "DrizzleQueryError";
@@ -53,6 +60,9 @@ export function isDriverError(err: unknown): boolean {
  */
 export function toStoreError(err: unknown): AuthsomeError {
   if (isAuthsomeError(err)) return err;
+  // Ours, wrapped by Drizzle on the way back (the pool refusing a caller when its wait queue is full).
+  const ours = ownCause(err);
+  if (ours) return ours;
   const options = { cause: err };
   if (isConnectionFailure(err)) return new UnavailableError("unavailable", "Database unavailable", options);
   const pg = findPgError(err);

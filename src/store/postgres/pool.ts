@@ -72,7 +72,7 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
 
 /**
  * Creates the store from a connection string (`postgres://user:password@host:5432/db?sslmode=require`), with a
- * pool built by `createPool`. `close()` ends the pool.
+ * pool built by `createPool`. `close()` ends the pool at once, closing connections still busy (a query stuck past a shutdown's drain fails).
  *
  * @example
  * ```ts
@@ -92,7 +92,7 @@ export function createPostgresStore(
   return postgresStore(drizzle(pool), {
     ...options,
     ...(pgbouncer ? { preparedStatements: false } : {}),
-    close: options.close ?? (() => pool.end()),
+    close: options.close ?? (() => pool.endNow()),
   });
 }
 

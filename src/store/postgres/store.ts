@@ -1,4 +1,6 @@
 import { sql } from "drizzle-orm";
+import type { Logger } from "drizzle-orm/logger";
+import { drizzle } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import { UnavailableError, ValidationError } from "../../errors.js";
 import type { MigrationGroup } from "../../migrate/groups.js";
@@ -61,8 +63,10 @@ function repositories(db: AnyPgDatabase, prepared: boolean): StoreRepositories {
 }
 
 async function runTransaction<T>(db: AnyPgDatabase, fn: (tx: StoreRepositories) => Promise<T>, prepared: boolean): Promise<T> {
+  const body = (tx: unknown) => fn(repositories(tx as AnyPgDatabase, prepared));
   try {
-    return await db.transaction((tx) => fn(repositories(tx as unknown as AnyPgDatabase, prepared)));
+    const pool = poolOf(db);
+    return await (pool ? onOwnConnection(pool, db, (conn) => conn.transaction(body)) : db.transaction(body));
   } catch (err) {
     // The caller's own errors pass through untouched; a failing BEGIN/COMMIT is mapped like any store call.
     throw isDriverError(err) ? toStoreError(err) : err;
@@ -142,6 +146,22 @@ function poolerError(what: string): ValidationError {
       "statements (PgBouncer 1.21+ with max_prepared_statements), pass preparedStatements: true",
     { details: { field: "preparedStatements" } },
   );
+}
+
+/**
+ * `fn` over a Drizzle database on one connection taken from `pool` and always given back. Drizzle's own transaction
+ * over a pool takes the connection and sends BEGIN before the try whose finally releases it: a BEGIN that fails (the
+ * backend killed, a failover, a cut network) would keep that connection checked out for good, and the pool would
+ * shrink by one each time until nothing is served. pg-pool drops a given-back connection that is broken.
+ */
+async function onOwnConnection<T>(pool: pg.Pool, db: AnyPgDatabase, fn: (conn: AnyPgDatabase) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    const logger = (db._.session as unknown as { logger?: Logger }).logger;
+    return await fn(drizzle(client, logger ? { logger } : {}) as unknown as AnyPgDatabase);
+  } finally {
+    client.release();
+  }
 }
 
 /** The node-postgres pool under a Drizzle database, if that is what it runs on. */
