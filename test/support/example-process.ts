@@ -26,6 +26,10 @@ export interface Example {
   stderr: () => string;
   /** Sends the signals (default SIGTERM) and resolves with the exit code once the process has ended. */
   stop(...signals: NodeJS.Signals[]): Promise<number | null>;
+  /** Resolves with the first stdout line (printed from now on or before) that matches `pattern`. */
+  waitForLine(pattern: RegExp): Promise<string>;
+  /** True once the process has ended. */
+  hasExited(): boolean;
 }
 
 const running = new Set<ChildProcessByStdio<null, Readable, Readable>>();
@@ -78,13 +82,22 @@ export async function startExample(cwd: string, extraEnv: Record<string, string>
   running.add(child);
   let stdout = "";
   let stderr = "";
+  let ended = false;
+  const lineWaiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
-  void exited.then(() => running.delete(child));
+  void exited.then(() => {
+    ended = true;
+    running.delete(child);
+  });
 
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout }).on("line", (line) => {
       stdout += `${line}\n`;
+      for (const waiter of lineWaiters.filter((w) => w.pattern.test(line))) {
+        lineWaiters.splice(lineWaiters.indexOf(waiter), 1);
+        waiter.resolve(line);
+      }
       const match = /^Authsome example listening on (http:\/\/\S+)$/.exec(line);
       if (match?.[1]) resolve(match[1]);
     });
@@ -101,6 +114,15 @@ export async function startExample(cwd: string, extraEnv: Record<string, string>
       for (const signal of signals.length > 0 ? signals : (["SIGTERM"] as const)) child.kill(signal);
       return exited;
     },
+    waitForLine(pattern) {
+      const earlier = stdout.split("\n").find((line) => pattern.test(line));
+      if (earlier !== undefined) return Promise.resolve(earlier);
+      return new Promise<string>((resolve, reject) => {
+        lineWaiters.push({ pattern, resolve });
+        void exited.then(() => reject(new Error(`the example exited without printing a line matching ${pattern}:\n${stdout}${stderr}`)));
+      });
+    },
+    hasExited: () => ended,
   };
 }
 
