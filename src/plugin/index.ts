@@ -43,6 +43,7 @@ export type { AuthsomeApp, AuthsomeEnv, AuthsomeVariables } from "../http/env.js
 export type { Ceremonies, OpenCeremony } from "../engine/services/ceremonies.js";
 export type { EventInput, Events } from "../engine/events.js";
 export type { Outbox } from "../engine/services/outbox.js";
+export { type Availability, isDatabaseOutage } from "../engine/services/availability.js";
 export {
   deviceAttemptsKey,
   lockoutKeys,
