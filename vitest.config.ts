@@ -1,5 +1,6 @@
 import pg from "pg";
-import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
+import { configDefaults, defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
+import { pgbouncerBinary, pgbouncerSkipReason } from "./test/support/pgbouncer.js";
 
 // `npm test` runs every file on PGlite, and also on PostgreSQL when TEST_DATABASE_URL is set. With
 // REQUIRE_POSTGRES=1 (CI) an unset or unreachable server fails the run instead of skipping the PostgreSQL project.
@@ -25,6 +26,43 @@ async function postgresProject(): Promise<TestProjectInlineConfiguration | undef
   return { extends: true, test: { name: "postgres", env: { AUTHSOME_TEST_DRIVER: "postgres" } } };
 }
 
+// The PostgreSQL suites that talk to the database the way production does, again through one PgBouncer in transaction
+// mode (test/support/pgbouncer-setup.ts): the store, the migrator, the HTTP flows and the race tests. It needs the
+// PostgreSQL project's server and a pgbouncer binary; without the binary it is left out with a warning, and with
+// REQUIRE_PGBOUNCER=1 (CI) that is a failure instead.
+function pgbouncerProject(postgresReachable: boolean): TestProjectInlineConfiguration | undefined {
+  const required = process.env.REQUIRE_PGBOUNCER === "1";
+  if (!postgresReachable) {
+    if (required) throw new Error("REQUIRE_PGBOUNCER=1 but there is no reachable PostgreSQL at TEST_DATABASE_URL to put PgBouncer in front of");
+    return undefined;
+  }
+  if (!pgbouncerBinary) {
+    if (required) throw new Error(`${pgbouncerSkipReason}; REQUIRE_PGBOUNCER=1 makes this a failure`);
+    console.warn(`${pgbouncerSkipReason}; skipping the pgbouncer test project`);
+    return undefined;
+  }
+  return {
+    // Not `extends: true`: the root's include would be merged into this one's (arrays concatenate).
+    test: {
+      name: "pgbouncer",
+      include: [
+        "test/store/**/*.test.ts",
+        "test/migrate/**/*.test.ts",
+        "test/http/**/*.test.ts",
+        "test/plugins/**/flows*.test.ts",
+        "test/plugins/**/*race*.test.ts",
+        "test/engine/**/*race*.test.ts",
+      ],
+      // It starts a PgBouncer of its own with a smaller server pool, and runs in the postgres project.
+      exclude: [...configDefaults.exclude, "test/store/postgres/pgbouncer.test.ts"],
+      testTimeout: 60_000,
+      hookTimeout: 120_000,
+      env: { AUTHSOME_TEST_DRIVER: "postgres", AUTHSOME_TEST_POOLER: "pgbouncer" },
+      globalSetup: ["test/support/pgbouncer-setup.ts"],
+    },
+  };
+}
+
 const pglite: TestProjectInlineConfiguration = {
   extends: true,
   test: {
@@ -34,12 +72,13 @@ const pglite: TestProjectInlineConfiguration = {
   },
 };
 const postgres = await postgresProject();
+const pgbouncer = pgbouncerProject(postgres !== undefined);
 
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    projects: postgres ? [pglite, postgres] : [pglite],
+    projects: [pglite, ...(postgres ? [postgres] : []), ...(pgbouncer ? [pgbouncer] : [])],
   },
 });

@@ -1,6 +1,8 @@
 // Each test file gets its own database: on PostgreSQL a fresh CREATE DATABASE (dropped afterwards), on PGlite a
 // fresh in-memory instance loaded from a dump of a freshly initialised cluster (see pglite-template.ts). So files
-// run in parallel and never see each other's rows.
+// run in parallel and never see each other's rows. In the pgbouncer project (AUTHSOME_TEST_POOLER=pgbouncer) the
+// database is still created and dropped over the direct admin URL, but everything a test uses (`url`, `db`,
+// `newPool()`, `query()`) goes through the project's PgBouncer in transaction mode (see pgbouncer-setup.ts).
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { PGlite } from "@electric-sql/pglite";
@@ -15,6 +17,11 @@ export type TestDriver = "pglite" | "postgres";
 
 export const driver: TestDriver = process.env.AUTHSOME_TEST_DRIVER === "postgres" ? "postgres" : "pglite";
 export const isPostgres = driver === "postgres";
+/** True in the pgbouncer project: `url`, `db` and every `newPool()` reach PostgreSQL through PgBouncer (transaction
+ *  mode), so stores there are made with `preparedStatements: false`. */
+export const viaPgBouncer = isPostgres && process.env.AUTHSOME_TEST_POOLER === "pgbouncer";
+/** Printed by tests that cannot run through a transaction pooler, after the reason. */
+export const pgbouncerSkipNote = "skipped in the pgbouncer project (PgBouncer in transaction mode)";
 /** Printed by tests that prove races and locks, which PGlite (one transaction at a time) cannot. */
 export const pgliteSkipReason = "PGlite runs one transaction at a time: races and locks are proven on PostgreSQL only";
 
@@ -38,9 +45,14 @@ function adminUrl(): string {
   return url;
 }
 
+/** The connection string of database `name`: through the project's PgBouncer in the pgbouncer project, else direct. */
 export function databaseUrlFor(name: string): string {
   const url = new URL(adminUrl());
   url.pathname = `/${name}`;
+  if (viaPgBouncer) {
+    url.hostname = "127.0.0.1";
+    url.port = String(inject("pgbouncerPort"));
+  }
   return url.toString();
 }
 

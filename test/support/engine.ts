@@ -11,7 +11,7 @@ import { password, type PasswordApi, type PasswordPluginOptions } from "../../sr
 import type { Store } from "../../src/store/contract/index.js";
 import { postgresStore } from "../../src/store/postgres/store.js";
 import type { TestDatabase } from "./database.js";
-import { createTestStore } from "./store.js";
+import { createTestStore, testStoreOptions } from "./store.js";
 
 export const basePath = "/v1/auth";
 /** The origin requests are addressed to (the engine's "own" origin). */
@@ -142,7 +142,7 @@ async function startEngine(t: TestDatabase, store: Store, clock: TestClock, opti
       return { status: res.status, body, headers: res.headers, statements };
     },
     async sibling(siblingOptions = {}) {
-      const siblingStore = t.driver === "postgres" ? postgresStore(t.newPool(siblingOptions.poolSize ?? 4).db) : store;
+      const siblingStore = t.driver === "postgres" ? postgresStore(t.newPool(siblingOptions.poolSize ?? 4).db, testStoreOptions) : store;
       // The primary's config (so the same appId: both resolve the same app and environment) under the sibling's.
       const config = { ...options.config, ...siblingOptions.config };
       return startEngine(t, siblingStore, clock, { ...options, ...siblingOptions, config }, false);

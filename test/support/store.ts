@@ -8,18 +8,24 @@ import { randomBytes } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { sessions, users } from "../../src/schema/index.js";
 import type { App, Environment, NewUser, Session, StoreRepositories, TenantScope, User } from "../../src/store/contract/index.js";
-import { postgresStore, type PostgresStore } from "../../src/store/postgres/store.js";
-import { createTestDatabase, type TestDatabase } from "./database.js";
+import { postgresStore, type PostgresStore, type PostgresStoreOptions } from "../../src/store/postgres/store.js";
+import { createTestDatabase, type TestDatabase, viaPgBouncer } from "./database.js";
 
 export interface TestStore {
   t: TestDatabase;
   store: PostgresStore;
 }
 
+/**
+ * The options a test store is made with: through PgBouncer (the pgbouncer project) `preparedStatements: false`, as
+ * `pgbouncer=true` would set; elsewhere none (the defaults: prepared statements on).
+ */
+export const testStoreOptions: PostgresStoreOptions = viaPgBouncer ? { preparedStatements: false } : {};
+
 /** A fresh database (see database.ts) with the core migrations applied, and a store over it. */
 export async function createTestStore(): Promise<TestStore> {
   const t = await createTestDatabase();
-  const store = postgresStore(t.db);
+  const store = postgresStore(t.db, testStoreOptions);
   await store.migrate();
   return { t, store };
 }

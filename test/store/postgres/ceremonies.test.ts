@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Ceremony, NewCeremony, TenantScope } from "../../../src/store/contract/index.js";
 import { postgresStore } from "../../../src/store/postgres/store.js";
 import { isPostgres, pgliteSkipReason } from "../../support/database.js";
-import { fakeHash, fixedNow, rejectionOf, scopeOf, secondsAfterFixedNow, seedTenant, seedUser, useSeededStore } from "../../support/store.js";
+import { fakeHash, fixedNow, rejectionOf, scopeOf, secondsAfterFixedNow, seedTenant, seedUser, testStoreOptions, useSeededStore } from "../../support/store.js";
 
 const now = fixedNow;
 const at = secondsAfterFixedNow;
@@ -166,7 +166,7 @@ describe.skipIf(!isPostgres)(`ceremonies under concurrency (${pgliteSkipReason})
     try {
       // Open every connection first, so the calls race each other rather than the connection handshakes.
       await Promise.all(clients.map(({ pool }) => pool.query("SELECT 1")));
-      return await Promise.all(clients.map(({ db }) => run(postgresStore(db))));
+      return await Promise.all(clients.map(({ db }) => run(postgresStore(db, testStoreOptions))));
     } finally {
       await Promise.all(clients.map(({ pool }) => pool.end()));
     }

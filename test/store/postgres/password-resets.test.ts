@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { NewPasswordReset } from "../../../src/store/contract/index.js";
 import { postgresStore } from "../../../src/store/postgres/store.js";
 import { isPostgres, pgliteSkipReason } from "../../support/database.js";
-import { fakeHash, fixedNow, rejectionOf, scopeOf, secondsAfterFixedNow, seedTenant, seedUser, useSeededStore } from "../../support/store.js";
+import { fakeHash, fixedNow, rejectionOf, scopeOf, secondsAfterFixedNow, seedTenant, seedUser, testStoreOptions, useSeededStore } from "../../support/store.js";
 
 const now = fixedNow;
 const at = secondsAfterFixedNow;
@@ -107,7 +107,7 @@ describe.skipIf(!isPostgres)(`passwordResets.consume under concurrency (${pglite
       // Open every connection first, so the consumes race each other rather than the connection handshakes.
       await Promise.all(callers.map(({ pool }) => pool.query("SELECT 1")));
       const results = await Promise.all(
-        callers.map(({ db }) => postgresStore(db).passwordResets.consume(scopeOf(s.tenant), created.tokenHash, now)),
+        callers.map(({ db }) => postgresStore(db, testStoreOptions).passwordResets.consume(scopeOf(s.tenant), created.tokenHash, now)),
       );
       const winners = results.filter((r) => r !== null);
       expect(winners).toHaveLength(1);

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postgresStore, type PostgresStore } from "../../../src/store/postgres/store.js";
 import { isPostgres, pgliteSkipReason, type TestDatabase } from "../../support/database.js";
-import { createTestStore, rejectionOf } from "../../support/store.js";
+import { createTestStore, rejectionOf, testStoreOptions } from "../../support/store.js";
 
 // Every window is decided against the `now` passed in; these tests run on a fixed clock far from the real one.
 const now = new Date("2030-01-01T00:00:00.000Z");
@@ -128,7 +128,7 @@ describe.skipIf(!isPostgres)(`rateLimits.hit under concurrency (${pgliteSkipReas
     try {
       // Open every connection first, so the hits race each other rather than the connection handshakes.
       await Promise.all(pools.flatMap(({ pool }) => [1, 2, 3].map(() => pool.query("SELECT 1"))));
-      const stores = pools.map(({ db }) => postgresStore(db));
+      const stores = pools.map(({ db }) => postgresStore(db, testStoreOptions));
       const states = await Promise.all(
         Array.from({ length: 50 }, (_, i) => stores[i % stores.length]!.rateLimits.hit(key, 60, now)),
       );
