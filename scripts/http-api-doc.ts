@@ -576,8 +576,9 @@ const errorCodes: Array<[code: string, status: string, meaning: string]> = [
   ["provider_error", "502", "The OAuth provider refused the request (a wrong client secret or redirect URI) or answered something unusable"],
   ["internal_error", "500", "Anything unexpected; `details.request_id` names the log entry, nothing else is disclosed"],
   ["not_started", "503", `\`auth.start()\` has not completed (\`Retry-After: ${unavailableRetrySeconds}\`)`],
-  ["unavailable", "503", `The database cannot be reached (\`Retry-After: ${unavailableRetrySeconds}\`)`],
+  ["unavailable", "503", `The database cannot be reached, or every connection is busy and enough callers wait already (\`Retry-After: ${unavailableRetrySeconds}\`)`],
   ["timeout", "503", "The database did not answer in time (`Retry-After`)"],
+  ["shutting_down", "503", `The instance is draining (\`auth.stop()\`): retry, another instance answers (\`Retry-After: ${unavailableRetrySeconds}\`, \`Connection: close\`); \`GET /health\` answers 503 \`{"status":"unavailable"}\` meanwhile`],
 ];
 
 // Codes thrown outside a request, or whose status is 500 (then answered as `internal_error`).
