@@ -27,7 +27,7 @@ export interface Target {
   store: PostgresStore;
   /** The store's own pool (one connection: the calls run one at a time, each statement prepared on it once). */
   pool: pg.Pool;
-  /** Another connection to the same database, for the statistics views. */
+  /** Another pool on the same database (seeding, checks, the statistics views), apart from the timed connection. */
   stats: pg.Pool;
   /** The statements the store sent since the last `statements.length = 0` (for EXPLAIN). */
   statements: Array<{ text: string; params: unknown[] }>;
@@ -206,11 +206,20 @@ export async function ioSnapshot(target: Target): Promise<Io> {
 }
 
 /**
- * Makes the store's connection publish its pending statistics now (PostgreSQL 15+; it does so when it next goes
- * idle, i.e. right after this statement), so that a snapshot taken next includes the block it just ran.
+ * Makes every connection of the database's two pools publish its pending statistics now (PostgreSQL 15+; each one
+ * does so as it goes idle, right after this statement). Left alone, a backend holds them back for up to ten seconds
+ * or until a later transaction: the warm-up's, the seeding checks' or the previous block's counts would then land in
+ * the next block's figures.
  */
 export async function flushStats(target: Target): Promise<void> {
-  await target.pool.query("SELECT pg_stat_force_next_flush()");
+  for (const pool of [target.pool, target.stats]) {
+    const clients = await Promise.all(Array.from({ length: pool.totalCount || 1 }, () => pool.connect()));
+    try {
+      for (const client of clients) await client.query("SELECT pg_stat_force_next_flush()");
+    } finally {
+      for (const client of clients) client.release();
+    }
+  }
 }
 
 export const ioDelta = (before: Io, after: Io): Io => ({

@@ -10,7 +10,8 @@
  *   (c) the permission check — `roles.hasPermission` over a five-level role hierarchy.
  * Blocks of calls alternate between the databases, round after round (which one goes first alternates too), so
  * machine noise falls on both alike. Printed and written to bench/scale-results.json: median and p99 per call at
- * each size, the ratio large / small (bar: ≤ 1.15×), the seeding time and the plans of the large database.
+ * each size, the ratio large / small (bar: ≤ 1.15×), the work per call as PostgreSQL counts it (buffers hit and read,
+ * WAL), the seeding time and the plans of the large database.
  * The databases (authsome_bench_scale_small, authsome_bench_scale_large) are dropped at the end, on failure and on
  * Ctrl-C, and any left by a killed run are dropped first; a run holds an advisory lock, so a second one started
  * meanwhile stops instead of dropping them.
@@ -141,8 +142,6 @@ async function createDatabase(adminUrl: string, database: Database): Promise<voi
 // Opening and seeding one database
 
 interface Opened extends Target {
-  /** Seeding, VACUUM, checks and statistics: no statement timeout (a batch takes minutes), apart from the measured pool. */
-  admin: pg.Pool;
   seeded: SeedTimings;
   databaseMb: number;
   owners: number;
@@ -150,6 +149,7 @@ interface Opened extends Target {
 }
 
 async function openAndSeed(database: Database, label: string, size: SeedSize): Promise<Opened> {
+  // Seeding, VACUUM, checks and statistics, apart from the measured pool: no statement timeout (a batch takes minutes).
   const admin = new pg.Pool({ connectionString: database.url, max: 2 });
   admin.on("error", () => {}); // DROP … WITH (FORCE) on Ctrl-C may reach an idle client first
   // The store as an app builds it (createPool: statement timeout, error handler), on one connection.
@@ -175,7 +175,7 @@ async function openAndSeed(database: Database, label: string, size: SeedSize): P
       `${label}: inserted in ${seeded.insertSeconds.toFixed(1)} s, VACUUM (ANALYZE) + CHECKPOINT ${seeded.vacuumSeconds.toFixed(1)} s; ` +
         `${databaseMb.toFixed(0)} MB; sessions spread over ${owners.toLocaleString("en")} users`,
     );
-    return { ...target, admin, seeded, databaseMb, owners, close };
+    return { ...target, seeded, databaseMb, owners, close };
   } catch (error) {
     await close();
     throw error;
@@ -229,6 +229,7 @@ const addIo = (a: Io, b: Io): Io => ({ hit: a.hit + b.hit, read: a.read + b.read
 
 /** One measured block, with the buffers and WAL it cost (the statistics are read before and after, untimed). */
 async function measuredBlock(target: Target, kind: CheckKind, drawn: readonly Draw[], userIds: ReadonlyMap<number, string>): Promise<{ samples: Sample[]; io: Io }> {
+  await flushStats(target);
   const before = await ioSnapshot(target);
   const samples = await runBlock(target, kind, drawn, userIds);
   await flushStats(target);
@@ -451,7 +452,7 @@ async function main(settings: Settings, databases: { small: Database; large: Dat
     await createDatabase(settings.adminUrl, databases.large);
     small = await openAndSeed(databases.small, "small", settings.small);
     large = await openAndSeed(databases.large, "large", settings.large);
-    const machine = await describeMachine(large.admin);
+    const machine = await describeMachine(large.stats);
     const plan = planDraws(settings);
     const { blocks, userIds } = await measure(settings, plan, small, large);
     const figures = Object.fromEntries(checkKinds.map((kind) => [kind, figureOf(kind, blocks[kind])])) as Record<CheckKind, Figure>;
