@@ -99,12 +99,12 @@ export function invalidRequest(fields: Record<string, string>, message = "The re
   return new ValidationError("invalid_request", message, { details: { fields } });
 }
 
-/** 503 `not_started`: a request or call reached the engine before `auth.start()` finished (or after `stop()`). */
 /** 503 `shutting_down`: `auth.stop()` is draining; the client should retry (another instance will answer). */
 export function shuttingDownError(): UnavailableError {
   return new UnavailableError("shutting_down", "The server is shutting down; retry the request");
 }
 
+/** 503 `not_started`: a request or call reached the engine before `auth.start()` finished (or after `stop()`). */
 export function notStartedError(): AuthsomeError {
   return new AuthsomeError("not_started", "Authsome has not been started; call auth.start() first");
 }

@@ -8,13 +8,20 @@ export interface PgErrorLike {
   detail?: string;
 }
 
-/** The first error in the `cause` chain that carries a five-character SQLSTATE. */
-export function findPgError(err: unknown): PgErrorLike | undefined {
+/** The first error in `err`'s `cause` chain (itself included, at most 8 deep) that `matches`. */
+export function findInCauses<T>(err: unknown, matches: (e: object) => e is T & object): T | undefined {
   for (let e = err, depth = 0; e && typeof e === "object" && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return e as PgErrorLike;
+    if (matches(e)) return e;
   }
   return undefined;
+}
+
+/** The first error in the `cause` chain that carries a five-character SQLSTATE. */
+export function findPgError(err: unknown): PgErrorLike | undefined {
+  return findInCauses(err, (e): e is PgErrorLike => {
+    const code = (e as { code?: unknown }).code;
+    return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code);
+  });
 }
 
 const connectionErrnos = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "ETIMEDOUT", "EHOSTUNREACH", "EPIPE", "EAI_AGAIN"]);
@@ -40,17 +47,13 @@ export function findErrno(err: unknown): string | undefined {
  */
 export function isConnectionFailure(err: unknown): boolean {
   if (findErrno(err)) return true;
-  for (let e = err, depth = 0; e && typeof e === "object" && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+  const lost = findInCauses(err, (e): e is object => {
     const { code, message } = e as { code?: unknown; message?: unknown };
     if (typeof code === "string" && (code.startsWith("08") || /^57P0[123]$/.test(code))) return true;
-    if (
+    return (
       typeof message === "string" &&
-      /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
-        message,
-      )
-    ) {
-      return true;
-    }
-  }
-  return false;
+      /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message)
+    );
+  });
+  return lost !== undefined;
 }

@@ -128,7 +128,7 @@ export function registerCoreRoutes(
   ctx: EngineContext,
   api: CoreApi,
   auth: Authentication,
-  isDraining: () => boolean = () => false,
+  isDraining: () => boolean,
 ): void {
   const { config, sessions } = ctx;
   const { requireSession } = auth;

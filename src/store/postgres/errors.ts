@@ -6,7 +6,7 @@ import {
   UnavailableError,
   ValidationError,
 } from "../../errors.js";
-import { findPgError, isConnectionFailure } from "../../migrate/driver-errors.js";
+import { findInCauses, findPgError, isConnectionFailure } from "../../migrate/driver-errors.js";
 
 // Unique indexes whose violation means "this field is taken"; any other unique violation is `conflict`.
 const conflictCodes: Record<string, string> = {
@@ -41,13 +41,6 @@ function constraintDetails(constraint: string | undefined): { details?: ErrorDet
   return constraint ? { details: internalDetails({ constraint }) } : {};
 }
 
-function ownCause(err: unknown): AuthsomeError | undefined {
-  for (let e = (err as { cause?: unknown })?.cause, depth = 0; e && typeof e === "object" && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
-    if (isAuthsomeError(e)) return e;
-  }
-  return undefined;
-}
-
 /** True for errors that came from the database driver (or Drizzle wrapping one). */
 export function isDriverError(err: unknown): boolean {
   return findPgError(err) !== undefined || isConnectionFailure(err) || (err as Error)?.name === "DrizzleQueryError";
@@ -61,7 +54,7 @@ export function isDriverError(err: unknown): boolean {
 export function toStoreError(err: unknown): AuthsomeError {
   if (isAuthsomeError(err)) return err;
   // Ours, wrapped by Drizzle on the way back (the pool refusing a caller when its wait queue is full).
-  const ours = ownCause(err);
+  const ours = findInCauses(err, isAuthsomeError);
   if (ours) return ours;
   const options = { cause: err };
   if (isConnectionFailure(err)) return new UnavailableError("unavailable", "Database unavailable", options);

@@ -30,7 +30,6 @@ export interface PoolOptions {
   onIdleError?: (err: Error) => void;
 }
 
-
 function nonNegativeInteger(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
   if (!Number.isInteger(v) || v < 0) throw new ValidationError("invalid_config", `${name} must be a non-negative integer`);
